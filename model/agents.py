@@ -1,0 +1,112 @@
+"""The model's agents.
+
+Few and heterogeneous agents are Mesa agents living in the cells of the area network:
+insurgent units, garrisons and strike groups. The population is many thousands of household
+cohorts, stored column-wise in NumPy arrays (``Population``) so that one month updates them all
+at once; each row is one population agent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from mesa.discrete_space import CellAgent
+
+HOLDING, CLANDESTINE = 0, 1
+MODES = ("holding", "clandestine")
+FORCES: tuple[str, ...] = ("ARMY", "CTS", "FEDERAL_POLICE", "PMF", "TRIBAL", "PESHMERGA")
+"""Iraqi and Kurdish force types, in the order of every force-indexed array."""
+HOME, DISPLACED = 0, 1
+
+
+class InsurgentUnit(CellAgent):
+    """IS fighters of one mode in one area: holding territory, or clandestine cells.
+
+    Units in the Syrian areas are the havens' fighters. The model merges fighters of the same
+    mode in the same area into one unit, so there are at most two units per area.
+    """
+
+    def __init__(self, model, cell, mode: int, fighters: int) -> None:
+        super().__init__(model)
+        self.cell = cell
+        self.mode = mode
+        self.fighters = int(fighters)
+
+    @property
+    def area(self) -> str:
+        """The area id of the unit's cell."""
+        return self.cell.coordinate
+
+
+class Garrison(CellAgent):
+    """A holding force of one type in one area (strength in troops)."""
+
+    def __init__(self, model, cell, force: str, strength: float) -> None:
+        super().__init__(model)
+        self.cell = cell
+        self.force = force
+        self.strength = float(strength)
+
+
+class StrikeGroup(CellAgent):
+    """Mobile forces committed to one offensive against an IS-held area.
+
+    Attributes:
+        strength: troops per force type (array in the order of FORCES).
+        theatre: "iraq" or "syria".
+        started: month index when the offensive began.
+    """
+
+    def __init__(self, model, cell, strength: np.ndarray, theatre: str, started: int) -> None:
+        super().__init__(model)
+        self.cell = cell
+        self.strength = np.asarray(strength, dtype=float)
+        self.theatre = theatre
+        self.started = started
+
+    @property
+    def area(self) -> str:
+        """The target area id."""
+        return self.cell.coordinate
+
+
+@dataclass
+class Population:
+    """Household cohorts, one row per population agent (column-wise).
+
+    Attributes:
+        home: area index of the household's home.
+        loc: area index where it is now (home, or its host area while displaced).
+        group: identity group index (model.outcomes.GROUPS).
+        size: persons in the cohort (whole persons; falls with deaths and recruitment).
+        hardship_base: baseline hardship 0-1.
+        risk_aversion: risk aversion 0-1 (Epstein's R).
+        legitimacy: perceived legitimacy of the government 0-1.
+        legit_base: legitimacy before policy effects (by group and country).
+        stance: 0 quiet, 1 sympathiser, 2 active.
+        status: 0 at home, 1 displaced.
+        family: IS-affiliated family.
+        under_is: living at home under IS rule.
+    """
+
+    home: np.ndarray
+    loc: np.ndarray
+    group: np.ndarray
+    size: np.ndarray
+    hardship_base: np.ndarray
+    risk_aversion: np.ndarray
+    legitimacy: np.ndarray
+    legit_base: np.ndarray
+    stance: np.ndarray
+    status: np.ndarray
+    family: np.ndarray
+    under_is: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.size)
+
+    @property
+    def persons(self) -> int:
+        """Persons alive and not recruited."""
+        return int(self.size.sum())

@@ -1,0 +1,342 @@
+"""The ``stabsim`` command.
+
+Each subcommand is one function registered with :func:`subcommand`, which also names a function
+adding its arguments; ``main`` builds the parser from that registry. A mistake in the user's
+input (a :class:`~model.config.ConfigError`, or ``model.data.DataError``) is printed as one line
+``stabsim: error: <message>`` on stderr with exit status 2, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from model import outcomes as _outcomes
+from model import parameters as _parameters
+from model.config import Batch, ConfigError, Scenario, Schedule, load_any, load_batch
+
+EXIT_OK = 0
+EXIT_USER_ERROR = 2
+EXIT_INTERRUPTED = 130
+DEMO_BATCH = "scenarios/demo_batch.yaml"
+
+
+@dataclass(frozen=True)
+class Subcommand:
+    """A registered subcommand: its name, one-line help, argument set-up and function."""
+
+    name: str
+    help: str
+    arguments: Callable[[argparse.ArgumentParser], None] | None
+    run: Callable[[argparse.Namespace], int]
+
+
+SUBCOMMANDS: dict[str, Subcommand] = {}
+
+
+def subcommand(
+    name: str, help: str, arguments: Callable[[argparse.ArgumentParser], None] | None = None
+) -> Callable[[Callable[[argparse.Namespace], int]], Callable[[argparse.Namespace], int]]:
+    """Register the decorated function as ``stabsim <name>``.
+
+    Args:
+        name: the subcommand's name.
+        help: one line for ``stabsim --help``.
+        arguments: adds the subcommand's arguments to its parser.
+
+    Returns:
+        A decorator that registers a function ``(args) -> exit status`` and returns it.
+    """
+
+    def register(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+        SUBCOMMANDS[name] = Subcommand(name, help, arguments, func)
+        return func
+
+    return register
+
+
+# ---- params -----------------------------------------------------------------------------------
+
+
+def _params_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--kind", choices=_parameters.KINDS, help="only entries of this kind")
+    p.add_argument(
+        "--markdown", action="store_true", help="print the Markdown page docs/parameters.md"
+    )
+
+
+@subcommand("params", "print the parameter and lever registry", _params_arguments)
+def cmd_params(args: argparse.Namespace) -> int:
+    """Print the registry as an aligned table, or as Markdown with ``--markdown``."""
+    if args.markdown:
+        sys.stdout.write(_parameters.markdown_table())
+        return EXIT_OK
+    entries = [p for p in _parameters.REGISTRY.values() if args.kind in (None, p.kind)]
+    print(params_table(entries))
+    return EXIT_OK
+
+
+def params_table(entries: Sequence[_parameters.Parameter], meaning_width: int = 60) -> str:
+    """Registry entries as an aligned text table (the meaning truncated to ``meaning_width``)."""
+    header = ("name", "kind", "default", "range", "unit", "source", "meaning")
+    rows = [header]
+    for p in entries:
+        meaning = p.meaning
+        if p.choices:
+            meaning = ", ".join(f"{k}={_num(v)}" for k, v in p.choices.items()) + "; " + meaning
+        if len(meaning) > meaning_width:
+            meaning = meaning[: meaning_width - 3].rstrip() + "..."
+        rows.append(
+            (
+                p.name,
+                p.kind,
+                _num(p.default),
+                f"{_num(p.low)} - {_num(p.high)}",
+                p.unit,
+                p.source,
+                meaning,
+            )
+        )
+    widths = [max(len(r[i]) for r in rows) for i in range(len(header) - 1)]
+    lines = []
+    for i, row in enumerate(rows):
+        cells = [c.ljust(w) for c, w in zip(row, widths, strict=False)] + [row[-1]]
+        lines.append("  ".join(cells).rstrip())
+        if i == 0:
+            lines.append("  ".join("-" * w for w in [*widths, len(header[-1])]))
+    return "\n".join(lines)
+
+
+def _num(x: float) -> str:
+    return f"{x:g}"
+
+
+# ---- check ------------------------------------------------------------------------------------
+
+
+def _check_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("files", nargs="+", metavar="FILE", help="scenario or batch YAML files")
+
+
+@subcommand("check", "validate scenario or batch files and summarise them", _check_arguments)
+def cmd_check(args: argparse.Namespace) -> int:
+    """Validate each file; print a summary, or one error line per bad file."""
+    status = EXIT_OK
+    for i, file in enumerate(args.files):
+        try:
+            obj = load_any(file)
+        except ConfigError as exc:
+            _error(exc)
+            status = EXIT_USER_ERROR
+            continue
+        if i:
+            print()
+        print(describe_batch(obj) if isinstance(obj, Batch) else describe_scenario(obj))
+    return status
+
+
+def describe_scenario(s: Scenario, indent: str = "") -> str:
+    """A short, resolved summary of a scenario."""
+    lines = [f"scenario {s.name}" + (f"  ({_rel(s.path)})" if s.path else "")]
+    if s.description:
+        lines.append(f"  {_shorten(s.description, 96)}")
+    lines.append(
+        f"  start {s.start}, horizon {s.horizon} months (to {s.end}), seed {s.seed}, "
+        f"replicates {s.replicates}"
+    )
+    if s.levers:
+        lines.append("  levers:")
+        width = max(len(n) for n in s.levers)
+        for name, sched in s.levers.items():
+            lines.append(f"    {name.ljust(width)}  {_schedule_text(name, sched)}")
+    else:
+        lines.append("  levers: all at registry defaults")
+    if s.parameters:
+        lines.append(
+            "  parameters: " + ", ".join(f"{k}={_num(v)}" for k, v in s.parameters.items())
+        )
+    if s.initial_data or s.initial_areas or s.initial_forces:
+        parts = []
+        if s.initial_data:
+            parts.append(f"data {_rel(s.initial_data)}")
+        for label, table in (("areas", s.initial_areas), ("forces", s.initial_forces)):
+            if table:
+                parts.append(f"{label} " + ", ".join(table))
+        lines.append("  initial: " + "; ".join(parts))
+    n_all = len(_outcomes.MONTHLY_NAMES)
+    outcomes = f"all {n_all}" if len(s.outcomes) == n_all else ", ".join(s.outcomes)
+    lines.append(f"  outcomes: {outcomes}; levels: {', '.join(s.levels)}")
+    return "\n".join(indent + line for line in lines)
+
+
+def describe_batch(b: Batch) -> str:
+    """A short summary of a batch: its scenarios and the number of runs."""
+    lines = [f"batch {b.name}" + (f"  ({_rel(b.path)})" if b.path else "")]
+    if b.description:
+        lines.append(f"  {_shorten(b.description, 96)}")
+    reps = f"{b.replicates} per scenario" if b.replicates is not None else "as each scenario sets"
+    lines.append(f"  master seed {b.seed}; replicates {reps}")
+    lines.append(f"  scenarios ({len(b.scenarios)}):")
+    width = max(len(s.name) for s in b.scenarios)
+    for s in b.scenarios:
+        lines.append(
+            f"    {s.name.ljust(width)}  {s.replicates} x {s.horizon} months from {s.start}"
+        )
+    counts = {s.replicates for s in b.scenarios}
+    per = f"{counts.pop()} replicates" if len(counts) == 1 else "their replicates"
+    lines.append(f"  runs: {b.runs} ({len(b.scenarios)} scenarios x {per})")
+    if b.design is not None:
+        lines.append(f"  design: {', '.join(map(str, b.design))}")
+    return "\n".join(lines)
+
+
+def differing_levers(scenarios: Sequence[Scenario]) -> list[str]:
+    """Levers whose monthly values are not the same in every scenario."""
+    series = [s.lever_series() for s in scenarios]
+    out = []
+    for name in _parameters.LEVERS:
+        first = series[0][name]
+        if any(len(x[name]) != len(first) or (x[name] != first).any() for x in series[1:]):
+            out.append(name)
+    return out
+
+
+def _schedule_text(name: str, sched: Schedule) -> str:
+    p = _parameters.REGISTRY[name]
+    return sched.describe(p.choices, p.integer)
+
+
+def _rel(path: str) -> str:
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return path
+
+
+def _shorten(text: str, width: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 3].rstrip() + "..."
+
+
+# ---- demo -------------------------------------------------------------------------------------
+
+
+def _demo_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--batch",
+        default=None,
+        metavar="FILE",
+        help=f"batch file (default: {DEMO_BATCH}, from here or from the stabsim checkout)",
+    )
+
+
+def default_demo_batch() -> Path:
+    """The demo batch: ``scenarios/demo_batch.yaml`` here, else in the stabsim checkout."""
+    here = Path(DEMO_BATCH)
+    if here.exists():
+        return here
+    return Path(__file__).resolve().parent.parent / DEMO_BATCH
+
+
+@subcommand("demo", "validate the demo batch and list what it will run", _demo_arguments)
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Validate the demo batch and list its scenarios, runs and the levers that differ."""
+    batch = load_batch(args.batch or default_demo_batch())
+    print(describe_demo(batch))
+    return EXIT_OK
+
+
+def describe_demo(batch: Batch) -> str:
+    """What a batch will run: scenarios, replicates, runs, horizon, differing levers."""
+    lines = [describe_batch(batch)]
+    horizons = {(s.start, s.horizon) for s in batch.scenarios}
+    if len(horizons) == 1:
+        start, horizon = horizons.pop()
+        lines.append(f"  horizon: {horizon} months from {start} (all scenarios)")
+    levers = differing_levers(batch.scenarios)
+    if levers:
+        lines.append("  levers that differ between scenarios:")
+        width = max(len(s.name) for s in batch.scenarios)
+        for name in levers:
+            lines.append(f"    {name}:")
+            default = _num(_parameters.REGISTRY[name].default)
+            for s in batch.scenarios:
+                text = (
+                    _schedule_text(name, s.levers[name])
+                    if name in s.levers
+                    else f"{default} (default)"
+                )
+                lines.append(f"      {s.name.ljust(width)}  {text}")
+    else:
+        lines.append("  levers: the same in every scenario")
+    return "\n".join(lines)
+
+
+# ---- main -------------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every registered subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="stabsim",
+        description="Scenario simulation of stabilization in Iraq after Mosul (2017).",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for cmd in SUBCOMMANDS.values():
+        p = sub.add_parser(cmd.name, help=cmd.help, description=cmd.help)
+        if cmd.arguments is not None:
+            cmd.arguments(p)
+        p.set_defaults(_run=cmd.run)
+    return parser
+
+
+def _version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("stabsim")
+    except Exception:  # noqa: BLE001 - not installed: run from a checkout
+        return "unknown"
+
+
+def _is_user_error(exc: BaseException) -> bool:
+    if isinstance(exc, ConfigError):
+        return True
+    data = sys.modules.get("model.data")  # imported only if the failing code used it
+    data_error = getattr(data, "DataError", None)
+    return isinstance(data_error, type) and isinstance(exc, data_error)
+
+
+def _error(exc: BaseException) -> None:
+    message = " ".join(str(exc).split("\n")) or type(exc).__name__
+    print(f"stabsim: error: {message}", file=sys.stderr)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``stabsim`` command; return its exit status (2 for a user error)."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version or a usage error (argparse printed it)
+        return exc.code if isinstance(exc.code, int) else EXIT_USER_ERROR
+    try:
+        return int(args._run(args))
+    except KeyboardInterrupt:
+        print("stabsim: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:  # e.g. `stabsim params | head`
+        sys.stderr.close()
+        return EXIT_OK
+    except Exception as exc:
+        if _is_user_error(exc):
+            _error(exc)
+            return EXIT_USER_ERROR
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())

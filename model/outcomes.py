@@ -1,0 +1,109 @@
+"""The outcome catalogue: every recorded outcome with its unit and meaning.
+
+One table feeds the model's records, scenario validation (``outcomes:`` in a scenario file),
+plots, sensitivity analysis and validation. Column names are fixed; see docs/outputs.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+GROUPS: tuple[str, ...] = ("sunni_arab", "shia_arab", "kurd", "turkmen", "yazidi", "christian")
+"""Identity groups, in the order of the population's ``group`` column."""
+
+GROUP_CODES: dict[str, str] = {
+    "SA": "sunni_arab",
+    "SH": "shia_arab",
+    "K": "kurd",
+    "T": "turkmen",
+    "Y": "yazidi",
+    "C": "christian",
+}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A recorded outcome.
+
+    Attributes:
+        name: column name in the monthly or summary table.
+        unit: real unit.
+        meaning: one sentence.
+        levels: which table levels carry it ("national", "governorate", "area"); empty for
+            run-level summaries.
+        higher_is: "worse", "better" or "" (neutral) for plots and comparisons.
+    """
+
+    name: str
+    unit: str
+    meaning: str
+    levels: tuple[str, ...] = ("national", "governorate", "area")
+    higher_is: str = "worse"
+
+
+_ALL = ("national", "governorate", "area")
+_NAT = ("national",)
+_O = Outcome
+
+# fmt: off
+_MONTHLY: list[Outcome] = [
+    _O("is_fighters", "fighters", "IS fighters in the unit (holding territory, clandestine or in a haven)."),
+    _O("is_fighters_holding", "fighters", "IS fighters holding territory."),
+    _O("is_fighters_clandestine", "fighters", "IS fighters in clandestine cells (and havens)."),
+    _O("is_held_areas", "areas", "Areas where IS holds more than the retaken threshold of the territory."),
+    _O("pop_under_is", "persons", "Persons living at home under IS rule."),
+    _O("incidents", "incidents per month", "Insurgent attacks in the month."),
+    _O("civilian_deaths", "deaths per month", "Civilians killed in the month (combat and attacks)."),
+    _O("civilian_deaths_by_government", "deaths per month", "Civilians killed in the month by government or coalition fire."),
+    _O("security_deaths", "deaths per month", "Security personnel killed in the month."),
+    _O("is_deaths", "deaths per month", "IS fighters killed or captured in the month."),
+    _O("recruits", "persons per month", "Persons recruited by IS in the month."),
+    _O("population", "persons", "Persons originating from the unit, alive and not recruited (at home or displaced).", higher_is=""),
+    _O("idps", "persons", "Persons displaced from their home area in the unit (by area of origin)."),
+    _O("returnees", "persons", "Persons who have returned home since the start (cumulative).", higher_is="better"),
+    _O("security_forces", "troops", "Iraqi security personnel deployed in the unit (all forces).", higher_is=""),
+    _O("legitimacy", "index 0-1", "Mean perceived legitimacy of the government, weighted by persons.", higher_is="better"),
+    _O("active_share", "share", "Share of persons in households whose stance is active."),
+    _O("sympathiser_share", "share", "Share of persons in households whose stance is sympathiser."),
+]
+for _g in GROUPS:
+    _MONTHLY += [
+        _O(f"legitimacy_{_g}", "index 0-1", f"Mean perceived legitimacy among {_g.replace('_', ' ')} persons.", higher_is="better"),
+        _O(f"active_share_{_g}", "share", f"Share of {_g.replace('_', ' ')} persons who are active."),
+        _O(f"sympathiser_share_{_g}", "share", f"Share of {_g.replace('_', ' ')} persons who sympathise."),
+    ]
+_MONTHLY += [
+    _O("sectarian_tension", "index 0-1", "National sectarian tension.", _NAT),
+    _O("kirkuk_tension", "index 0-1", "Tension over Kirkuk and the disputed territories.", _NAT),
+    _O("haven_capacity", "index 0-1", "Mean capacity of the Syrian havens to train, house and send fighters.", _NAT),
+    _O("syria_is_fighters", "fighters", "IS fighters in the Syrian havens.", _NAT),
+    _O("border_inflow", "fighters per month", "IS fighters crossing from Syria into Iraq in the month.", _NAT),
+    _O("us_troops", "troops", "US troop level in force this month (the lever's value).", _NAT, higher_is=""),
+    _O("stability", "index 0-100", "Composite stability index (see docs/ODD.md).", _NAT, higher_is="better"),
+]
+
+_SUMMARY: list[Outcome] = [
+    _O("defeat_month", "month (date)", "First month with no Iraqi area held by IS (NaT if never).", (), higher_is=""),
+    _O("months_to_defeat", "months", "Months from the start to territorial defeat (NaN if never).", ()),
+    _O("resurgence", "0/1", "1 if, after territorial defeat, IS retakes an Iraqi area or incidents stay high.", ()),
+    _O("resurgence_month", "month (date)", "First month of resurgence (NaT if none).", (), higher_is=""),
+    _O("cumulative_civilian_deaths", "deaths", "Civilians killed over the horizon.", ()),
+    _O("cumulative_security_deaths", "deaths", "Security personnel killed over the horizon.", ()),
+    _O("cumulative_deaths", "deaths", "Civilians and security personnel killed over the horizon.", ()),
+    _O("cumulative_incidents", "incidents", "Insurgent incidents over the horizon.", ()),
+    _O("idps_final", "persons", "Displaced persons at the horizon.", ()),
+    _O("is_fighters_final", "fighters", "IS fighters in Iraq at the horizon.", ()),
+    _O("peak_incidents", "incidents per month", "Largest monthly number of incidents.", ()),
+    _O("mean_incidents_last24", "incidents per month", "Mean monthly incidents over the last 24 months.", ()),
+    _O("mean_stability_last24", "index 0-100", "Mean stability index over the last 24 months.", (), higher_is="better"),
+    _O("mean_legitimacy_sunni_arab_last24", "index 0-1", "Mean Sunni Arab legitimacy over the last 24 months.", (), higher_is="better"),
+]
+
+# fmt: on
+MONTHLY: dict[str, Outcome] = {o.name: o for o in _MONTHLY}
+SUMMARY: dict[str, Outcome] = {o.name: o for o in _SUMMARY}
+MONTHLY_NAMES: tuple[str, ...] = tuple(MONTHLY)
+SUMMARY_NAMES: tuple[str, ...] = tuple(SUMMARY)
+LEVELS: tuple[str, ...] = _ALL
+ID_COLUMNS: tuple[str, ...] = ("month", "level", "unit")
+"""Monthly table key: month (first day, datetime64), level, unit (area id, governorate or 'Iraq')."""

@@ -1,0 +1,268 @@
+"""The parameter registry: every model parameter and policy lever, one per line.
+
+Each entry gives its default, plausible range, unit, meaning and source. The source is one or
+more ids separated by commas: a fact in ``seeds/facts.yaml``, a reference in
+``seeds/references.yaml``, or the word ``assumption``. The registry drives scenario validation,
+sensitivity-analysis bounds, the ``stabsim params`` table and ``docs/parameters.md``.
+
+Kinds:
+    lever      a policy choice; scenarios may give a constant or a dated schedule.
+    event      an exogenous shock with a dated schedule (e.g. the 2017 Kurdish referendum).
+    initial    an uncertain figure of the initial state (an estimate flagged M in the data).
+    parameter  a behavioural or process parameter.
+    technical  resolution and bookkeeping; changes precision, not behaviour.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+KINDS = ("lever", "event", "initial", "parameter", "technical")
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One registry entry.
+
+    Attributes:
+        name: identifier used in scenario files and as a model keyword argument.
+        default: value used when a scenario does not set it.
+        low: lowest plausible value (inclusive); scenario values outside [low, high] are errors.
+        high: highest plausible value (inclusive).
+        unit: real unit ("troops", "persons", "per month", "share", "index 0-1", ...).
+        meaning: one sentence saying what it is.
+        source: comma-separated source ids (seeds/facts.yaml, seeds/references.yaml) or
+            "assumption".
+        kind: one of KINDS.
+        group: the model process it belongs to.
+        integer: whether only whole numbers are allowed.
+        choices: named values a scenario may write instead of a number (levers only).
+    """
+
+    name: str
+    default: float
+    low: float
+    high: float
+    unit: str
+    meaning: str
+    source: str
+    kind: str = "parameter"
+    group: str = "general"
+    integer: bool = False
+    choices: dict[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"{self.name}: kind {self.kind!r} not in {KINDS}")
+        if not self.low <= self.default <= self.high:
+            raise ValueError(
+                f"{self.name}: default {self.default} outside [{self.low}, {self.high}]"
+            )
+
+    @property
+    def sources(self) -> list[str]:
+        """The source ids, split."""
+        return [s.strip() for s in self.source.split(",") if s.strip()]
+
+    @property
+    def is_schedulable(self) -> bool:
+        """Levers and events may change on dated months."""
+        return self.kind in ("lever", "event")
+
+
+P = Parameter
+_A = "assumption"
+
+# fmt: off
+_ENTRIES: list[Parameter] = [
+    # ---- policy levers -------------------------------------------------------------------------
+    P("us_troops", 5200, 0, 20000, "troops", "US military personnel in Iraq (advise, assist, enable, strike).", "essay-us-troops,us-troops-2017", "lever", "coalition", integer=True),
+    P("coalition_air", 1.0, 0.0, 1.0, "index 0-1", "Coalition air strikes and surveillance, relative to the 2017 campaign level (1).", _A, "lever", "coalition"),
+    P("aid", 25.0, 0.0, 500.0, "million USD per month", "Reconstruction and stabilization spending reaching Iraq's areas.", _A, "lever", "government"),
+    P("aid_targeting", 0.5, 0.0, 1.0, "share", "Share of aid allocated by need (destruction, displacement) rather than by population.", _A, "lever", "government"),
+    P("reconciliation", 0.2, 0.0, 1.0, "index 0-1", "National reconciliation effort: amnesty, transitional justice, dialogue between communities.", "essay-politics-first", "lever", "government"),
+    P("sunni_inclusion", 0.3, 0.0, 1.0, "index 0-1", "Sunni Arab inclusion in national politics and local security (1 = full share of power).", "essay-politics-first", "lever", "government"),
+    P("militia_discipline", 0.4, 0.0, 1.0, "index 0-1", "Discipline of the Popular Mobilization Forces and their integration in the state chain of command.", _A, "lever", "security"),
+    P("family_policy", 0.2, 0.0, 1.0, "index 0-1", "Policy toward IS-affiliated families: 0 punish (camps, no documents), 0.5 screen, 1 reintegrate.", "essay-fighter-families", "lever", "government", choices={"punish": 0.0, "screen": 0.5, "reintegrate": 1.0}),
+    P("border_control", 0.3, 0.0, 1.0, "share", "Share of cross-border movement of fighters and materiel from Syria that is interdicted.", "essay-syria-havens", "lever", "security"),
+    P("syria_campaign", 1.0, 0.0, 1.0, "index 0-1", "Intensity of the campaign against IS havens in Syria (1 = the 2017 Raqqa and Deir ez-Zor offensives).", "essay-syria-havens", "lever", "coalition"),
+    P("kirkuk_settlement", 0.1, 0.0, 1.0, "index 0-1", "Progress toward a negotiated settlement of Kirkuk and the disputed territories.", _A, "lever", "politics"),
+    # ---- exogenous events ----------------------------------------------------------------------
+    P("kurdish_referendum", 0.0, 0.0, 1.0, "index 0-1", "Kurdish independence referendum shock (1 in the month it is held).", "kurdish-referendum-2017", "event", "politics"),
+    # ---- initial state (estimates) -------------------------------------------------------------
+    P("is_fighters_iraq_scale", 1.0, 0.6, 1.6, "multiplier", "Scales the estimated IS fighters in each Iraqi area in the initial state.", "is-forces-iraq-2017,is-forces-cjtf-2017", "initial", "insurgency"),
+    P("is_fighters_syria_scale", 1.0, 0.6, 1.6, "multiplier", "Scales the estimated IS fighters in each Syrian haven in the initial state.", "is-forces-cjtf-2017,is-forces-syria-2017", "initial", "insurgency"),
+    P("strike_force", 100000, 50000, 150000, "troops", "Iraqi mobile forces available for offensives (army, CTS, Federal Police, mobile PMF).", "mosul-operation-force", "initial", "operations", integer=True),
+    P("syria_force", 45000, 15000, 80000, "troops", "Partner forces (SDF, with coalition support) available against the Syrian havens at full campaign intensity.", _A, "initial", "operations", integer=True),
+    P("coalition_partners", 5500, 0, 12000, "troops", "Non-US coalition personnel in Iraq (about as many as the US).", "coalition-size-2017", "initial", "coalition", integer=True),
+    P("legitimacy0_sunni_arab", 0.30, 0.10, 0.60, "index 0-1", "Perceived legitimacy of the government among Sunni Arabs before policy effects.", _A, "initial", "population"),
+    P("legitimacy0_shia_arab", 0.65, 0.40, 0.90, "index 0-1", "Perceived legitimacy of the government among Shia Arabs before policy effects.", _A, "initial", "population"),
+    P("legitimacy0_kurd", 0.40, 0.15, 0.70, "index 0-1", "Perceived legitimacy of the (federal and regional) government among Kurds before policy effects.", _A, "initial", "population"),
+    P("legitimacy0_minority", 0.45, 0.20, 0.70, "index 0-1", "Legitimacy among Turkmen, Yazidis, Christians and Shabak before policy effects.", _A, "initial", "population"),
+    P("legitimacy0_syria", 0.20, 0.05, 0.50, "index 0-1", "Legitimacy of the authorities among the population of the Syrian areas before policy effects.", _A, "initial", "population"),
+    P("is_family_share", 0.06, 0.01, 0.15, "share", "Share of Sunni Arab persons in IS-held or recently held areas who belong to IS-affiliated families.", "essay-fighter-families", "initial", "population"),
+    P("destruction0_liberated", 0.35, 0.0, 0.8, "index 0-1", "Initial destruction of housing and services in areas retaken from IS before April 2017.", _A, "initial", "displacement"),
+    # ---- population: civil violence (Epstein 2002) ---------------------------------------------
+    P("arrest_k", 2.3, 1.0, 4.0, "dimensionless", "Epstein's constant k in the estimated arrest probability P = 1 - exp(-k * C/A).", "epstein2002", "parameter", "population"),
+    P("active_threshold", 0.1, 0.0, 0.3, "index 0-1", "Threshold T: an agent turns active when grievance minus net risk exceeds it.", "epstein2002", "parameter", "population"),
+    P("sympathiser_threshold", 0.0, -0.2, 0.09, "index 0-1", "Threshold above which a non-active agent sympathises with the insurgency.", _A, "parameter", "population"),
+    P("arrest_ratio_scale", 1.0, 0.2, 10.0, "troops per active person", "Effective security personnel per active person that count as one Epstein 'cop' per active.", _A, "parameter", "population"),
+    P("active_floor", 0.01, 0.001, 0.05, "share", "Least share of residents counted as visible actives in the arrest-risk ratio (avoids dividing by zero).", _A, "parameter", "population"),
+    P("is_rule_risk", 0.5, 0.0, 1.0, "probability", "Perceived risk of active support for IS while living under its rule (air strikes, later prosecution).", _A, "parameter", "population"),
+    P("police_per_1000", 12.0, 2.0, 25.0, "police per 1,000 residents", "Local police in every Iraqi area; they deter and find cells but do not fight offensives.", _A, "parameter", "population"),
+    P("police_eff", 0.3, 0.05, 1.0, "multiplier", "Effectiveness of a local police officer relative to an army soldier.", _A, "parameter", "population"),
+    P("hardship_is_rule", 0.20, 0.0, 0.4, "index 0-1", "Added hardship of living under IS rule.", _A, "parameter", "population"),
+    P("hardship_base", 0.20, 0.05, 0.50, "index 0-1", "Mean baseline hardship (economic and physical insecurity) of a household.", _A, "parameter", "population"),
+    P("hardship_spread", 0.15, 0.0, 0.3, "index 0-1", "Half-width of the uniform spread of baseline hardship across households.", _A, "parameter", "population"),
+    P("hardship_displaced", 0.15, 0.05, 0.45, "index 0-1", "Added hardship while displaced.", _A, "parameter", "population"),
+    P("hardship_destruction", 0.30, 0.0, 0.6, "index 0-1", "Added hardship per unit of destruction in the area where a household lives.", _A, "parameter", "population"),
+    P("hardship_family", 0.30, 0.0, 0.5, "index 0-1", "Added hardship of IS-affiliated families under a punitive policy (scaled by 1 - family_policy).", "hrw-families-2018", "parameter", "population"),
+    P("hardship_services", 0.20, 0.0, 0.4, "index 0-1", "Hardship removed by full public services (aid-funded).", "berman2011", "parameter", "population"),
+    P("legitimacy_rate", 0.10, 0.02, 0.40, "per month", "Share of the gap to its target that perceived legitimacy closes each month.", _A, "parameter", "population"),
+    P("legit_inclusion_effect", 0.30, 0.0, 0.6, "index 0-1", "Legitimacy among Sunni Arabs gained from full Sunni inclusion.", "essay-politics-first", "parameter", "population"),
+    P("legit_reconciliation_effect", 0.20, 0.0, 0.4, "index 0-1", "Legitimacy gained by every group from full reconciliation.", "essay-politics-first", "parameter", "population"),
+    P("legit_services_effect", 0.15, 0.0, 0.4, "index 0-1", "Legitimacy gained from full public services in the area.", "berman2011", "parameter", "population"),
+    P("legit_abuse_effect", 0.40, 0.0, 0.8, "index 0-1", "Legitimacy among Sunni Arabs lost at full militia abuse in the area.", "hrw-pmf-abuses", "parameter", "population"),
+    P("legit_civ_harm_effect", 0.10, 0.0, 0.4, "index 0-1 per death per 1,000 residents", "Legitimacy lost per civilian killed by government or coalition per 1,000 residents (remembered harm).", "condra2012", "parameter", "population"),
+    P("legit_is_harm_effect", 0.05, 0.0, 0.2, "index 0-1 per death per 1,000 residents", "Legitimacy gained (support for IS lost) per civilian killed by IS per 1,000 residents.", "condra2012", "parameter", "population"),
+    P("legit_tension_effect", 0.20, 0.0, 0.4, "index 0-1", "Legitimacy among minority-in-power groups (Sunni Arabs) lost at full sectarian tension.", _A, "parameter", "population"),
+    P("legit_kirkuk_effect", 0.30, 0.0, 0.5, "index 0-1", "Legitimacy among Kurds and Turkmen lost at full disputed-territories tension.", _A, "parameter", "population"),
+    P("legit_family_effect", 0.25, 0.0, 0.5, "index 0-1", "Legitimacy among IS-affiliated families lost under a fully punitive policy.", "hrw-families-2018", "parameter", "population"),
+    P("harm_memory", 0.85, 0.5, 0.97, "share per month", "Share of last month's remembered civilian harm carried into this month.", _A, "parameter", "population"),
+    P("aid_half_saturation", 8.0, 1.0, 40.0, "USD per person per month", "Aid per resident at which public services reach half their full level.", _A, "parameter", "government"),
+    # ---- military operations -------------------------------------------------------------------
+    P("op_max_concurrent", 4, 1, 6, "operations", "Offensives the Iraqi command can run at the same time (autumn 2017: Tal Afar, Hawija, Shirqat east bank, western Anbar).", "hawija-offensive-2017,P17", "parameter", "operations", integer=True),
+    P("op_pause_months", 0, 0, 3, "months", "Whole months the forces of a finished offensive rest before the next one begins.", _A, "parameter", "operations", integer=True),
+    P("op_min_ratio", 3.0, 1.0, 10.0, "dimensionless", "Effective force ratio an offensive needs before it starts.", "mearsheimer1989", "parameter", "operations"),
+    P("clear_rate_urban", 0.14, 0.04, 0.40, "share per month", "Largest share of an urban area's IS-held part retaken in one month.", "mosul-battle", "parameter", "operations"),
+    P("clear_rate_rural", 0.80, 0.20, 1.00, "share per month", "Largest share of a rural or riverine area's IS-held part retaken in one month.", _A, "parameter", "operations"),
+    P("clear_rate_desert", 0.90, 0.20, 1.00, "share per month", "Largest share of a desert area's IS-held part retaken in one month.", _A, "parameter", "operations"),
+    P("clear_rate_mountain", 0.45, 0.10, 1.00, "share per month", "Largest share of a mountain area's IS-held part retaken in one month.", _A, "parameter", "operations"),
+    P("force_ratio_half", 6.0, 2.0, 30.0, "dimensionless", "Effective force ratio at which clearing runs at half its largest rate.", _A, "parameter", "operations"),
+    P("terrain_defence_urban", 3.0, 1.0, 6.0, "multiplier", "Defensive multiplier of IS fighters in urban terrain.", _A, "parameter", "operations"),
+    P("terrain_defence_mountain", 2.0, 1.0, 4.0, "multiplier", "Defensive multiplier of IS fighters in mountains and hills.", _A, "parameter", "operations"),
+    P("is_combat_loss", 0.30, 0.05, 0.60, "share per month", "Share of defending IS fighters killed per month at full offensive pressure.", _A, "parameter", "operations"),
+    P("gov_loss_per_defender", 0.06, 0.01, 0.20, "deaths per defender-month", "Security-force deaths per defending IS fighter per month of offensive, times terrain defence.", _A, "parameter", "operations"),
+    P("withdraw_rate", 0.15, 0.0, 0.5, "share per month", "Share of defending fighters that slip out to a refuge each month under pressure.", "essay-refuge-hills", "parameter", "operations"),
+    P("civ_harm_urban", 0.030, 0.005, 0.08, "deaths per affected person", "Civilian deaths per person in the retaken part of an urban area, at zero precision.", "mosul-civilian-deaths", "parameter", "operations"),
+    P("civ_harm_open", 0.004, 0.0, 0.02, "deaths per affected person", "Civilian deaths per person in the retaken part of a non-urban area, at zero precision.", _A, "parameter", "operations"),
+    P("civ_harm_is_share", 0.35, 0.1, 0.6, "share", "Share of civilian deaths in offensives caused by IS (executions, human shields).", "mosul-civilian-deaths", "parameter", "operations"),
+    P("displace_urban", 0.55, 0.2, 0.9, "share", "Share of households in the retaken part of an urban area displaced by the fighting.", "ocha-mosul-2017-04", "parameter", "displacement"),
+    P("displace_open", 0.30, 0.05, 0.7, "share", "Share of households in the retaken part of a non-urban area displaced by the fighting.", _A, "parameter", "displacement"),
+    P("destruction_urban", 0.6, 0.1, 1.0, "index 0-1", "Destruction left in the retaken part of an urban area.", _A, "parameter", "displacement"),
+    P("destruction_open", 0.25, 0.0, 0.8, "index 0-1", "Destruction left in the retaken part of a non-urban area.", _A, "parameter", "displacement"),
+    P("precision_base", 0.3, 0.0, 0.7, "index 0-1", "Precision of fires without coalition support (share of civilian harm avoided).", "bennett2008", "parameter", "coalition"),
+    P("precision_coalition", 0.5, 0.0, 0.9, "index 0-1", "Precision added by full coalition air and advisory support.", "bennett2008", "parameter", "coalition"),
+    P("coalition_effect", 0.6, 0.0, 1.5, "multiplier", "Added effectiveness of Iraqi forces with full coalition support (1 + this).", _A, "parameter", "coalition"),
+    P("us_troops_scale", 3000, 500, 10000, "troops", "US troop level at which coalition support reaches 63% of its full effect (1 - e^-1).", _A, "parameter", "coalition", integer=True),
+    P("seize_ratio", 0.4, 0.05, 1.5, "fighters per effective troop", "Ratio of supported IS fighters to effective local security above which IS can seize territory.", _A, "parameter", "insurgency"),
+    P("refuge_cover", 0.5, 0.0, 0.9, "share", "Share of detection that the cover of hills, deserts and havens denies.", "essay-refuge-hills", "parameter", "insurgency"),
+    P("seize_rate", 0.10, 0.01, 0.4, "share per month", "Largest share of an area IS can seize in one month once it outnumbers the garrison.", _A, "parameter", "insurgency"),
+    P("garrison_per_1000", 8.0, 2.0, 25.0, "troops per 1,000 residents", "Holding force the state leaves per 1,000 residents of a retaken area (Quinlivan: 20 for full stabilization).", "quinlivan1995", "parameter", "operations"),
+    P("force_eff_army", 1.0, 0.3, 2.0, "multiplier", "Combat effectiveness of an Iraqi Army soldier (the reference).", _A, "parameter", "operations"),
+    P("force_eff_cts", 2.0, 1.0, 4.0, "multiplier", "Combat effectiveness of a Counter Terrorism Service soldier relative to the army.", "warontherocks-cts-2017", "parameter", "operations"),
+    P("force_eff_federal_police", 0.8, 0.3, 1.5, "multiplier", "Combat effectiveness of a Federal Police officer relative to the army.", _A, "parameter", "operations"),
+    P("force_eff_pmf", 0.8, 0.3, 1.5, "multiplier", "Combat effectiveness of a PMF fighter relative to the army.", _A, "parameter", "operations"),
+    P("force_eff_tribal", 0.5, 0.2, 1.2, "multiplier", "Combat effectiveness of a tribal fighter relative to the army.", _A, "parameter", "operations"),
+    P("force_eff_peshmerga", 0.8, 0.3, 1.5, "multiplier", "Combat effectiveness of a Peshmerga fighter relative to the army.", _A, "parameter", "operations"),
+    P("garrison_min", 1000, 0, 5000, "troops", "Least holding force the state leaves in a retaken area, however few its residents.", _A, "parameter", "operations", integer=True),
+    # ---- insurgency ----------------------------------------------------------------------------
+    P("attack_rate", 0.06, 0.01, 0.20, "incidents per fighter-month", "Attacks per clandestine fighter per month at full local support.", _A, "parameter", "insurgency"),
+    P("support_floor", 0.25, 0.0, 1.0, "share", "Attack capacity of cells with no local support, relative to full support.", _A, "parameter", "insurgency"),
+    P("civ_deaths_per_incident", 1.2, 0.3, 4.0, "deaths per incident", "Civilians killed per insurgent incident.", _A, "parameter", "insurgency"),
+    P("sec_deaths_per_incident", 0.4, 0.1, 2.0, "deaths per incident", "Security personnel killed per insurgent incident.", _A, "parameter", "insurgency"),
+    P("detect_rate", 0.10, 0.01, 0.40, "share per month", "Share of clandestine fighters killed or captured per month at full intelligence and security density.", _A, "parameter", "insurgency"),
+    P("strike_rate", 0.03, 0.0, 0.15, "share per month", "Share of IS fighters in Iraq killed per month by coalition strikes at full support.", _A, "parameter", "coalition"),
+    P("intel_base", 0.35, 0.0, 1.0, "index 0-1", "Intelligence for finding cells without coalition support.", _A, "parameter", "coalition"),
+    P("intel_coalition", 0.45, 0.0, 1.0, "index 0-1", "Intelligence added by full coalition support.", "paul2010", "parameter", "coalition"),
+    P("security_density_half", 10.0, 1.0, 40.0, "troops per 1,000 residents", "Security density at which detection runs at half its largest rate.", "quinlivan1995", "parameter", "insurgency"),
+    P("recruit_rate", 0.0005, 0.00005, 0.005, "share per month", "Share of active Sunni Arab and Turkmen persons IS recruits per month where it is present.", _A, "parameter", "insurgency"),
+    P("recruit_remote", 0.2, 0.0, 1.0, "multiplier", "Recruitment where IS has no fighters in the area, relative to where it has.", _A, "parameter", "insurgency"),
+    P("fighter_attrition", 0.01, 0.0, 0.05, "share per month", "Share of fighters lost each month to desertion, surrender and accidents.", _A, "parameter", "insurgency"),
+    P("cell_mobility", 0.25, 0.0, 0.8, "share per month", "Share of a hunted cell's fighters that move to a safer neighbouring area each month.", _A, "parameter", "insurgency"),
+    P("haven_resupply", 0.04, 0.0, 0.15, "share per month", "Share of haven fighters sent across the border each month when unimpeded.", "connable2010,essay-syria-havens", "parameter", "havens"),
+    P("haven_growth", 0.02, 0.0, 0.10, "share per month", "Growth of haven fighters per month at full haven capacity (foreign and local recruits).", "paul2010", "parameter", "havens"),
+    P("haven_decay", 0.08, 0.0, 0.3, "share per month", "Share of haven capacity destroyed per month at full Syria campaign intensity.", _A, "parameter", "havens"),
+    P("haven_regrowth", 0.04, 0.0, 0.2, "share per month", "Share of lost haven capacity rebuilt per month without a campaign.", _A, "parameter", "havens"),
+    P("syria_max_concurrent", 2, 1, 4, "operations", "Offensives partner forces can run against the Syrian havens at the same time.", _A, "parameter", "havens", integer=True),
+    P("syria_clear_scale", 0.5, 0.1, 1.5, "multiplier", "Clearing speed of partner forces in Syria relative to Iraqi forces with full coalition support.", _A, "parameter", "havens"),
+    # ---- politics ------------------------------------------------------------------------------
+    P("abuse_rate", 0.6, 0.0, 1.0, "index 0-1", "Militia abuse level in an area fully held by undisciplined militias.", "hrw-pmf-abuses", "parameter", "politics"),
+    P("tension_violence", 0.01, 0.0, 0.1, "per death per 100,000 residents", "Rise in sectarian tension per monthly death per 100,000 residents.", _A, "parameter", "politics"),
+    P("tension_abuse", 0.05, 0.0, 0.2, "per month", "Rise in sectarian tension per month at full national militia abuse.", _A, "parameter", "politics"),
+    P("tension_decay", 0.04, 0.0, 0.2, "share per month", "Share of sectarian tension that fades each month without reconciliation.", _A, "parameter", "politics"),
+    P("tension_reconciliation", 0.08, 0.0, 0.3, "share per month", "Added share of sectarian tension that fades each month at full reconciliation.", _A, "parameter", "politics"),
+    P("tension0", 0.5, 0.1, 0.9, "index 0-1", "Sectarian tension in the initial month.", _A, "initial", "politics"),
+    P("kirkuk_shock", 0.6, 0.0, 1.0, "index 0-1", "Rise in disputed-territories tension in a month with a full independence-referendum shock.", "kurdish-referendum-2017", "parameter", "politics"),
+    P("kirkuk_crisis_threshold", 0.5, 0.2, 0.9, "index 0-1", "Disputed-territories tension at which federal forces take over the disputed areas from the Peshmerga.", "kirkuk-crisis-2017", "parameter", "politics"),
+    P("kirkuk_decay", 0.05, 0.0, 0.3, "share per month", "Share of disputed-territories tension that fades each month at full settlement.", _A, "parameter", "politics"),
+    P("coordination_loss", 0.4, 0.0, 0.9, "share", "Loss of security effectiveness in disputed areas at full disputed-territories tension.", "kirkuk-crisis-2017", "parameter", "politics"),
+    P("kirkuk0", 0.2, 0.0, 0.6, "index 0-1", "Disputed-territories tension in the initial month.", _A, "initial", "politics"),
+    # ---- displacement and return ---------------------------------------------------------------
+    P("return_rate", 0.035, 0.005, 0.15, "share per month", "Share of displaced households returning per month to a safe, serviced, rebuilt home area.", "iom-dtm-2017", "parameter", "displacement"),
+    P("reconstruction_rate", 0.04, 0.0, 0.2, "share per month", "Share of destruction repaired per month at full services in the area.", _A, "parameter", "displacement"),
+    P("violence_displacement", 0.001, 0.0, 0.01, "share per incident per 1,000 residents", "Share of households displaced per month per monthly incident per 1,000 residents.", _A, "parameter", "displacement"),
+    # ---- outcomes ------------------------------------------------------------------------------
+    P("retaken_threshold", 0.02, 0.0, 0.2, "share", "IS share of an area below which the area counts as retaken.", _A, "parameter", "outcomes"),
+    P("resurgence_share", 0.10, 0.02, 0.5, "share", "IS share of an Iraqi area, after territorial defeat, that counts as a resurgence.", _A, "parameter", "outcomes"),
+    P("resurgence_incidents", 600.0, 100.0, 3000.0, "incidents per month", "National monthly incidents that, sustained, count as a resurgence.", _A, "parameter", "outcomes"),
+    P("resurgence_months", 6, 1, 24, "months", "Consecutive months above resurgence_incidents that count as a resurgence.", _A, "parameter", "outcomes", integer=True),
+    P("stability_incident_scale", 300.0, 50.0, 2000.0, "incidents per month", "Monthly incidents at which the stability index's violence part falls to 1/e.", _A, "parameter", "outcomes"),
+    # ---- technical -----------------------------------------------------------------------------
+    P("persons_per_agent", 2500, 250, 50000, "persons", "Resolution: persons represented by one population agent (household cohort).", _A, "technical", "technical", integer=True),
+]
+# fmt: on
+
+REGISTRY: MappingProxyType[str, Parameter] = MappingProxyType({p.name: p for p in _ENTRIES})
+if len(REGISTRY) != len(_ENTRIES):  # pragma: no cover - guards against a duplicated name
+    raise RuntimeError("duplicate parameter name in the registry")
+
+LEVERS: tuple[str, ...] = tuple(p.name for p in _ENTRIES if p.kind in ("lever", "event"))
+PARAMETERS: tuple[str, ...] = tuple(p.name for p in _ENTRIES if p.kind not in ("lever", "event"))
+
+
+def defaults() -> dict[str, float]:
+    """Every registry name mapped to its default value."""
+    return {p.name: p.default for p in _ENTRIES}
+
+
+def get(name: str) -> Parameter:
+    """The registry entry for ``name`` (KeyError if unknown)."""
+    return REGISTRY[name]
+
+
+def markdown_table() -> str:
+    """The registry as the Markdown page docs/parameters.md."""
+    lines = [
+        "# Parameters and levers",
+        "",
+        "Generated from `model/parameters.py` by `stabsim params --markdown`; do not edit by hand.",
+        "Sources are ids in `seeds/facts.yaml` or `seeds/references.yaml`, or `assumption`.",
+        "",
+    ]
+    for kind in KINDS:
+        rows = [p for p in _ENTRIES if p.kind == kind]
+        lines += [f"## {kind.capitalize()}s ({len(rows)})", ""]
+        lines += [
+            "| name | default | range | unit | meaning | source |",
+            "|---|---|---|---|---|---|",
+        ]
+        for p in rows:
+            rng = f"{_fmt(p.low)} - {_fmt(p.high)}"
+            meaning = p.meaning
+            if p.choices:
+                meaning += (
+                    " Named values: "
+                    + ", ".join(f"`{k}`={_fmt(v)}" for k, v in p.choices.items())
+                    + "."
+                )
+            lines.append(
+                f"| `{p.name}` | {_fmt(p.default)} | {rng} | {p.unit} | {meaning} | {p.source} |"
+            )
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _fmt(x: float) -> str:
+    return f"{x:g}" if abs(x) < 1e6 else f"{x:,.0f}"

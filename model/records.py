@@ -1,0 +1,235 @@
+"""Recording outcomes: preallocated arrays each month, tidy pandas frames at the end.
+
+The monthly table has the key columns ``month`` (first day of the month, datetime64), ``level``
+("national", "governorate", "area") and ``unit`` ("Iraq", a governorate name or an area id),
+then one column per outcome of ``model.outcomes.MONTHLY``. National figures cover Iraq only;
+the Syrian havens appear as their own governorates and areas and in the national columns
+``syria_is_fighters`` and ``haven_capacity``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from model import rules
+from model.agents import CLANDESTINE, DISPLACED, HOLDING
+from model.outcomes import GROUPS, MONTHLY, MONTHLY_NAMES, SUMMARY_NAMES
+
+_AREA_VARS = (
+    "fighters_hold",
+    "fighters_cland",
+    "held",
+    "pop_under_is",
+    "incidents",
+    "civ",
+    "civ_gov",
+    "sec",
+    "isd",
+    "recruits",
+    "population",
+    "idps",
+    "returnees",
+    "security",
+)
+_GROUP_VARS = ("persons", "legit", "active", "symp")
+_NAT_VARS = ("tension", "kirkuk", "haven_capacity", "syria_fighters", "inflow", "us_troops")
+
+
+class Recorder:
+    """Collects one month of outcomes into preallocated arrays."""
+
+    def __init__(self, model, levels: tuple[str, ...]) -> None:
+        self.m = model
+        self.levels = tuple(levels)
+        T, n, g = model.horizon, model.n, len(GROUPS)
+        self.area = {k: np.zeros((T, n)) for k in _AREA_VARS}
+        self.group = {k: np.zeros((T, n, g)) for k in _GROUP_VARS}
+        self.nat = {k: np.zeros(T) for k in _NAT_VARS}
+        self.share = np.zeros((T, n))  # IS share of each area, for resurgence
+        self.filled = 0
+
+    def record(self, t: int) -> None:
+        """Store month t of the model's state."""
+        m, pop = self.m, self.m.pop
+        n, g = m.n, len(GROUPS)
+        A = self.area
+        A["fighters_hold"][t] = m.F[HOLDING]
+        A["fighters_cland"][t] = m.F[CLANDESTINE]
+        A["held"][t] = m.is_share > m.p["retaken_threshold"]
+        self.share[t] = m.is_share
+        A["pop_under_is"][t] = np.bincount(pop.loc, pop.size * pop.under_is, n)
+        A["incidents"][t] = m.m_incidents
+        A["civ"][t] = m.m_civ
+        A["civ_gov"][t] = m.m_civ_gov
+        A["sec"][t] = m.m_sec
+        A["isd"][t] = m.m_isd
+        A["recruits"][t] = m.m_recruits
+        A["population"][t] = np.bincount(pop.home, pop.size, n)
+        A["idps"][t] = np.bincount(pop.home, pop.size * (pop.status == DISPLACED), n)
+        A["returnees"][t] = m.returnees
+        A["security"][t] = m.security_raw
+        key = pop.loc * g + pop.group
+        size = pop.size.astype(float)
+        G = self.group
+        G["persons"][t] = np.bincount(key, size, n * g).reshape(n, g)
+        G["legit"][t] = np.bincount(key, size * pop.legitimacy, n * g).reshape(n, g)
+        G["active"][t] = np.bincount(key, size * (pop.stance == 2), n * g).reshape(n, g)
+        G["symp"][t] = np.bincount(key, size * (pop.stance == 1), n * g).reshape(n, g)
+        N = self.nat
+        N["tension"][t] = m.tension
+        N["kirkuk"][t] = m.kirkuk
+        N["haven_capacity"][t] = float(m.haven_capacity[m.haven].mean()) if m.haven.any() else 0.0
+        N["syria_fighters"][t] = float(m.F[:, m.syria].sum())
+        N["inflow"][t] = m.m_inflow
+        N["us_troops"][t] = m.lev["us_troops"]
+        self.filled = t + 1
+
+    # ------------------------------------------------------------------ tables
+    def _aggregate(self, index: np.ndarray, k: int, mask: np.ndarray) -> dict[str, np.ndarray]:
+        """Sum area arrays into k units by ``index`` over areas in ``mask`` -> (T, k) arrays."""
+        T = self.filled
+        M = np.zeros((self.m.n, k))
+        M[np.flatnonzero(mask), index[mask]] = 1.0
+        out = {name: self.area[name][:T] @ M for name in _AREA_VARS}
+        grp = {name: np.einsum("tag,ak->tkg", self.group[name][:T], M) for name in _GROUP_VARS}
+        return self._outcomes(out, grp)
+
+    def _outcomes(
+        self, a: dict[str, np.ndarray], g: dict[str, np.ndarray]
+    ) -> dict[str, np.ndarray]:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            persons = g["persons"].sum(axis=2)
+            out = {
+                "is_fighters": a["fighters_hold"] + a["fighters_cland"],
+                "is_fighters_holding": a["fighters_hold"],
+                "is_fighters_clandestine": a["fighters_cland"],
+                "is_held_areas": a["held"],
+                "pop_under_is": a["pop_under_is"],
+                "incidents": a["incidents"],
+                "civilian_deaths": a["civ"],
+                "civilian_deaths_by_government": a["civ_gov"],
+                "security_deaths": a["sec"],
+                "is_deaths": a["isd"],
+                "recruits": a["recruits"],
+                "population": a["population"],
+                "idps": a["idps"],
+                "returnees": a["returnees"],
+                "security_forces": a["security"],
+                "legitimacy": g["legit"].sum(axis=2) / persons,
+                "active_share": g["active"].sum(axis=2) / persons,
+                "sympathiser_share": g["symp"].sum(axis=2) / persons,
+            }
+            for j, name in enumerate(GROUPS):
+                pj = g["persons"][..., j]
+                out[f"legitimacy_{name}"] = np.where(pj > 0, g["legit"][..., j] / pj, np.nan)
+                out[f"active_share_{name}"] = np.where(pj > 0, g["active"][..., j] / pj, np.nan)
+                out[f"sympathiser_share_{name}"] = np.where(pj > 0, g["symp"][..., j] / pj, np.nan)
+        return out
+
+    def national(self) -> dict[str, np.ndarray]:
+        """National (Iraq) series, one value per month, every monthly outcome."""
+        m = self.m
+        nat = {
+            k: v[:, 0] for k, v in self._aggregate(np.zeros(m.n, dtype=np.int64), 1, m.iraq).items()
+        }
+        T = self.filled
+        N = {k: v[:T] for k, v in self.nat.items()}
+        nat["sectarian_tension"] = N["tension"]
+        nat["kirkuk_tension"] = N["kirkuk"]
+        nat["haven_capacity"] = N["haven_capacity"]
+        nat["syria_is_fighters"] = N["syria_fighters"]
+        nat["border_inflow"] = N["inflow"]
+        nat["us_troops"] = N["us_troops"]
+        nat["stability"] = np.array(
+            [
+                rules.stability_index(
+                    nat["pop_under_is"][t],
+                    nat["incidents"][t],
+                    nat["legitimacy"][t],
+                    N["tension"][t],
+                    nat["idps"][t],
+                    nat["population"][t],
+                    m.p["stability_incident_scale"],
+                )
+                for t in range(T)
+            ]
+        )
+        return nat
+
+    def frames(self, outcomes: tuple[str, ...] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The tidy monthly table and the one-row run summary."""
+        m = self.m
+        T = self.filled
+        cols = [o for o in (outcomes or MONTHLY_NAMES)]
+        months = pd.to_datetime([m.month_label(t) + "-01" for t in range(T)])
+        parts = []
+        nat = self.national()
+        if "national" in self.levels:
+            parts.append(
+                self._frame(months, ["Iraq"], {k: v[:, None] for k, v in nat.items()}, cols)
+            )
+        if "governorate" in self.levels:
+            gov = self._aggregate(m.gov_of, len(m.govs), np.ones(m.n, dtype=bool))
+            parts.append(self._frame(months, m.govs, gov, cols, "governorate"))
+        if "area" in self.levels:
+            area = self._aggregate(np.arange(m.n), m.n, np.ones(m.n, dtype=bool))
+            parts.append(self._frame(months, m.area_ids, area, cols, "area"))
+        monthly = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+        return monthly, pd.DataFrame([self.summary(nat)])
+
+    def _frame(self, months, units, data, cols, level="national") -> pd.DataFrame:
+        k = len(units)
+        T = len(months)
+        df = {
+            "month": np.repeat(months.values, k),
+            "level": np.full(T * k, level),
+            "unit": np.tile(np.asarray(units, dtype=object), T),
+        }
+        for c in cols:
+            if c in data:
+                df[c] = np.asarray(data[c], dtype=float).reshape(T * k)
+            elif MONTHLY[c].levels == ("national",):
+                df[c] = np.full(T * k, np.nan)
+        return pd.DataFrame(df)
+
+    def summary(self, nat: dict[str, np.ndarray] | None = None) -> dict:
+        """Run-level outcomes (model.outcomes.SUMMARY)."""
+        m = self.m
+        nat = nat or self.national()
+        T = self.filled
+        held = nat["is_held_areas"]
+        defeat = next((t for t in range(T) if held[t] == 0), None)
+        res_month = None
+        if defeat is not None:
+            area_held = self.share[:T][:, m.iraq] >= m.p["resurgence_share"]
+            run = 0
+            for t in range(defeat + 1, T):
+                seized = bool(area_held[t].any())
+                run = run + 1 if nat["incidents"][t] > m.p["resurgence_incidents"] else 0
+                if seized or run >= m.p["resurgence_months"]:
+                    res_month = t if seized else t - int(m.p["resurgence_months"]) + 1
+                    break
+        last = slice(max(0, T - 24), T)
+
+        def month(t):
+            return pd.Timestamp(m.month_label(t) + "-01") if t is not None else pd.NaT
+
+        out = {
+            "defeat_month": month(defeat),
+            "months_to_defeat": float(defeat) if defeat is not None else np.nan,
+            "resurgence": int(res_month is not None),
+            "resurgence_month": month(res_month),
+            "cumulative_civilian_deaths": float(nat["civilian_deaths"].sum()),
+            "cumulative_security_deaths": float(nat["security_deaths"].sum()),
+            "cumulative_deaths": float(nat["civilian_deaths"].sum() + nat["security_deaths"].sum()),
+            "cumulative_incidents": float(nat["incidents"].sum()),
+            "idps_final": float(nat["idps"][T - 1]),
+            "is_fighters_final": float(nat["is_fighters"][T - 1]),
+            "peak_incidents": float(nat["incidents"].max()),
+            "mean_incidents_last24": float(nat["incidents"][last].mean()),
+            "mean_stability_last24": float(nat["stability"][last].mean()),
+            "mean_legitimacy_sunni_arab_last24": float(nat["legitimacy_sunni_arab"][last].mean()),
+        }
+        assert tuple(out) == SUMMARY_NAMES
+        return out
