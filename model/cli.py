@@ -9,6 +9,7 @@ input (a :class:`~model.config.ConfigError`, or ``model.data.DataError``) is pri
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from pathlib import Path
 
 from model import outcomes as _outcomes
 from model import parameters as _parameters
-from model.config import Batch, ConfigError, Scenario, Schedule, load_any, load_batch
+from model.config import Batch, ConfigError, Scenario, Schedule, load_any, load_batch, load_scenario
 
 EXIT_OK = 0
 EXIT_USER_ERROR = 2
@@ -276,6 +277,37 @@ def describe_demo(batch: Batch) -> str:
 
 
 # ---- main -------------------------------------------------------------------------------------
+
+
+# ---- run --------------------------------------------------------------------------------------
+
+
+def _run_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", metavar="FILE", help="scenario file (scenarios/NAME.yaml)")
+    p.add_argument("--replicates", type=int, default=None, metavar="N", help="override replicates")
+    p.add_argument("--horizon", type=int, default=None, metavar="MONTHS", help="override horizon")
+    p.add_argument("--runs-dir", default="runs", metavar="DIR", help="where run folders go (runs)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+@subcommand("run", "run one scenario's replicates and store them under runs/", _run_arguments)
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run a scenario's replicates; write runs/<name>-<stamp>/ and print a short summary."""
+    from model.simulation import initial_state_for, run_scenario, summarize
+
+    scenario = load_scenario(args.file)
+    changes = {k: v for k, v in (("replicates", args.replicates), ("horizon", args.horizon)) if v}
+    if changes:
+        scenario = scenario.with_changes(**changes)
+    initial_state_for(scenario)  # a bad initial state fails here, before anything is written
+    quiet = args.quiet or os.environ.get("CI", "").lower() in ("1", "true", "yes")
+    folder = run_scenario(scenario, args.runs_dir, progress=not quiet)
+    print(
+        f"{scenario.name}: {scenario.replicates} replicates, {scenario.horizon} months from {scenario.start}"
+    )
+    print(summarize(folder.summary()))
+    print(f"stored in {folder.path}")
+    return EXIT_OK
 
 
 def build_parser() -> argparse.ArgumentParser:

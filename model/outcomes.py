@@ -63,12 +63,14 @@ _MONTHLY: list[Outcome] = [
     _O("returnees", "persons", "Persons who have returned home since the start (cumulative).", higher_is="better"),
     _O("security_forces", "troops", "Iraqi security personnel deployed in the unit (all forces).", higher_is=""),
     _O("legitimacy", "index 0-1", "Mean perceived legitimacy of the government, weighted by persons.", higher_is="better"),
+    _O("grievance", "index 0-1", "Mean grievance H(1-L), weighted by persons (Epstein 2002)."),
     _O("active_share", "share", "Share of persons in households whose stance is active."),
     _O("sympathiser_share", "share", "Share of persons in households whose stance is sympathiser."),
 ]
 for _g in GROUPS:
     _MONTHLY += [
         _O(f"legitimacy_{_g}", "index 0-1", f"Mean perceived legitimacy among {_g.replace('_', ' ')} persons.", higher_is="better"),
+        _O(f"grievance_{_g}", "index 0-1", f"Mean grievance among {_g.replace('_', ' ')} persons."),
         _O(f"active_share_{_g}", "share", f"Share of {_g.replace('_', ' ')} persons who are active."),
         _O(f"sympathiser_share_{_g}", "share", f"Share of {_g.replace('_', ' ')} persons who sympathise."),
     ]

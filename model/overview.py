@@ -10,6 +10,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.dates as mdates  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from model.outcomes import MONTHLY  # noqa: E402
@@ -41,7 +42,8 @@ def overview_figure(monthly: pd.DataFrame, title: str = "", panels=PANELS):
         ax.fill_between(q.index, q[0.25], q[0.75], alpha=0.35, color="#0072B2", lw=0, label="50%")
         ax.plot(q.index, q[0.5], color="#0072B2", lw=1.6, label="median")
         o = MONTHLY[name]
-        ax.set_title(name.replace("_", " "), fontsize=10)
+        ax.set_title(label(name), fontsize=10)
+        ax.yaxis.set_major_formatter(FuncFormatter(_tick))
         ax.set_ylabel(o.unit, fontsize=8)
         ax.grid(alpha=0.3)
         ax.xaxis.set_major_locator(mdates.YearLocator())
@@ -53,3 +55,27 @@ def overview_figure(monthly: pd.DataFrame, title: str = "", panels=PANELS):
     if title:
         fig.suptitle(title, fontsize=11)
     return fig
+
+
+def label(name: str) -> str:
+    """A readable title for an outcome column ("is_fighters" -> "IS fighters")."""
+    words = name.replace("_", " ")
+    for a, b in (
+        ("is ", "IS "),
+        ("idps", "displaced persons (IDPs)"),
+        ("pop ", "population "),
+        ("us ", "US "),
+    ):
+        words = words.replace(a, b) if words.startswith(a) or a == "idps" else words
+    words = words.replace(" is", " IS") if words.endswith(" is") else words
+    for g in ("sunni arab", "shia arab", "kurd", "turkmen", "yazidi", "christian"):
+        words = words.replace(g, g.title())
+    return words[0].upper() + words[1:]
+
+
+def _tick(x: float, _pos) -> str:
+    if abs(x) >= 1e6:
+        return f"{x / 1e6:g}M"
+    if abs(x) >= 1e4:
+        return f"{x / 1e3:g}k"
+    return f"{x:,.0f}" if abs(x) >= 10 else f"{x:g}"

@@ -32,7 +32,7 @@ _AREA_VARS = (
     "returnees",
     "security",
 )
-_GROUP_VARS = ("persons", "legit", "active", "symp")
+_GROUP_VARS = ("persons", "legit", "griev", "active", "symp")
 _NAT_VARS = ("tension", "kirkuk", "haven_capacity", "syria_fighters", "inflow", "us_troops")
 
 
@@ -74,6 +74,7 @@ class Recorder:
         G = self.group
         G["persons"][t] = np.bincount(key, size, n * g).reshape(n, g)
         G["legit"][t] = np.bincount(key, size * pop.legitimacy, n * g).reshape(n, g)
+        G["griev"][t] = np.bincount(key, size * m.grievance, n * g).reshape(n, g)
         G["active"][t] = np.bincount(key, size * (pop.stance == 2), n * g).reshape(n, g)
         G["symp"][t] = np.bincount(key, size * (pop.stance == 1), n * g).reshape(n, g)
         N = self.nat
@@ -117,12 +118,14 @@ class Recorder:
                 "returnees": a["returnees"],
                 "security_forces": a["security"],
                 "legitimacy": g["legit"].sum(axis=2) / persons,
+                "grievance": g["griev"].sum(axis=2) / persons,
                 "active_share": g["active"].sum(axis=2) / persons,
                 "sympathiser_share": g["symp"].sum(axis=2) / persons,
             }
             for j, name in enumerate(GROUPS):
                 pj = g["persons"][..., j]
                 out[f"legitimacy_{name}"] = np.where(pj > 0, g["legit"][..., j] / pj, np.nan)
+                out[f"grievance_{name}"] = np.where(pj > 0, g["griev"][..., j] / pj, np.nan)
                 out[f"active_share_{name}"] = np.where(pj > 0, g["active"][..., j] / pj, np.nan)
                 out[f"sympathiser_share_{name}"] = np.where(pj > 0, g["symp"][..., j] / pj, np.nan)
         return out

@@ -149,11 +149,7 @@ def summarize(summary: pd.DataFrame) -> str:
     dm = summary["defeat_month"].dropna()
     lines.append(
         f"territorial defeat: {len(dm)}/{n} runs"
-        + (
-            f", median {pd.Timestamp(dm.astype('int64').median()).strftime('%Y-%m')}"
-            if len(dm)
-            else ""
-        )
+        + (f", median {pd.to_datetime(dm).median().strftime('%Y-%m')}" if len(dm) else "")
     )
     lines.append(f"resurgence: {int(summary['resurgence'].sum())}/{n} runs")
     for col, unit in (

@@ -283,6 +283,9 @@ class StabilizationModel(mesa.Model):
             family=fam,
             under_is=under,
         )
+        # households that cannot soon return (destroyed property, security clearance, disputed
+        # home areas): the protracted caseload that kept ~1.2 million displaced after 2020
+        self.protracted = rng.random(m) < p["protracted_share"]
         self.returnees = np.zeros(self.n)
         self._initial_displacement()
         self.killed = 0
@@ -397,8 +400,11 @@ class StabilizationModel(mesa.Model):
         )
         self.security_eff = sec * self.multiplier * self.coordination
         # local police deter and find cells (arrest risk, detection) but do not fight offensives
-        residents = np.bincount(self.pop.loc, self.pop.size, self.n) if hasattr(self, "pop") else 0.0
-        police = self.p["police_per_1000"] * residents / 1000.0 * self.iraq * (self.is_share < 1.0)
+        residents = (
+            np.bincount(self.pop.loc, self.pop.size, self.n) if hasattr(self, "pop") else 0.0
+        )
+        # (in Syria: the internal security of whoever holds the non-IS part)
+        police = self.p["police_per_1000"] * residents / 1000.0 * (self.is_share < 1.0)
         self.policing = self.security_eff + self.p["police_eff"] * police * (1.0 - self.is_share)
 
     # ------------------------------------------------------------------ 2. operations
@@ -425,7 +431,11 @@ class StabilizationModel(mesa.Model):
             return
         pop_under = np.bincount(self.pop.loc, self.pop.size * self.pop.under_is, self.n)
         while targets and len(groups) < len(slot_ready):
-            free = [s for s in range(len(slot_ready)) if s not in slot_of.values() and slot_ready[s] <= t]
+            free = [
+                s
+                for s in range(len(slot_ready))
+                if s not in slot_of.values() and slot_ready[s] <= t
+            ]
             if not free:
                 break
             prio = [self.F[HOLDING, a] * self.defence[a] + pop_under[a] / 1000.0 for a in targets]
@@ -559,6 +569,8 @@ class StabilizationModel(mesa.Model):
         """Fighters slipping out of area a fall back on a neighbouring IS-held pocket if there
         is one (the most held), else go to ground in the least-secured neighbouring refuge."""
         nb = self.nbrs[a]
+        if self.syria[a]:  # from the havens, only the border process crosses into Iraq
+            nb = nb[self.syria[nb]]
         if len(nb) == 0:
             self.F[CLANDESTINE, a] += n
             return
@@ -566,11 +578,15 @@ class StabilizationModel(mesa.Model):
         if len(held):
             self.F[HOLDING, int(held[np.argmax(self.is_share[held])])] += n
             return
-        score = self.policing[nb] * (1.0 - self.p["refuge_cover"] * (self.refuge[nb] | self.haven[nb]))
+        score = self.policing[nb] * (
+            1.0 - self.p["refuge_cover"] * (self.refuge[nb] | self.haven[nb])
+        )
         self.F[CLANDESTINE, int(nb[np.argmin(score)])] += n
 
     def _operations_syria(self) -> None:
-        self._plan(self.syria_groups, self.syria_slot_ready, self.syria_slot_of, self.syria, "syria")
+        self._plan(
+            self.syria_groups, self.syria_slot_ready, self.syria_slot_of, self.syria, "syria"
+        )
         if self.lev["syria_campaign"] <= 0:
             return
         self._rebalance(self.syria_groups, "syria")
@@ -621,7 +637,9 @@ class StabilizationModel(mesa.Model):
         present = (C + H) > 0
         rate = p["recruit_rate"] * np.where(present, 1.0, p["recruit_remote"])
         # IS recruits from Sunni communities: Sunni Arabs and (Tal Afar's mostly Sunni) Turkmen
-        act = np.flatnonzero((pop.stance == 2) & ((pop.group == _SA) | (pop.group == _T)))
+        # (in Syria the havens' growth, haven_growth, stands for local and foreign recruits)
+        sunni = (pop.group == _SA) | (pop.group == _T)
+        act = np.flatnonzero((pop.stance == 2) & sunni & self.iraq[pop.loc])
         if len(act):
             r = rng.binomial(pop.size[act], rate[pop.loc[act]])
             pop.size[act] -= r
@@ -646,20 +664,24 @@ class StabilizationModel(mesa.Model):
         for s, i in self.border_pairs:
             if self.iraq[s]:
                 s, i = i, s
+            # the haven sends from all its fighters, its cells first
             send = rng.binomial(
-                C[s], min(1.0, p["haven_resupply"] * self.haven_capacity[s] * open_border)
+                C[s] + H[s], min(1.0, p["haven_resupply"] * self.haven_capacity[s] * open_border)
             )
-            C[s] -= send
+            from_c = min(send, C[s])
+            C[s] -= from_c
+            H[s] -= send - from_c
             C[i] += send
             self.m_inflow += int(send)
         # attrition
         for F in (C, H):
             F -= rng.binomial(F, p["fighter_attrition"])
-        # hunted cells move to safer neighbours
+        # hunted cells move to safer neighbours in the same country (crossing the border is the
+        # resupply process above, subject to border control)
         risk = p_det
         moves = np.zeros(n, dtype=np.int64)
         for a in np.flatnonzero((C > 0) & (risk > 0)):
-            nb = self.nbrs[a]
+            nb = self.nbrs[a][self.iraq[self.nbrs[a]] == self.iraq[a]]
             if len(nb) == 0:
                 continue
             b = int(nb[np.argmin(risk[nb])])
@@ -783,6 +805,7 @@ class StabilizationModel(mesa.Model):
             else np.clip(rules.relax(pop.legitimacy, target, p["legitimacy_rate"]), 0, 1)
         )
         g = rules.grievance(hard, pop.legitimacy)
+        self.grievance = g
         actives = np.bincount(loc, pop.size * (pop.stance == 2), n)
         arrest = rules.arrest_probability(
             self.policing * self.intel,
@@ -817,6 +840,7 @@ class StabilizationModel(mesa.Model):
         h = pop.home[d]
         safe = (self.is_share[h] <= p["retaken_threshold"]) * np.exp(-per_k[h])
         fam = np.where(pop.family[d], 0.2 + 0.8 * lev["family_policy"], 1.0)
+        fam = fam * np.where(self.protracted[d], p["protracted_return"], 1.0)
         prob = p["return_rate"] * safe * self.services[h] * (1.0 - 0.5 * self.destruction[h]) * fam
         back = d[rng.random(len(d)) < prob]
         pop.status[back] = HOME

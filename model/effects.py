@@ -1,0 +1,91 @@
+"""The documented direction of effect of every lever (docs/ODD.md, section 7.9).
+
+Each entry names an outcome of the national monthly table (or the run summary), the statistic
+taken over the horizon, and the sign of its change when the lever goes from ``low`` to
+``high``. ``tests/test_levers.py`` checks every entry with common random numbers; docs and
+sensitivity analysis read the same table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class Effect:
+    """An expected effect: ``statistic`` of ``outcome`` moves in direction ``sign``."""
+
+    outcome: str
+    statistic: str  # "mean" | "sum" | "last" over the national series, or "summary"
+    sign: int  # +1 rises, -1 falls when the lever rises
+
+    def measure(self, monthly: pd.DataFrame, summary: pd.DataFrame) -> float:
+        """The statistic for one run."""
+        if self.statistic == "summary":
+            return float(summary[self.outcome].iloc[0])
+        series = monthly.loc[monthly["level"] == "national", self.outcome].to_numpy(dtype=float)
+        return float(
+            {"mean": np.mean, "sum": np.sum, "last": lambda x: x[-1]}[self.statistic](series)
+        )
+
+
+@dataclass(frozen=True)
+class LeverTest:
+    """A lever's low and high settings and the effects expected between them."""
+
+    low: float
+    high: float
+    effects: tuple[Effect, ...]
+
+
+E = Effect
+LEVER_EFFECTS: dict[str, LeverTest] = {
+    "us_troops": LeverTest(
+        0,
+        10000,
+        (
+            E("incidents", "mean", -1),
+            E("months_to_defeat", "summary", -1),
+            E("is_fighters", "mean", -1),
+        ),
+    ),
+    "coalition_air": LeverTest(
+        0.0, 1.0, (E("civilian_deaths_by_government", "sum", -1), E("is_fighters", "mean", -1))
+    ),
+    "aid": LeverTest(
+        0,
+        200,
+        (
+            E("active_share_sunni_arab", "mean", -1),
+            E("idps", "last", -1),
+            E("stability", "mean", +1),
+        ),
+    ),
+    "aid_targeting": LeverTest(
+        0.0, 1.0, (E("idps", "last", -1), E("active_share_sunni_arab", "mean", -1))
+    ),
+    "reconciliation": LeverTest(
+        0.0, 0.8, (E("active_share", "mean", -1), E("sectarian_tension", "mean", -1))
+    ),
+    "sunni_inclusion": LeverTest(
+        0.0, 0.8, (E("legitimacy_sunni_arab", "mean", +1), E("active_share_sunni_arab", "mean", -1))
+    ),
+    "militia_discipline": LeverTest(
+        0.0, 1.0, (E("grievance_sunni_arab", "mean", -1), E("legitimacy_sunni_arab", "mean", +1))
+    ),
+    "family_policy": LeverTest(0.0, 1.0, (E("recruits", "sum", -1),)),
+    "border_control": LeverTest(
+        0.0, 1.0, (E("border_inflow", "sum", -1), E("is_fighters", "mean", -1))
+    ),
+    "syria_campaign": LeverTest(
+        0.0, 1.0, (E("syria_is_fighters", "mean", -1), E("is_fighters", "mean", -1))
+    ),
+    "kirkuk_settlement": LeverTest(
+        0.0, 1.0, (E("kirkuk_tension", "mean", -1), E("legitimacy_kurd", "mean", +1))
+    ),
+    "kurdish_referendum": LeverTest(0.0, 1.0, (E("kirkuk_tension", "mean", +1),)),
+}
+"""Lever -> settings and expected effects. The referendum is a one-month pulse (2017-09)."""
