@@ -36,6 +36,7 @@ format: $(VENV)/.installed-dev
 
 docs: $(VENV)/.installed
 	$(BIN)/stabsim params --markdown > docs/parameters.md
+	$(BIN)/stabsim outcomes --markdown > docs/outputs.md
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/bench_model.py

@@ -279,6 +279,26 @@ def describe_demo(batch: Batch) -> str:
 # ---- main -------------------------------------------------------------------------------------
 
 
+# ---- outcomes ---------------------------------------------------------------------------------
+
+
+def _outcomes_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--markdown", action="store_true", help="print docs/outputs.md")
+
+
+@subcommand(
+    "outcomes", "print the outcome catalogue (columns, units, meaning)", _outcomes_arguments
+)
+def cmd_outcomes(args: argparse.Namespace) -> int:
+    """Print every recorded outcome with its unit and meaning."""
+    if args.markdown:
+        print(_outcomes.markdown_table(), end="")
+        return EXIT_OK
+    for o in (*_outcomes.MONTHLY.values(), *_outcomes.SUMMARY.values()):
+        print(f"{o.name:38s} {o.unit:24s} {_shorten(o.meaning, 70)}")
+    return EXIT_OK
+
+
 # ---- run --------------------------------------------------------------------------------------
 
 

@@ -109,3 +109,40 @@ SUMMARY_NAMES: tuple[str, ...] = tuple(SUMMARY)
 LEVELS: tuple[str, ...] = _ALL
 ID_COLUMNS: tuple[str, ...] = ("month", "level", "unit")
 """Monthly table key: month (first day, datetime64), level, unit (area id, governorate or 'Iraq')."""
+
+
+def markdown_table() -> str:
+    """The outcome catalogue as the Markdown page docs/outputs.md."""
+    lines = [
+        "# Outputs: tables, columns and units",
+        "",
+        "Generated from `model/outcomes.py` by `stabsim outcomes --markdown`; do not edit by hand.",
+        "",
+        "## The monthly table",
+        "",
+        "One row per month and unit. Key columns: `month` (first day of the month, a date), `level`",
+        "(`national`: Iraq; `governorate`: the 18 Iraqi governorates and the Syrian ones; `area`: the",
+        "areas of the network, recorded when a scenario asks for it with `levels`), `unit` (`Iraq`, a",
+        "governorate name or an area id). Stored runs add `replicate` (and batches `scenario`, `seed`",
+        "and the varied parameters). National figures cover Iraq only; the Syrian havens have their own",
+        "columns. Flows (deaths, incidents, recruits) are per month; stocks (fighters, persons) are at",
+        "the end of the month. Shares and indices are weighted by persons.",
+        "",
+        "| column | unit | levels | meaning |",
+        "|---|---|---|---|",
+    ]
+    for o in _MONTHLY:
+        lines.append(f"| `{o.name}` | {o.unit} | {', '.join(o.levels)} | {o.meaning} |")
+    lines += [
+        "",
+        "## The run summary",
+        "",
+        "One row per run (replicate). Stored runs add `scenario`, `replicate` and `seed`.",
+        "",
+        "| column | unit | meaning |",
+        "|---|---|---|",
+    ]
+    for o in _SUMMARY:
+        lines.append(f"| `{o.name}` | {o.unit} | {o.meaning} |")
+    lines.append("")
+    return "\n".join(lines)

@@ -74,8 +74,8 @@ class StoreError(Exception):
     """A batch folder that cannot be used as asked (one line; the command exits with 2)."""
 
 
-def _now() -> str:
-    return _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
+def _now(timespec: str = "seconds") -> str:
+    return _dt.datetime.now(_dt.UTC).isoformat(timespec=timespec)
 
 
 def part_path(root: str | os.PathLike[str], table: str, scenario: str, part: str) -> Path:
@@ -481,10 +481,13 @@ class BatchStore:
         if is_batch_folder(root):
             manifest = read_manifest(root)
             if manifest.get("batch_hash") != h:
+                diff = _difference(
+                    _strip(manifest.get("batch")), _strip(batch.to_dict(full=True)), ""
+                )
                 raise StoreError(
-                    f"{root} holds a different batch ({manifest.get('batch_id')}, hash "
-                    f"{str(manifest.get('batch_hash'))[:12]}; this one is {h[:12]}): choose another "
-                    f"--out, or continue that one with `stabsim batch --resume {root}`"
+                    f"{root} holds a different batch (hash {str(manifest.get('batch_hash'))[:12]},"
+                    f" this one {h[:12]}{'; ' + diff if diff else ''}): choose another --out, or"
+                    f" continue that one with `stabsim batch --resume {root}`"
                 )
             store = cls(root, manifest, resumed=True)
         else:
@@ -589,7 +592,7 @@ class BatchStore:
             "seed": int(spec.seed),
             "duration_s": round(output.duration_s, 4),
             "started": output.started,
-            "finished": _now(),
+            "finished": _now("milliseconds"),
             "worker": output.worker,
             "max_rss_mb": output.max_rss_mb,
             "session": len(self.manifest["sessions"]) - 1,
@@ -660,6 +663,30 @@ class BatchStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _difference(old: Any, new: Any, path: str) -> str | None:
+    """The first place where two plain data trees differ, as ``key: old -> new``."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        for key in list(old) + [k for k in new if k not in old]:
+            sub = f"{path}.{key}" if path else str(key)
+            if key not in old or key not in new:
+                return f"{sub}: {old.get(key, 'absent')} -> {new.get(key, 'absent')}"
+            found = _difference(old[key], new[key], sub)
+            if found:
+                return found
+        return None
+    if isinstance(old, list) and isinstance(new, list):
+        if len(old) != len(new):
+            return f"{path}: {len(old)} items -> {len(new)} items"
+        for i, (a, b) in enumerate(zip(old, new, strict=True)):
+            found = _difference(a, b, f"{path}[{i}]")
+            if found:
+                return found
+        return None
+    if old != new:
+        return f"{path}: {old} -> {new}"
+    return None
 
 
 def last_line(text: str | None) -> str:

@@ -1,0 +1,66 @@
+"""Unit tests of the pure update rules (model/rules.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+
+from model import rules
+
+
+def test_arrest_probability_rises_with_security_and_falls_with_actives():
+    res = np.full(3, 100_000.0)
+    p_sec = rules.arrest_probability(
+        np.array([0.0, 500.0, 5000.0]), np.full(3, 1000.0), res, 2.3, 1.0, 0.01
+    )
+    assert p_sec[0] == 0 and np.all(np.diff(p_sec) > 0) and p_sec[-1] < 1
+    p_act = rules.arrest_probability(
+        np.full(3, 2000.0), np.array([1000.0, 5000.0, 50000.0]), res, 2.3, 1.0, 0.01
+    )
+    assert np.all(np.diff(p_act) < 0)
+
+
+def test_epstein_reference_value():
+    # one cop per active (C/A = 1) gives P = 1 - exp(-2.3) ~ 0.90 (Epstein 2002)
+    p = rules.arrest_probability(
+        np.array([1.0e6]), np.array([1.0e6 - 1]), np.array([1.0e6]), 2.3, 1.0, 0.0
+    )
+    assert abs(p[0] - (1 - np.exp(-2.3))) < 1e-6
+
+
+def test_stance_thresholds():
+    g = np.array([0.05, 0.15, 0.5])
+    s = rules.stance(g, np.zeros(3), np.zeros(3), t_active=0.1, t_symp=0.0)
+    assert s.tolist() == [rules.SYMPATHISER, rules.ACTIVE, rules.ACTIVE]
+    s = rules.stance(g, np.ones(3), np.ones(3), t_active=0.1, t_symp=0.0)  # deterred
+    assert s.tolist() == [rules.QUIET, rules.QUIET, rules.QUIET]
+
+
+def test_grievance_is_epstein():
+    assert abs(rules.grievance(np.array([0.5]), np.array([0.8]))[0] - 0.1) < 1e-12
+
+
+@given(st.floats(0, 1), st.floats(0, 1e3), st.floats(0.01, 1), st.floats(0.1, 50))
+def test_clearing_progress_bounded(held, ratio, rate, half):
+    c = rules.clearing_progress(np.array([held]), np.array([ratio]), np.array([rate]), half)[0]
+    assert 0 <= c <= held + 1e-12 and c <= rate + 1e-12
+
+
+@given(st.integers(0, 10**9), st.integers(1, 1000))
+def test_split_integer(total, n):
+    parts = rules.split_integer(total, n)
+    assert parts.sum() == total and parts.max() - parts.min() <= 1
+
+
+def test_services_and_support():
+    assert rules.services(np.array([0.0]), np.array([0.0]), 8.0)[0] == 1.0
+    assert rules.services(np.array([1.0]), np.array([0.0]), 8.0)[0] == 0.0
+    assert rules.services(np.array([1.0]), np.array([8.0]), 8.0)[0] > 0.6
+    assert rules.coalition_support(0, 3000) == 0.0 and 0.8 < rules.coalition_support(5200, 3000) < 1
+
+
+def test_stability_index_range():
+    best = rules.stability_index(0, 0, 1.0, 0.0, 0, 1e6, 300)
+    worst = rules.stability_index(5e6, 1e5, 0.0, 1.0, 1e6, 1e6, 300)
+    assert best == 100.0 and 0 <= worst < 1
