@@ -162,7 +162,13 @@ def _load(
     horizon: int | None,
 ) -> Batch:
     from model.config import Batch, load_batch
-    from model.store import StoreError, batch_from_manifest, read_manifest
+    from model.store import (
+        MANIFEST,
+        StoreError,
+        batch_from_manifest,
+        is_batch_folder,
+        read_manifest,
+    )
 
     if isinstance(file, Batch):
         batch = file
@@ -174,6 +180,8 @@ def _load(
                 "--replicates and --horizon cannot change a batch being resumed (they are "
                 "recorded in it); leave them out, or give FILE with the same ones"
             )
+        if not is_batch_folder(resume):
+            raise StoreError(f"{resume}: nothing to resume ({MANIFEST} not found)")
         batch = batch_from_manifest(read_manifest(resume))
     else:
         raise StoreError("give a batch FILE, or --resume DIR")
@@ -328,15 +336,17 @@ def cmd_batch(args: argparse.Namespace) -> int:
 def _report(name: str, root: Path, report: Any) -> int:
     c = report.counts
     rate = report.ran / report.elapsed_s * 60 if report.elapsed_s > 0 else 0.0
-    session = f"{report.ran} runs in {_duration(report.elapsed_s)}" + (
-        f" ({rate:.1f} runs/min)" if report.ran else ""
+    session = (
+        f"this session {report.ran} runs in {_duration(report.elapsed_s)} ({rate:.1f} runs/min)"
+        if report.ran
+        else "nothing left to run"
     )
     if report.complete:
-        print(f"batch {name}: all {report.total} runs ok; this session {session}")
+        print(f"batch {name}: all {report.total} runs ok; {session}")
     else:
         print(
             f"batch {name}: {c['ok']} ok, {c['failed']} failed, {c['missing']} missing of "
-            f"{report.total} runs; this session {session}"
+            f"{report.total} runs; {session}"
         )
     if report.failures:
         print(f"failed runs ({len(report.failures)}):")
@@ -421,7 +431,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         state = "done with failed runs"
     elapsed = _elapsed(manifest, status, running)
     sessions = manifest.get("sessions", [])
-    print(f"batch {manifest['batch_id']} ({args.folder}): {state}")
+    print(f"batch {manifest['batch']['batch']} in {args.folder}: {state}")
     print(
         f"  master seed {manifest['master_seed']}, hash {manifest['batch_hash'][:12]}, "
         f"{len(sessions)} session(s), created {manifest.get('created')}, "

@@ -58,25 +58,29 @@ class Recorder:
         A["fighters_cland"][t] = m.F[CLANDESTINE]
         A["held"][t] = m.is_share > m.p["retaken_threshold"]
         self.share[t] = m.is_share
-        A["pop_under_is"][t] = np.bincount(pop.loc, pop.size * pop.under_is, n)
+        size = pop.size.astype(float)
+        A["pop_under_is"][t] = np.bincount(pop.loc, size * pop.under_is, n)
+        # persons by home area and status in one bincount (status 0 home, 1 displaced)
+        by_home = np.bincount(pop.home * 2 + pop.status, size, 2 * n).reshape(n, 2)
+        A["population"][t] = by_home.sum(axis=1)
+        A["idps"][t] = by_home[:, DISPLACED]
         A["incidents"][t] = m.m_incidents
         A["civ"][t] = m.m_civ
         A["civ_gov"][t] = m.m_civ_gov
         A["sec"][t] = m.m_sec
         A["isd"][t] = m.m_isd
         A["recruits"][t] = m.m_recruits
-        A["population"][t] = np.bincount(pop.home, pop.size, n)
-        A["idps"][t] = np.bincount(pop.home, pop.size * (pop.status == DISPLACED), n)
         A["returnees"][t] = m.returnees
         A["security"][t] = m.security_raw
-        key = pop.loc * g + pop.group
-        size = pop.size.astype(float)
+        # persons by (area, group, stance) in one bincount; legitimacy and grievance sums
+        key = pop.loc * g + m.group64
+        by_stance = np.bincount(key * 3 + pop.stance, size, n * g * 3).reshape(n, g, 3)
         G = self.group
-        G["persons"][t] = np.bincount(key, size, n * g).reshape(n, g)
+        G["persons"][t] = by_stance.sum(axis=2)
+        G["active"][t] = by_stance[..., 2]
+        G["symp"][t] = by_stance[..., 1]
         G["legit"][t] = np.bincount(key, size * pop.legitimacy, n * g).reshape(n, g)
         G["griev"][t] = np.bincount(key, size * m.grievance, n * g).reshape(n, g)
-        G["active"][t] = np.bincount(key, size * (pop.stance == 2), n * g).reshape(n, g)
-        G["symp"][t] = np.bincount(key, size * (pop.stance == 1), n * g).reshape(n, g)
         N = self.nat
         N["tension"][t] = m.tension
         N["kirkuk"][t] = m.kirkuk

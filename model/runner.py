@@ -18,6 +18,7 @@ shell-style patterns such as ``baseline/*/r0001``) makes ``run_one`` raise for t
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import fnmatch
 import logging
@@ -27,7 +28,8 @@ import socket
 import sys
 import time
 import traceback
-from collections.abc import Callable, Iterable, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -60,8 +62,8 @@ KEY_COLUMNS: tuple[str, ...] = ("run_id", "scenario", "design_point", "replicate
 """Columns put in front of every stored table (then one column per varied name)."""
 
 _WORKER_DIED = (
-    "the worker process running this run died ({what}); it may have been another run in the"
-    " same pool that crashed it: rerun with --retry-failed"
+    "the worker process running this run died twice ({what}); a run in the same pool may"
+    " have crashed it: rerun with --retry-failed"
 )
 
 
@@ -365,7 +367,37 @@ def _mp_context() -> Any:
     return mp.get_context("spawn")  # pragma: no cover - Windows
 
 
+@contextlib.contextmanager
+def _main_hidden() -> Iterator[None]:
+    """Start worker processes without re-running the user's ``__main__`` script in them.
+
+    Workers need only ``model.runner``. Hiding the script's path means a script without an
+    ``if __name__ == "__main__":`` guard, ``python - < script``, or an IDE console works too
+    (a notebook has no path, so nothing changes there).
+    """
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    if main is None or path is None or getattr(main, "__spec__", None) is not None:
+        yield
+        return
+    del main.__file__
+    try:
+        yield
+    finally:
+        main.__file__ = path
+
+
 def _run_processes(
+    todo: Iterable[RunSpec],
+    workers: int,
+    fail_runs: Sequence[str],
+    handle: Callable[[RunOutput], None],
+) -> None:
+    with _main_hidden():
+        _process_loop(todo, workers, fail_runs, handle)
+
+
+def _process_loop(
     todo: Iterable[RunSpec],
     workers: int,
     fail_runs: Sequence[str],
@@ -374,46 +406,57 @@ def _run_processes(
     ctx = _mp_context()
     max_in_flight = 2 * workers
     specs = iter(todo)
+    again: deque[RunSpec] = deque()  # runs lost once with a dead worker get one more try
+    lost_once: set[str] = set()
     pending: dict[Any, RunSpec] = {}
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
     clean = False
     try:
         while True:
+            broken = False
             while len(pending) < max_in_flight:
-                spec = next(specs, None)
+                spec = again.popleft() if again else next(specs, None)
                 if spec is None:
                     break
-                pending[pool.submit(run_one, spec, fail_runs=fail_runs)] = spec
-            if not pending:
-                break
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
-            broken = False
-            for fut in done:
-                broken |= _collect(fut, pending.pop(fut), handle)
-            if broken:
-                # A dead worker breaks the pool: every run still in it fails; start a new pool.
-                rest, _ = wait(pending)
-                for fut in rest:
-                    _collect(fut, pending.pop(fut), handle)
-                pool.shutdown(wait=True, cancel_futures=True)
-                pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+                try:
+                    pending[pool.submit(run_one, spec, fail_runs=fail_runs)] = spec
+                except BrokenProcessPool:
+                    again.appendleft(spec)  # never started: not counted as lost
+                    broken = True
+                    break
+            if not broken:
+                if not pending:
+                    break
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                broken = any(isinstance(f.exception(), BrokenProcessPool) for f in done)
+                if not broken:
+                    for fut in done:
+                        _collect(fut, pending.pop(fut), handle)
+                    continue
+            # A dead worker (killed, out of memory, crashed) breaks the whole pool: every run
+            # in it is lost. Each gets one more try in a new pool; lost twice, it fails.
+            rest, _ = wait(pending)
+            for fut in rest:
+                spec = pending.pop(fut)
+                if isinstance(fut.exception(), BrokenProcessPool) and spec.run_id not in lost_once:
+                    lost_once.add(spec.run_id)
+                    again.append(spec)
+                else:
+                    _collect(fut, spec, handle)
+            pool.shutdown(wait=True, cancel_futures=True)
+            pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
         clean = True
     finally:
         pool.shutdown(wait=clean, cancel_futures=True)
 
 
-def _collect(fut: Any, spec: RunSpec, handle: Callable[[RunOutput], None]) -> bool:
-    """Hand a finished future's output on; return True if its pool broke."""
+def _collect(fut: Any, spec: RunSpec, handle: Callable[[RunOutput], None]) -> None:
+    """Hand a finished future's output on (a failed output if its worker never answered)."""
     try:
         output = fut.result()
-    except BrokenProcessPool as exc:
-        handle(_lost(spec, f"{type(exc).__name__}: {exc}"))
-        return True
-    except Exception as exc:  # noqa: BLE001 - e.g. an output that cannot be sent back
-        handle(_lost(spec, f"{type(exc).__name__}: {exc}"))
-        return False
+    except Exception as exc:  # noqa: BLE001 - a dead worker, or an output that cannot be sent
+        output = _lost(spec, f"{type(exc).__name__}: {exc}")
     handle(output)
-    return False
 
 
 def _run_dask(
@@ -433,13 +476,14 @@ def _run_dask(
     if scheduler:
         client = Client(scheduler, set_as_default=False)
     else:
-        cluster = LocalCluster(
-            n_workers=workers or default_workers(),
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=None,
-            silence_logs=logging.ERROR,
-        )
+        with _main_hidden():
+            cluster = LocalCluster(
+                n_workers=workers or default_workers(),
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+                silence_logs=logging.ERROR,
+            )
         client = Client(cluster, set_as_default=False)
     try:
         threads = sum(client.nthreads().values()) or (workers or 1)

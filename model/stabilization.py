@@ -103,6 +103,7 @@ class StabilizationModel(mesa.Model):
         self.kirkuk_crisis_month: int | None = None
         self.lev = {k: float(v[0]) for k, v in self.lever_paths.items()}
         self._coalition()
+        self._count_residents()
         self._update_population(initial=True)
         self.recorder = Recorder(self, record_levels)
 
@@ -166,6 +167,13 @@ class StabilizationModel(mesa.Model):
             np.array(sorted(self.aidx[b] for b in self.graph.neighbors(a)), dtype=np.int64)
             for a in self.area_ids
         ]
+        deg = max(len(nb) for nb in self.nbrs)
+        self._nb_pad = np.zeros((n, deg), dtype=np.int64)
+        self._nb_ok = np.zeros((n, deg), dtype=bool)
+        for a, nb in enumerate(self.nbrs):
+            same = nb[self.iraq[nb] == self.iraq[a]]
+            self._nb_pad[a, : len(same)] = same
+            self._nb_ok[a, : len(same)] = True
         self.border_pairs = [
             (self.aidx[r.a], self.aidx[r.b]) for r in st.edges.itertuples() if r.kind == "border"
         ]
@@ -288,6 +296,16 @@ class StabilizationModel(mesa.Model):
         self.protracted = rng.random(m) < p["protracted_share"]
         self.returnees = np.zeros(self.n)
         self._initial_displacement()
+        # static per-household factors and the group legitimacy table (see _update_population)
+        iraq_home = self.iraq[home]
+        self._family = (fam & iraq_home).astype(float)
+        kurd_t = (group == _K) | (group == _T)
+        self._kirkuk_exposed = (kurd_t & self.disputed[home] & iraq_home).astype(float)
+        self._group_is_sa = np.arange(len(GROUPS)) == _SA
+        self.group64 = group.astype(np.int64)
+        self._legit_base_table = np.where(
+            self.syria[:, None], p["legitimacy0_syria"], base[None, :]
+        )
         self.killed = 0
         self.recruited = 0
 
@@ -325,7 +343,13 @@ class StabilizationModel(mesa.Model):
         self.returnees_initial = self.returnees.copy()
 
     def _host_areas(self) -> np.ndarray:
-        """Where households of each area flee: the most populous neighbour not held by IS."""
+        """Where households of each area flee: the most populous neighbour not held by IS.
+
+        Cached: it changes only when the set of IS-held areas does.
+        """
+        key = (self.is_share <= self.p["retaken_threshold"]).tobytes()
+        if getattr(self, "_hosts_key", None) == key:
+            return self._hosts
         pop = self.state.areas["population"].to_numpy(dtype=float)
         hosts = np.arange(self.n)
         for a in range(self.n):
@@ -336,7 +360,13 @@ class StabilizationModel(mesa.Model):
             ]
             if cands:
                 hosts[a] = max(cands, key=lambda b: (pop[b], -b))
+        self._hosts_key, self._hosts = key, hosts
         return hosts
+
+    def _count_residents(self) -> np.ndarray:
+        """Persons living in each area now (at home or hosted), at least 1; kept as residents."""
+        self.residents = np.maximum(np.bincount(self.pop.loc, self.pop.size, self.n), 1.0)
+        return self.residents
 
     # ------------------------------------------------------------------ the month
     def step(self) -> None:
@@ -353,6 +383,8 @@ class StabilizationModel(mesa.Model):
         self.m_isd = np.zeros(self.n)
         self.m_recruits = np.zeros(self.n)
         self.m_inflow = 0
+        self.hosts = self._host_areas()
+        self._count_residents()
         self._security_effective()
         self._operations_iraq()
         self._operations_syria()
@@ -360,6 +392,7 @@ class StabilizationModel(mesa.Model):
         self._sync_units()
         self._update_population()
         self._displacement()
+        self._count_residents()
         self._politics()
         self.recorder.record(self.t)
         self.t += 1
@@ -400,9 +433,7 @@ class StabilizationModel(mesa.Model):
         )
         self.security_eff = sec * self.multiplier * self.coordination
         # local police deter and find cells (arrest risk, detection) but do not fight offensives
-        residents = (
-            np.bincount(self.pop.loc, self.pop.size, self.n) if hasattr(self, "pop") else 0.0
-        )
+        residents = self.residents if hasattr(self, "residents") else 0.0
         # (in Syria: the internal security of whoever holds the non-IS part)
         police = self.p["police_per_1000"] * residents / 1000.0 * (self.is_share < 1.0)
         self.policing = self.security_eff + self.p["police_eff"] * police * (1.0 - self.is_share)
@@ -597,7 +628,7 @@ class StabilizationModel(mesa.Model):
     def _insurgency(self) -> None:
         p, rng, pop, lev = self.p, self.rng, self.pop, self.lev
         n = self.n
-        residents = np.maximum(np.bincount(pop.loc, pop.size, n), 1.0)
+        residents = self.residents  # at the start of the month
         support = self.support_share if hasattr(self, "support_share") else np.zeros(n)
         C, H = self.F[CLANDESTINE], self.F[HOLDING]
         # attacks
@@ -606,8 +637,7 @@ class StabilizationModel(mesa.Model):
         )
         inc = rng.poisson(lam)
         self.m_incidents += inc
-        civ = rng.poisson(p["civ_deaths_per_incident"] * inc)
-        civ = self._kill_residents(civ)
+        civ = self._kill_residents(p["civ_deaths_per_incident"] * inc / residents)
         self.m_civ += civ
         self.killed += int(civ.sum())
         self.harm_is = self.harm_is * p["harm_memory"] + 1000.0 * civ / residents
@@ -678,19 +708,13 @@ class StabilizationModel(mesa.Model):
             F -= rng.binomial(F, p["fighter_attrition"])
         # hunted cells move to safer neighbours in the same country (crossing the border is the
         # resupply process above, subject to border control)
-        risk = p_det
-        moves = np.zeros(n, dtype=np.int64)
-        for a in np.flatnonzero((C > 0) & (risk > 0)):
-            nb = self.nbrs[a][self.iraq[self.nbrs[a]] == self.iraq[a]]
-            if len(nb) == 0:
-                continue
-            b = int(nb[np.argmin(risk[nb])])
-            if risk[b] < risk[a]:
-                k = rng.binomial(
-                    C[a], min(1.0, p["cell_mobility"] * (risk[a] - risk[b]) / max(risk[a], 1e-9))
-                )
-                moves[a] -= k
-                moves[b] += k
+        # (neighbours in a padded matrix, same country only, so the choice is vectorized)
+        risk_nb = np.where(self._nb_ok, p_det[self._nb_pad], np.inf)
+        best = self._nb_pad[np.arange(n), np.argmin(risk_nb, axis=1)]
+        gain = np.where(np.isfinite(risk_nb.min(axis=1)), p_det - p_det[best], 0.0)
+        share = np.where(gain > 0, p["cell_mobility"] * gain / np.maximum(p_det, 1e-9), 0.0)
+        k = rng.binomial(C, np.clip(share, 0, 1))
+        moves = np.bincount(best, k, n).astype(np.int64) - k
         C += moves
         # seizure of territory where cells outnumber the garrison
         thr = p["retaken_threshold"]
@@ -708,20 +732,23 @@ class StabilizationModel(mesa.Model):
                 self.is_share[a] = new
         self.F[CLANDESTINE], self.F[HOLDING] = C, H
 
-    def _kill_residents(self, deaths: np.ndarray) -> np.ndarray:
-        """Take deaths per area from the households living there (in proportion to size)."""
-        pop = self.pop
-        out = np.zeros(self.n, dtype=np.int64)
-        for a in np.flatnonzero(deaths > 0):
-            idx = np.flatnonzero((pop.loc == a) & (pop.size > 0))
-            if len(idx) == 0:
-                continue
-            k = min(int(deaths[a]), int(pop.size[idx].sum()))
-            picks = self.rng.choice(len(idx), size=k, p=pop.size[idx] / pop.size[idx].sum())
-            d = np.minimum(np.bincount(picks, minlength=len(idx)), pop.size[idx])
-            pop.size[idx] -= d
-            out[a] = int(d.sum())
-        return out
+    def _kill_residents(self, rate: np.ndarray) -> np.ndarray:
+        """Kill residents at ``rate[a]`` deaths per person in area a; return deaths per area.
+
+        The month's deaths are Poisson with mean sum(size x rate); each death falls on a
+        household drawn in proportion to size x rate (a multinomial split), whole persons only.
+        """
+        pop, rng = self.pop, self.rng
+        w = pop.size * rate[pop.loc]
+        cum = np.cumsum(w)
+        total = float(cum[-1]) if len(cum) else 0.0
+        if total <= 0:
+            return np.zeros(self.n, dtype=np.int64)
+        k = rng.poisson(total)
+        picks = np.searchsorted(cum, rng.random(k) * total, side="right")
+        d = np.minimum(np.bincount(picks, minlength=len(w)), pop.size)
+        pop.size -= d
+        return np.bincount(pop.loc, d, self.n).astype(np.int64)
 
     def _occupy(self, a: int, fraction: float) -> None:
         pop = self.pop
@@ -750,7 +777,7 @@ class StabilizationModel(mesa.Model):
         loc = pop.loc
         if initial:
             self._security_effective()
-        residents = np.maximum(np.bincount(loc, pop.size, n), 1.0)
+        residents = self.residents if not initial else self._count_residents()
         # services from aid (Iraq only), allocated by need and by population
         need = self.destruction * residents * self.iraq
         by_need = rules.allocate(lev["aid"] * 1e6 * lev["aid_targeting"], need)
@@ -769,38 +796,36 @@ class StabilizationModel(mesa.Model):
             p["abuse_rate"] * (1 - lev["militia_discipline"]) * pmf_share * (1 + self.tension) / 2
         )
         fam_pol = lev["family_policy"]
-        disp = pop.status == DISPLACED
-        sa = pop.group == _SA
-        hard = np.clip(
-            pop.hardship_base
-            + p["hardship_displaced"] * disp
-            + p["hardship_destruction"] * self.destruction[loc]
-            + p["hardship_family"] * pop.family * (1 - fam_pol)
-            + p["hardship_is_rule"] * pop.under_is
-            - p["hardship_services"] * self.services[loc],
-            0,
-            1,
+        # every term but a household's own circumstances depends only on (area, group): compute
+        # those on the small area x group table and gather once per household
+        key = loc * len(GROUPS) + self.group64
+        h_area = (
+            p["hardship_destruction"] * self.destruction - p["hardship_services"] * self.services
         )
-        kurd_t = (pop.group == _K) | (pop.group == _T)
-        iraq_hh = self.iraq[loc]
-        target = (
-            pop.legit_base
-            + iraq_hh
-            * (
-                p["legit_inclusion_effect"] * lev["sunni_inclusion"] * sa
-                + p["legit_reconciliation_effect"] * lev["reconciliation"]
-                - p["legit_abuse_effect"] * self.abuse[loc] * sa
-                - p["legit_tension_effect"] * self.tension * sa
-                - p["legit_kirkuk_effect"] * self.kirkuk * kurd_t * self.disputed[pop.home]
-                - p["legit_family_effect"] * pop.family * (1 - fam_pol)
-            )
-            + p["legit_services_effect"] * (self.services[loc] - 0.5)
-            - p["legit_civ_harm_effect"] * self.harm_gov[loc]
-            + p["legit_is_harm_effect"] * self.harm_is[loc]
+        hard = pop.hardship_base + h_area[loc]
+        hard += p["hardship_displaced"] * (pop.status == DISPLACED)
+        hard += (p["hardship_family"] * (1 - fam_pol)) * self._family
+        hard += p["hardship_is_rule"] * pop.under_is
+        np.clip(hard, 0, 1, out=hard)
+        sa = self._group_is_sa[None, :]
+        policy = self.iraq[:, None] * (
+            p["legit_inclusion_effect"] * lev["sunni_inclusion"] * sa
+            + p["legit_reconciliation_effect"] * lev["reconciliation"]
+            - p["legit_abuse_effect"] * self.abuse[:, None] * sa
+            - p["legit_tension_effect"] * self.tension * sa
         )
-        target = np.clip(target, 0, 1)
+        local = (
+            p["legit_services_effect"] * (self.services - 0.5)
+            - p["legit_civ_harm_effect"] * self.harm_gov
+            + p["legit_is_harm_effect"] * self.harm_is
+        )
+        table = self._legit_base_table + policy + local[:, None]
+        target = table.ravel()[key]
+        target -= (p["legit_kirkuk_effect"] * self.kirkuk) * self._kirkuk_exposed
+        target -= (p["legit_family_effect"] * (1 - fam_pol)) * self._family
+        np.clip(target, 0, 1, out=target)
         pop.legitimacy = (
-            target.copy()
+            target
             if initial
             else np.clip(rules.relax(pop.legitimacy, target, p["legitimacy_rate"]), 0, 1)
         )
@@ -827,7 +852,7 @@ class StabilizationModel(mesa.Model):
     def _displacement(self) -> None:
         p, pop, rng, lev = self.p, self.pop, self.rng, self.lev
         n = self.n
-        residents = np.maximum(np.bincount(pop.loc, pop.size, n), 1.0)
+        residents = self.residents
         per_k = 1000.0 * self.m_incidents / residents
         home_idx = np.flatnonzero((pop.status == HOME) & ~pop.under_is & (pop.size > 0))
         flee = rng.random(len(home_idx)) < np.minimum(
@@ -851,7 +876,7 @@ class StabilizationModel(mesa.Model):
         if len(idx) == 0:
             return
         pop = self.pop
-        hosts = self._host_areas()
+        hosts = self.hosts
         pop.status[idx] = DISPLACED
         pop.under_is[idx] = False
         pop.loc[idx] = hosts[pop.home[idx]]
@@ -860,15 +885,11 @@ class StabilizationModel(mesa.Model):
     def _politics(self) -> None:
         p, lev = self.p, self.lev
         iq = self.iraq
-        pop_iq = max(float(self.pop.size[iq[self.pop.loc]].sum()), 1.0)
+        pop_iq = float(self.residents[iq].sum())
         deaths = float((self.m_civ + self.m_sec)[iq].sum())
-        abuse = float(
-            np.average(
-                self.abuse[iq], weights=np.bincount(self.pop.loc, self.pop.size, self.n)[iq] + 1e-9
-            )
-        )
+        abuse = float(np.average(self.abuse[iq], weights=self.residents[iq]))
         self.harm_gov = self.harm_gov * p["harm_memory"] + 1000.0 * self.m_civ_gov / np.maximum(
-            np.bincount(self.pop.loc, self.pop.size, self.n), 1.0
+            self.residents, 1.0
         )
         decay = p["tension_decay"] + p["tension_reconciliation"] * lev["reconciliation"]
         self.tension = float(
