@@ -269,7 +269,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
         return _error("give a batch FILE, or --resume DIR to complete a batch folder")
     try:
         from model.design import expand, parse_design
-        from model.runner import default_workers, execute, progress_enabled
+        from model.runner import ExecutorError, default_workers, execute, progress_enabled
         from model.store import BatchStore
 
         batch = _load(args.file, args.resume, args.replicates, args.horizon)
@@ -321,6 +321,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
                 progress=not quiet,
                 retry_failed=args.retry_failed,
             )
+        except ExecutorError as exc:
+            return _error(str(exc))
         except KeyboardInterrupt:
             c = store.counts(specs)
             print(

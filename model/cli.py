@@ -330,6 +330,218 @@ def cmd_run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# ---- validate / calibrate ---------------------------------------------------------------------
+
+DEFAULT_SCENARIO = "scenarios/baseline_historical.yaml"
+
+
+def _scenario_path(arg: str | None) -> Path:
+    if arg:
+        return Path(arg)
+    here = Path(DEFAULT_SCENARIO)
+    return here if here.exists() else Path(__file__).resolve().parent.parent / DEFAULT_SCENARIO
+
+
+def _quiet(args: argparse.Namespace) -> bool:
+    return bool(getattr(args, "quiet", False)) or os.environ.get("CI", "").lower() in (
+        "1",
+        "true",
+        "yes",
+    )
+
+
+def _validate_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "scenario",
+        nargs="?",
+        metavar="SCENARIO",
+        help=f"scenario file (default {DEFAULT_SCENARIO})",
+    )
+    p.add_argument(
+        "--targets", nargs="+", metavar="FILE", help="target files (default seeds/targets.yaml)"
+    )
+    p.add_argument(
+        "--replicates", type=int, metavar="N", help="replicates (default: the scenario's)"
+    )
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        metavar="N",
+        help="processes (default: all cores)",
+    )
+    p.add_argument(
+        "--runs-dir", default="runs", metavar="DIR", help="where the report folder goes (runs)"
+    )
+    p.add_argument(
+        "--update-docs",
+        action="store_true",
+        help="also rewrite the table and plot in docs/validation.md",
+    )
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+@subcommand(
+    "validate",
+    "score a scenario against the historical record (seeds/targets.yaml)",
+    _validate_arguments,
+)
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Run the scenario's replicates, print target by target, store table and plot; exit 0."""
+    from model import validate as V
+
+    scenario = load_scenario(_scenario_path(args.scenario))
+    targets = V.load_targets(args.targets)
+    n = args.replicates or scenario.replicates
+    table = V.validate(
+        scenario, targets, n, workers=max(1, args.workers), progress=not _quiet(args)
+    )
+    folder = Path(args.runs_dir) / f"validate-{scenario.name}-{V.stamp()}"
+    folder.mkdir(parents=True)
+    table.drop(columns=[c for c in table.columns if c.startswith("_")]).to_csv(
+        folder / "validation.csv", index=False
+    )
+    fig = V.validation_figure(table, f"{scenario.name}: {n} replicates against the record")
+    fig.savefig(folder / "validation.png", dpi=110)
+    scores = {u: V.score(table, u) for u in ("calibration", "validation")} | {"all": V.score(table)}
+    (folder / "score.json").write_text(__import__("json").dumps(scores, indent=2))
+    print(V.printable(table))
+    for use, sc in scores.items():
+        print(
+            f"{use:12s} {sc['passed']}/{sc['targets']} targets within tolerance (score {sc['score']:.2f}, mean loss {sc['loss']:.2f})"
+        )
+    print(f"stored in {folder}")
+    if args.update_docs:
+        V.update_docs(table, fig, scenario, n, scores)
+        print("updated docs/validation.md")
+    return EXIT_OK
+
+
+def _calibrate_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "scenario",
+        nargs="?",
+        metavar="SCENARIO",
+        help=f"scenario to start from (default {DEFAULT_SCENARIO})",
+    )
+    p.add_argument(
+        "--parameters",
+        required=True,
+        metavar="A,B,...",
+        help="registry parameters to fit, comma-separated",
+    )
+    p.add_argument(
+        "--range",
+        action="append",
+        default=[],
+        metavar="NAME=LOW:HIGH",
+        help="narrow a parameter's range (default: its registry range)",
+    )
+    p.add_argument(
+        "--targets",
+        nargs="+",
+        metavar="FILE",
+        help="target files (default seeds/targets.yaml); those with use: calibration are fitted",
+    )
+    p.add_argument(
+        "--samples",
+        type=int,
+        default=64,
+        metavar="N",
+        help="parameter sets from a Latin hypercube (64)",
+    )
+    p.add_argument(
+        "--replicates",
+        type=int,
+        default=3,
+        metavar="N",
+        help="replicates per set, common random numbers (3)",
+    )
+    p.add_argument(
+        "--accept",
+        type=float,
+        default=0.1,
+        metavar="Q",
+        help="share of sets kept as the posterior (0.1)",
+    )
+    p.add_argument("--seed", type=int, default=0, help="seed of the Latin hypercube (0)")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        metavar="N",
+        help="processes (default: all cores)",
+    )
+    p.add_argument(
+        "--runs-dir", default="runs", metavar="DIR", help="where the calibration folder goes (runs)"
+    )
+    p.add_argument(
+        "--name",
+        default=None,
+        help="name of the scenario file written (default: <scenario>_calibrated)",
+    )
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+@subcommand(
+    "calibrate",
+    "fit parameters to the record by approximate Bayesian computation",
+    _calibrate_arguments,
+)
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    """ABC rejection over a Latin hypercube; writes samples, posterior, plot and a scenario."""
+    from model import validate as V
+
+    path = _scenario_path(args.scenario)
+    scenario = load_scenario(path)
+    targets = V.load_targets(args.targets)
+    params = [p.strip() for p in args.parameters.split(",") if p.strip()]
+    bounds = {}
+    for r in args.range:
+        try:
+            name, span = r.split("=", 1)
+            lo, hi = (float(x) for x in span.split(":", 1))
+        except ValueError:
+            raise ConfigError(
+                f"bad --range '{r}'",
+                key="--range",
+                allowed="NAME=LOW:HIGH, e.g. return_rate=0.02:0.08",
+            ) from None
+        bounds[name.strip()] = (lo, hi)
+    if not 0 < args.accept <= 1 or args.samples < 2 or args.replicates < 1:
+        raise ConfigError(
+            "bad settings",
+            key="--samples/--replicates/--accept",
+            allowed="samples >= 2, replicates >= 1, 0 < accept <= 1",
+        )
+    cal = V.calibrate(
+        scenario,
+        targets,
+        params,
+        args.samples,
+        args.replicates,
+        args.accept,
+        args.seed,
+        bounds,
+        max(1, args.workers),
+        not _quiet(args),
+    )
+    folder = Path(args.runs_dir) / f"calibrate-{scenario.name}-{V.stamp()}"
+    written = V.write_calibration(
+        cal, folder, scenario.path, args.name or f"{scenario.name}_calibrated"
+    )
+    print(
+        f"loss at the scenario's values: {cal.start_loss:.3f}; best: {cal.best_loss:.3f}; posterior: best {cal.accepted} of {args.samples}"
+    )
+    for p in params:
+        post = cal.samples.loc[cal.samples["accepted"], p]
+        print(
+            f"  {p:28s} median {cal.posterior_median[p]:.4g}  (posterior {post.min():.4g} .. {post.max():.4g}; best {cal.best[p]:.4g})"
+        )
+    print(f"stored in {folder}; scenario written: {written}")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every registered subcommand."""
     parser = argparse.ArgumentParser(

@@ -89,6 +89,7 @@ _SUMMARY: list[Outcome] = [
     _O("months_to_defeat", "months", "Months from the start to territorial defeat (NaN if never).", ()),
     _O("resurgence", "0/1", "1 if, after territorial defeat, IS retakes an Iraqi area or incidents stay high.", ()),
     _O("resurgence_month", "month (date)", "First month of resurgence (NaT if none).", (), higher_is=""),
+    _O("kirkuk_crisis_month", "month (date)", "Month federal forces took over the disputed areas (NaT if never).", (), higher_is=""),
     _O("cumulative_civilian_deaths", "deaths", "Civilians killed over the horizon.", ()),
     _O("cumulative_security_deaths", "deaths", "Security personnel killed over the horizon.", ()),
     _O("cumulative_deaths", "deaths", "Civilians and security personnel killed over the horizon.", ()),

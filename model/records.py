@@ -227,6 +227,7 @@ class Recorder:
             "months_to_defeat": float(defeat) if defeat is not None else np.nan,
             "resurgence": int(res_month is not None),
             "resurgence_month": month(res_month),
+            "kirkuk_crisis_month": month(m.kirkuk_crisis_month),
             "cumulative_civilian_deaths": float(nat["civilian_deaths"].sum()),
             "cumulative_security_deaths": float(nat["security_deaths"].sum()),
             "cumulative_deaths": float(nat["civilian_deaths"].sum() + nat["security_deaths"].sum()),

@@ -46,6 +46,8 @@ if TYPE_CHECKING:
 __all__ = [
     "EXECUTORS",
     "FAIL_ENV",
+    "RUNS_PER_WORKER",
+    "ExecutorError",
     "InjectedFailure",
     "Report",
     "RunOutput",
@@ -58,6 +60,11 @@ __all__ = [
 
 EXECUTORS: tuple[str, ...] = ("serial", "process", "dask")
 FAIL_ENV = "STABSIM_FAIL_RUNS"
+RUNS_PER_WORKER = 100
+"""Local worker processes are replaced after about this many runs each, so that memory a run
+leaves behind in its process (e.g. Mesa 3.3 keeps every finished model, mesa#3179) cannot pile
+up over a long batch. Results do not depend on it. (``max_tasks_per_child`` is not used: it
+can deadlock on Python 3.11-3.12, cpython#115634.)"""
 KEY_COLUMNS: tuple[str, ...] = ("run_id", "scenario", "design_point", "replicate", "seed")
 """Columns put in front of every stored table (then one column per varied name)."""
 
@@ -65,6 +72,10 @@ _WORKER_DIED = (
     "the worker process running this run died twice ({what}); a run in the same pool may"
     " have crashed it: rerun with --retry-failed"
 )
+
+
+class ExecutorError(RuntimeError):
+    """The executor cannot start (e.g. no Dask, or the scheduler cannot be reached)."""
 
 
 class InjectedFailure(RuntimeError):
@@ -293,6 +304,7 @@ def execute(
 
     Raises:
         ValueError: for an unknown executor or a scheduler without the Dask executor.
+        ExecutorError: the executor cannot start (no Dask, scheduler out of reach).
         KeyboardInterrupt: after recording the session, if interrupted.
     """
     if executor not in EXECUTORS:
@@ -405,27 +417,37 @@ def _process_loop(
 ) -> None:
     ctx = _mp_context()
     max_in_flight = 2 * workers
+    pool_runs = RUNS_PER_WORKER * workers
     specs = iter(todo)
     again: deque[RunSpec] = deque()  # runs lost once with a dead worker get one more try
     lost_once: set[str] = set()
     pending: dict[Any, RunSpec] = {}
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+    submitted = 0
     clean = False
     try:
         while True:
             broken = False
-            while len(pending) < max_in_flight:
+            if submitted >= pool_runs and not pending:
+                # Fresh workers now and then: memory a model run leaves behind is given back.
+                pool.shutdown(wait=True)
+                pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+                submitted = 0
+            while len(pending) < max_in_flight and submitted < pool_runs:
                 spec = again.popleft() if again else next(specs, None)
                 if spec is None:
                     break
                 try:
                     pending[pool.submit(run_one, spec, fail_runs=fail_runs)] = spec
+                    submitted += 1
                 except BrokenProcessPool:
                     again.appendleft(spec)  # never started: not counted as lost
                     broken = True
                     break
             if not broken:
                 if not pending:
+                    if submitted >= pool_runs:
+                        continue
                     break
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
                 broken = any(isinstance(f.exception(), BrokenProcessPool) for f in done)
@@ -445,6 +467,7 @@ def _process_loop(
                     _collect(fut, spec, handle)
             pool.shutdown(wait=True, cancel_futures=True)
             pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+            submitted = 0
         clean = True
     finally:
         pool.shutdown(wait=clean, cancel_futures=True)
@@ -469,12 +492,15 @@ def _run_dask(
     try:
         from dask.distributed import Client, LocalCluster, as_completed
     except ImportError as exc:  # pragma: no cover - optional dependency
-        raise RuntimeError(
+        raise ExecutorError(
             "the dask executor needs dask[distributed]: pip install 'stabsim[dask]'"
         ) from exc
     cluster = None
     if scheduler:
-        client = Client(scheduler, set_as_default=False)
+        try:
+            client = Client(scheduler, set_as_default=False, timeout=30)
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise ExecutorError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
     else:
         with _main_hidden():
             cluster = LocalCluster(

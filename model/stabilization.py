@@ -561,8 +561,13 @@ class StabilizationModel(mesa.Model):
         self.is_share[a] = held - cleared
         if self.is_share[a] <= p["retaken_threshold"]:
             self.is_share[a] = 0.0
-            self.F[CLANDESTINE, a] += self.F[HOLDING, a]
+            # the last defenders: some stay behind as cells, the rest fall back (see _withdraw)
+            last = int(self.F[HOLDING, a])
+            stay = int(rng.binomial(last, p["stay_behind"])) if last else 0
             self.F[HOLDING, a] = 0
+            self.F[CLANDESTINE, a] += stay
+            if last - stay:
+                self._withdraw(a, last - stay)
             self._liberate(a, 1.0)
             self.retaken_at[a] = self.t
             if self.first_retaken[a] < 0:
@@ -884,6 +889,9 @@ class StabilizationModel(mesa.Model):
     # ------------------------------------------------------------------ 6. politics
     def _politics(self) -> None:
         p, lev = self.p, self.lev
+        # a crisis follows the month in which disputed-territory tension crossed the threshold
+        if self.kirkuk_crisis_month is None and self.kirkuk > p["kirkuk_crisis_threshold"]:
+            self._kirkuk_crisis()
         iq = self.iraq
         pop_iq = float(self.residents[iq].sum())
         deaths = float((self.m_civ + self.m_sec)[iq].sum())
@@ -911,8 +919,6 @@ class StabilizationModel(mesa.Model):
                 1,
             )
         )
-        if self.kirkuk_crisis_month is None and self.kirkuk > p["kirkuk_crisis_threshold"]:
-            self._kirkuk_crisis()
 
     def _kirkuk_crisis(self) -> None:
         """Federal forces take the disputed areas; the Peshmerga withdraw to the Kurdistan Region."""

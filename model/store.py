@@ -496,10 +496,10 @@ class BatchStore:
         store._lock = _acquire_lock(root)
         try:
             store._load()
-            if not store.resumed:
-                store.write_manifest()
             if store.resumed:
                 store._check_provenance()
+            else:
+                store.write_manifest()
         except BaseException:
             store.close()
             raise

@@ -300,6 +300,29 @@ def test_kill_9_then_resume_gives_the_uninterrupted_results(
     assert len(read_manifest(out)["sessions"]) == 2
 
 
+def test_a_killed_worker_does_not_stop_the_batch(
+    batch_file: Path, reference: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "worker-killed"
+    cmd = [sys.executable, "-m", "model.batch_cli", "batch", str(batch_file), "--out", str(out)]
+    proc = subprocess.Popen(
+        [*cmd, "--workers", "2", "--quiet"],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    status = out / STATUS
+    deadline = time.monotonic() + 60
+    while not (status.exists() and status.read_bytes().count(b"\n") >= 2):
+        assert proc.poll() is None and time.monotonic() < deadline
+        time.sleep(0.005)
+    first = json.loads(status.read_text().splitlines()[0])
+    os.kill(int(first["worker"].rsplit(":", 1)[1]), signal.SIGKILL)  # like the OOM killer
+    # The runs lost with the worker are tried once more in a new pool; the batch completes.
+    assert proc.wait(timeout=120) == 0
+    _assert_same(reference, out)
+
+
 def test_a_failing_run_is_recorded_and_can_be_retried(
     batch_file: Path,
     reference: Path,
