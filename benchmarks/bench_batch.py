@@ -132,6 +132,14 @@ def _versions() -> str:
     return text + (f"; git {rev[:10]}" if rev else "; git n/a")
 
 
+def _runs_per_worker() -> int | str:
+    try:
+        from model.runner import RUNS_PER_WORKER
+    except ImportError:
+        return "?"
+    return RUNS_PER_WORKER
+
+
 def _section(args: argparse.Namespace, one: dict, many: dict, large: dict) -> str:
     now = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     w = args.workers
@@ -169,7 +177,8 @@ def _section(args: argparse.Namespace, one: dict, many: dict, large: dict) -> st
         f"- memory, {large['runs']} vs {many['runs']} runs: parent peak "
         f"{large['parent_peak_mb']:.0f} vs {many['parent_peak_mb']:.0f} MB ({p_growth:+.0%}), "
         f"worker peak {large['worker_peak_mb']:.0f} vs {many['worker_peak_mb']:.0f} MB "
-        f"({w_growth:+.0%}): {'flat' if flat else 'GROWS with the number of runs'}",
+        f"({w_growth:+.0%}): {'flat' if flat else 'GROWS with the number of runs'} (worker"
+        f" processes are replaced every {_runs_per_worker()} runs)",
         "",
     ]
     return "\n".join(lines)

@@ -279,7 +279,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
         if args.dry_run:
             print(_plan_text(batch, design, len(specs)))
             for spec in specs[:10]:
-                print(f"  {spec.run_id}  seed {spec.seed}  {dict(spec.values) or ''}")
+                values = f"  {dict(spec.values)}" if spec.values else ""
+                print(f"  {spec.run_id}  seed {spec.seed}{values}")
             if len(specs) > 10:
                 print(f"  ... and {len(specs) - 10} more")
             return EXIT_OK

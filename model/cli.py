@@ -17,6 +17,7 @@ from pathlib import Path
 
 from model import outcomes as _outcomes
 from model import parameters as _parameters
+from model.batch_cli import add_batch_parser, add_status_parser
 from model.config import Batch, ConfigError, Scenario, Schedule, load_any, load_batch, load_scenario
 
 EXIT_OK = 0
@@ -129,6 +130,10 @@ def cmd_check(args: argparse.Namespace) -> int:
     for i, file in enumerate(args.files):
         try:
             obj = load_any(file)
+            if isinstance(obj, Batch):
+                from model.design import parse_design
+
+                parse_design(obj)  # design errors too, with their file and line
         except ConfigError as exc:
             _error(exc)
             status = EXIT_USER_ERROR
@@ -188,9 +193,16 @@ def describe_batch(b: Batch) -> str:
         )
     counts = {s.replicates for s in b.scenarios}
     per = f"{counts.pop()} replicates" if len(counts) == 1 else "their replicates"
-    lines.append(f"  runs: {b.runs} ({len(b.scenarios)} scenarios x {per})")
-    if b.design is not None:
-        lines.append(f"  design: {', '.join(map(str, b.design))}")
+    if b.design is None:
+        lines.append(f"  runs: {b.runs} ({len(b.scenarios)} scenarios x {per})")
+    else:
+        from model.design import expand, parse_design
+
+        d = parse_design(b)
+        lines.append(f"  design: {d.kind} over {', '.join(d.names)}, {len(d.points)} points")
+        lines.append(
+            f"  runs: {len(expand(b))} ({len(b.scenarios)} scenarios x design points x {per})"
+        )
     return "\n".join(lines)
 
 
@@ -232,6 +244,18 @@ def _demo_arguments(p: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help=f"batch file (default: {DEMO_BATCH}, from here or from the stabsim checkout)",
     )
+    p.add_argument("--replicates", type=int, default=None, metavar="N", help="override replicates")
+    p.add_argument("--horizon", type=int, default=None, metavar="MONTHS", help="override horizon")
+    p.add_argument(
+        "--workers", type=int, default=None, metavar="N", help="processes (default: all cores)"
+    )
+    p.add_argument(
+        "--runs-dir", default="runs", metavar="DIR", help="where the batch folder goes (runs)"
+    )
+    p.add_argument(
+        "--list", action="store_true", help="only validate the batch and list what it runs"
+    )
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
 def default_demo_batch() -> Path:
@@ -242,12 +266,40 @@ def default_demo_batch() -> Path:
     return Path(__file__).resolve().parent.parent / DEMO_BATCH
 
 
-@subcommand("demo", "validate the demo batch and list what it will run", _demo_arguments)
+@subcommand(
+    "demo", "run the demo batch (the article's scenarios) and write its report", _demo_arguments
+)
 def cmd_demo(args: argparse.Namespace) -> int:
-    """Validate the demo batch and list its scenarios, runs and the levers that differ."""
+    """Validate the demo batch, run it through the batch machinery and write its report."""
     batch = load_batch(args.batch or default_demo_batch())
     print(describe_demo(batch))
-    return EXIT_OK
+    if args.list:
+        return EXIT_OK
+    from model.batch_cli import run_batch
+
+    results = run_batch(
+        batch,
+        workers=args.workers,
+        progress=not _quiet(args),
+        replicates=args.replicates,
+        horizon=args.horizon,
+        runs_dir=args.runs_dir,
+    )
+    failed = results.counts()["failed"]
+    print(f"batch stored in {results.path}")
+    report = _demo_report(results)
+    if report is not None:
+        print(f"report: {report}")
+    return EXIT_OK if not failed else 1
+
+
+def _demo_report(results) -> Path | None:
+    """The comparison report of a finished batch (None if the compare module is absent)."""
+    try:
+        from model.compare import write_report
+    except ImportError:
+        return None
+    return write_report(results, Path(results.path) / "compare")
 
 
 def describe_demo(batch: Batch) -> str:
@@ -555,6 +607,8 @@ def build_parser() -> argparse.ArgumentParser:
         if cmd.arguments is not None:
             cmd.arguments(p)
         p.set_defaults(_run=cmd.run)
+    add_batch_parser(sub)
+    add_status_parser(sub)
     return parser
 
 

@@ -60,7 +60,7 @@ __all__ = [
 
 EXECUTORS: tuple[str, ...] = ("serial", "process", "dask")
 FAIL_ENV = "STABSIM_FAIL_RUNS"
-RUNS_PER_WORKER = 100
+RUNS_PER_WORKER = 50
 """Local worker processes are replaced after about this many runs each, so that memory a run
 leaves behind in its process (e.g. Mesa 3.3 keeps every finished model, mesa#3179) cannot pile
 up over a long batch. Results do not depend on it. (``max_tasks_per_child`` is not used: it

@@ -58,7 +58,18 @@ def run_model(scenario, seed: int, state=None) -> tuple[pd.DataFrame, pd.DataFra
     model = build_model(scenario, seed, state)
     model.run()
     monthly, summary = model.recorder.frames(scenario.outcomes)
+    release(model)
     return monthly, summary
+
+
+def release(model) -> None:
+    """Let a finished model be freed: Mesa 3.3 keeps every model alive through the class-level
+    ``Agent._ids`` registry (mesa#3179, fixed upstream in mesa#3180)."""
+    import mesa
+
+    ids = getattr(mesa.agent.Agent, "_ids", None)
+    if isinstance(ids, dict):
+        ids.pop(model, None)
 
 
 @dataclass(frozen=True)

@@ -428,7 +428,7 @@ def test_docs_parameters_md_is_current():
 
 def test_demo_lists_the_batch(capsys, monkeypatch):
     monkeypatch.chdir(ROOT)
-    assert cli.main(["demo"]) == 0
+    assert cli.main(["demo", "--list"]) == 0
     out = capsys.readouterr().out
     for name in ("baseline_historical", "havens_unchecked", "us_troops", "syria_campaign"):
         assert name in out
@@ -437,8 +437,32 @@ def test_demo_lists_the_batch(capsys, monkeypatch):
 
 def test_demo_default_works_from_elsewhere(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    assert cli.main(["demo"]) == 0
+    assert cli.main(["demo", "--list"]) == 0
     assert "political_track" in capsys.readouterr().out
+    assert not any(tmp_path.iterdir())  # listing writes nothing
+
+
+def test_demo_runs_the_batch_and_writes_its_report(tmp_path, capsys):
+    code = cli.main(
+        [
+            "demo",
+            "--replicates",
+            "1",
+            "--horizon",
+            "6",
+            "--workers",
+            "1",
+            "--runs-dir",
+            str(tmp_path),
+            "--quiet",
+        ]
+    )
+    assert code == 0
+    (folder,) = tmp_path.iterdir()
+    assert folder.name.startswith("demo-") and (folder / "manifest.json").exists()
+    out = capsys.readouterr().out
+    assert "batch stored in" in out and "report:" in out
+    assert (folder / "compare" / "report.html").exists()
 
 
 def test_usage_errors_return_2(capsys):

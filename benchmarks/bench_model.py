@@ -1,0 +1,738 @@
+"""Model speed, scaling, batch throughput and profile: the figures of the performance targets.
+
+In one run on one machine, measures:
+
+1. population agent-steps per second of the model at its default resolution (population agents
+   x months / wall time of the monthly steps, set-up excluded), the same for Mesa's Epstein
+   civil-violence example at its defaults (every agent, citizens and cops, steps once per model
+   step), and their ratio;
+2. the wall time of one baseline_historical run at default resolution, inside this process
+   (build + run + frames, and run only);
+3. scaling: time per month and peak memory at about 10k, 100k and 1M population agents, each
+   run in a fresh Python process (peak resident memory after the run: ``VmHWM`` on Linux, else
+   ``ru_maxrss``), all sizes over the same shorter horizon; cost per agent-month and the log-log slope of time vs agents;
+4. batch throughput at 1 and 2 worker processes (``model.runner.execute`` with a
+   ``model.store.BatchStore``; a plain ``ProcessPoolExecutor`` over
+   ``model.simulation.run_model`` if that API is missing), parallel efficiency, and from it an
+   estimate of the wall time of a Sobol study (10 parameters, N=256: 5,632 runs);
+5. a cProfile summary of one run: the top functions by own time.
+
+Every figure is the median of ``--repeats`` repeats. Targets are printed beside the figures and
+never asserted (machines are shared and noisy). Appends a dated section with the machine,
+versions and tables to ``benchmarks/RESULTS.md`` (``--results PATH`` to write elsewhere).
+
+Usage::
+
+    python benchmarks/bench_model.py                    # full size, about 4 minutes
+    python benchmarks/bench_model.py --quick --results /tmp/RESULTS.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import datetime as _dt
+import gc
+import json
+import math
+import os
+import platform
+import pstats
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+if str(ROOT) not in sys.path:  # run from a checkout without installing
+    sys.path.insert(0, str(ROOT))
+
+DEFAULT_RESULTS = HERE / "RESULTS.md"
+BASELINE = ROOT / "scenarios" / "baseline_historical.yaml"
+HEADING = (
+    "# Benchmark results\n\n"
+    "Appended by the scripts in `benchmarks/`; each section records the date, machine and versions.\n"
+)
+
+# Targets of the performance issue (printed, never asserted).
+TARGET_RATIO = 300.0  # population agent-steps/s vs Mesa's Epstein example
+TARGET_RUN_S = 0.25  # one 120-month baseline run, build + run + frames
+TARGET_PEAK_MB = 1.5 * 1024  # peak memory at 1M population agents (MiB)
+TARGET_FLAT = 1.5  # cost per agent-month, 1M vs 100k
+TARGET_EFFICIENCY = 0.85  # parallel efficiency at 2 workers
+TARGET_SOBOL_MIN = 15.0  # a Sobol study of 10 parameters at N=256, minutes
+SOBOL_D, SOBOL_N = 10, 256
+SOBOL_RUNS = SOBOL_N * (2 * SOBOL_D + 2)  # Saltelli with second-order indices: 5,632
+
+FULL = {
+    "months": 120,
+    "repeats": 5,
+    "epstein_steps": 20,
+    "scale_targets": (10_000, 100_000, 1_000_000),
+    "scale_months": 24,
+    "batch_runs": 24,
+    "batch_months": 120,
+    "scale_repeats": None,  # None: --repeats
+    "batch_repeats": None,
+}
+QUICK = {
+    "months": 12,
+    "repeats": 2,
+    "epstein_steps": 2,
+    "scale_targets": (1_000, 10_000, 100_000),
+    "scale_months": 2,
+    "batch_runs": 4,
+    "batch_months": 6,
+    "scale_repeats": 1,  # each repeat of these starts Python processes: keep --quick quick
+    "batch_repeats": 1,
+}
+
+
+# ---- helpers ------------------------------------------------------------------------------------
+
+
+def _median(values: list[float]) -> float:
+    return float(statistics.median(values))
+
+
+def _peak_rss_mb() -> float:
+    """Peak resident memory of this process (MiB).
+
+    On Linux, ``VmHWM`` of ``/proc/self/status``: ``ru_maxrss`` is no good in a fresh child,
+    because the kernel carries the parent's resident size at fork over the exec.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return rss / (1024 * 1024 if sys.platform == "darwin" else 1024)
+
+
+def _load() -> str:
+    try:
+        return "/".join(f"{x:.2f}" for x in os.getloadavg())
+    except (AttributeError, OSError):  # pragma: no cover - not Unix
+        return "n/a"
+
+
+def _size_label(n: float) -> str:
+    if n >= 1e6:
+        return f"{n / 1e6:g}M"
+    if n >= 1e3:
+        return f"{n / 1e3:g}k"
+    return f"{n:g}"
+
+
+def _baseline(months: int | None = None) -> Any:
+    from model.config import load_scenario
+
+    scenario = load_scenario(BASELINE)
+    return scenario.with_changes(horizon=months) if months else scenario
+
+
+def _status(met: bool | None, quick: bool) -> str:
+    if met is None:
+        return ""
+    text = "met" if met else "MISSED"
+    return f"{text} (quick run)" if quick else text
+
+
+# ---- 1 and 2: one run at default resolution -----------------------------------------------------
+
+
+def measure_runs(months: int, repeats: int) -> dict[str, Any]:
+    """Time build, monthly steps and frames of baseline runs at default resolution (medians)."""
+    from model.simulation import build_model, initial_state_for, replicate_seed
+
+    scenario = _baseline(months)
+    state = initial_state_for(scenario)
+    warm = build_model(scenario, replicate_seed(scenario.seed, 999), state)
+    warm.run()
+    warm.recorder.frames(scenario.outcomes)
+    del warm
+    build, run, frames, total = [], [], [], []
+    agents = steps = 0
+    for r in range(repeats):
+        gc.collect()
+        seed = replicate_seed(scenario.seed, r)
+        t0 = time.perf_counter()
+        model = build_model(scenario, seed, state)
+        t1 = time.perf_counter()
+        model.run()
+        t2 = time.perf_counter()
+        model.recorder.frames(scenario.outcomes)
+        t3 = time.perf_counter()
+        build.append(t1 - t0)
+        run.append(t2 - t1)
+        frames.append(t3 - t2)
+        total.append(t3 - t0)
+        agents, steps = len(model.pop), model.t
+        del model
+    run_s = _median(run)
+    return {
+        "agents": agents,
+        "months": steps,
+        "persons_per_agent": scenario.parameter_values().get("persons_per_agent"),
+        "build_s": _median(build),
+        "run_s": run_s,
+        "frames_s": _median(frames),
+        "total_s": _median(total),
+        "agent_steps_per_s": _median([agents * steps / x for x in run]),
+        "ns_per_agent_month": run_s / (agents * steps) * 1e9,
+        "repeats": repeats,
+    }
+
+
+def measure_epstein(steps: int, repeats: int) -> dict[str, Any]:
+    """Agent-steps per second of Mesa's Epstein civil-violence example at its defaults.
+
+    Its ``step`` calls ``shuffle_do("step")`` on ``model.agents`` (every citizen and cop), so one
+    model step is ``len(model.agents)`` agent-steps; set-up is excluded.
+    """
+    from mesa.examples.advanced.epstein_civil_violence.model import EpsteinCivilViolence
+
+    rates, counts = [], []
+    for r in range(repeats):
+        gc.collect()
+        model = EpsteinCivilViolence(seed=r)
+        done = 0
+        t0 = time.perf_counter()
+        for _ in range(steps):
+            done += len(model.agents)
+            model.step()
+        seconds = time.perf_counter() - t0
+        rates.append(done / seconds)
+        counts.append(len(model.agents))
+        del model
+    return {
+        "agents": int(_median(counts)),
+        "steps": steps,
+        "agent_steps_per_s": _median(rates),
+        "repeats": repeats,
+    }
+
+
+# ---- 3: scaling, one fresh process per size -----------------------------------------------------
+
+
+def _persons_total() -> float:
+    from model.data import default_state
+
+    return float(default_state().areas["population"].sum())
+
+
+def scale_child(persons_per_agent: int, months: int, seed: int) -> dict[str, Any]:
+    """One run at a given resolution in this (fresh) process: times and peak memory."""
+    from model.parameters import REGISTRY
+    from model.simulation import build_model, initial_state_for, replicate_seed
+    from model.stabilization import StabilizationModel
+
+    scenario = _baseline(months)
+    state = initial_state_for(scenario)
+    rss_ready = _peak_rss_mb()
+    entry = REGISTRY["persons_per_agent"]
+    in_range = entry.low <= persons_per_agent <= entry.high
+    model_seed = replicate_seed(scenario.seed, seed)
+    t0 = time.perf_counter()
+    if in_range:
+        sized = scenario.with_changes(parameters={"persons_per_agent": persons_per_agent})
+        model = build_model(sized, model_seed, state)
+    else:
+        # Below the registry range: scenario files refuse it, the constructor does not check.
+        model = StabilizationModel(
+            start=scenario.start,
+            horizon=scenario.horizon,
+            levers=scenario.lever_series(),
+            initial_state=state,
+            record_levels=scenario.levels,
+            seed=model_seed,
+            **{**scenario.parameter_values(), "persons_per_agent": persons_per_agent},
+        )
+    t1 = time.perf_counter()
+    model.run()
+    t2 = time.perf_counter()
+    model.recorder.frames(scenario.outcomes)
+    return {
+        "persons_per_agent": persons_per_agent,
+        "direct": not in_range,
+        "agents": len(model.pop),
+        "months": model.t,
+        "build_s": t1 - t0,
+        "run_s": t2 - t1,
+        "rss_ready_mb": rss_ready,
+        "peak_mb": _peak_rss_mb(),
+    }
+
+
+def _run_child(args: list[str]) -> dict[str, Any]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
+    cmd = [sys.executable, str(Path(__file__).resolve()), *args]
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False, env=env)
+    if done.returncode != 0:
+        sys.stderr.write(done.stdout + done.stderr)
+        raise SystemExit(f"benchmark child {' '.join(args)} failed (exit {done.returncode})")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def measure_scaling(targets: tuple[int, ...], months: int, repeats: int) -> list[dict[str, Any]]:
+    """Per target size: medians over ``repeats`` fresh processes of one run each."""
+    persons = _persons_total()
+    rows = []
+    for target in targets:
+        ppa = max(1, round(persons / target))
+        print(f"  scaling: ~{_size_label(target)} agents ({ppa} persons/agent) ...", flush=True)
+        runs = [
+            _run_child(["--child-scale", str(ppa), "--months", str(months), "--seed", str(r)])
+            for r in range(repeats)
+        ]
+        run_s = _median([x["run_s"] for x in runs])
+        agents, steps = runs[0]["agents"], runs[0]["months"]
+        rows.append(
+            {
+                "target": target,
+                "persons_per_agent": ppa,
+                "direct": runs[0]["direct"],
+                "agents": agents,
+                "months": steps,
+                "build_s": _median([x["build_s"] for x in runs]),
+                "run_s": run_s,
+                "month_ms": run_s / steps * 1e3,
+                "ns_per_agent_month": run_s / (agents * steps) * 1e9,
+                "rss_ready_mb": _median([x["rss_ready_mb"] for x in runs]),
+                "peak_mb": _median([x["peak_mb"] for x in runs]),
+                "repeats": repeats,
+            }
+        )
+    return rows
+
+
+def loglog_slope(xs: list[float], ys: list[float]) -> float:
+    """Least-squares slope of log(y) against log(x)."""
+    lx = [math.log(x) for x in xs]
+    ly = [math.log(y) for y in ys]
+    mx, my = sum(lx) / len(lx), sum(ly) / len(ly)
+    sxx = sum((a - mx) ** 2 for a in lx)
+    return sum((a - mx) * (b - my) for a, b in zip(lx, ly, strict=True)) / sxx
+
+
+# ---- 4: batch throughput ------------------------------------------------------------------------
+
+
+def _pool_run(scenario: Any, seed: int) -> int:
+    """One run in a worker of the fallback pool (returns the monthly table's length)."""
+    from model.simulation import run_model
+
+    monthly, _ = run_model(scenario, seed)
+    return len(monthly)
+
+
+def _runner_api() -> Any:
+    """The batch machinery (runner, store, design), or None if it is missing."""
+    try:
+        from model.config import Batch
+        from model.design import expand, parse_design
+        from model.runner import execute
+        from model.store import BatchStore
+    except (ImportError, AttributeError):
+        return None
+    return {
+        "Batch": Batch,
+        "expand": expand,
+        "parse_design": parse_design,
+        "execute": execute,
+        "BatchStore": BatchStore,
+    }
+
+
+def _batch_once(api: Any, runs: int, months: int, workers: int, out: Path) -> float:
+    """Wall seconds of one batch of ``runs`` baseline runs on ``workers`` processes."""
+    scenario = _baseline(months).with_changes(replicates=runs)
+    if api is not None:
+        batch = api["Batch"](name="bench-model", seed=1, scenarios=(scenario,))
+        design = api["parse_design"](batch)
+        specs = api["expand"](batch, design)
+        with api["BatchStore"].open(batch, specs, design, out=out) as store:
+            t0 = time.perf_counter()
+            report = api["execute"](
+                specs, store, executor="process", workers=workers, progress=False
+            )
+            seconds = time.perf_counter() - t0
+        if report.counts.get("ok", 0) != runs:
+            raise SystemExit(f"benchmark batch: {report.counts} of {runs} runs; {report.failures}")
+        return seconds
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    from model.simulation import replicate_seed
+
+    seeds = [replicate_seed(1, r) for r in range(runs)]
+    t0 = time.perf_counter()
+    with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")) as pool:
+        list(pool.map(_pool_run, [scenario] * runs, seeds))
+    return time.perf_counter() - t0
+
+
+def measure_batch(runs: int, months: int, workers: int, repeats: int) -> dict[str, Any]:
+    """Runs per minute at 1 and ``workers`` processes (medians; worker start-up included)."""
+    api = _runner_api()
+    times: dict[int, list[float]] = {1: [], workers: []}
+    with tempfile.TemporaryDirectory(prefix="stabsim-bench-model-") as tmp:
+        for r in range(repeats):
+            # alternate the order so that drift on a shared machine hits both sides
+            order = (1, workers) if r % 2 == 0 else (workers, 1)
+            for w in order:
+                gc.collect()
+                times[w].append(_batch_once(api, runs, months, w, Path(tmp) / f"b{r}-w{w}"))
+    one = _median([runs / s * 60 for s in times[1]])
+    many = _median([runs / s * 60 for s in times[workers]])
+    return {
+        "path": "model.runner.execute (process executor, BatchStore)"
+        if api is not None
+        else "ProcessPoolExecutor (spawn) over model.simulation.run_model",
+        "runs": runs,
+        "months": months,
+        "workers": workers,
+        "rpm_1": one,
+        "rpm_n": many,
+        "wall_1": _median(times[1]),
+        "wall_n": _median(times[workers]),
+        "efficiency": many / (workers * one),
+        "sobol_minutes": SOBOL_RUNS / many,
+        "repeats": repeats,
+    }
+
+
+# ---- 5: profile ---------------------------------------------------------------------------------
+
+
+def _where(key: tuple[str, int, str]) -> str:
+    file, line, name = key
+    if file == "~" or not file:
+        return name
+    path = file.replace("\\", "/")
+    root = str(ROOT).replace("\\", "/") + "/"
+    if path.startswith(root):
+        path = path[len(root) :]
+    elif "site-packages/" in path:
+        path = path.split("site-packages/", 1)[1]
+    elif "/lib/python" in path:
+        path = "stdlib/" + path.rsplit("/", 1)[-1]
+    return f"{path}:{line}({name})"
+
+
+def profile_run(months: int, top: int = 15) -> dict[str, Any]:
+    """cProfile of one baseline run (build + run + frames): the top functions by own time."""
+    from model.simulation import build_model, initial_state_for, replicate_seed
+
+    scenario = _baseline(months)
+    state = initial_state_for(scenario)
+    warm = build_model(scenario, replicate_seed(scenario.seed, 999), state)
+    warm.run()
+    del warm
+    gc.collect()
+    prof = cProfile.Profile()
+    prof.enable()
+    model = build_model(scenario, replicate_seed(scenario.seed, 0), state)
+    model.run()
+    model.recorder.frames(scenario.outcomes)
+    prof.disable()
+    stats = pstats.Stats(prof)
+    total = sum(v[2] for v in stats.stats.values())
+    ranked = sorted(stats.stats.items(), key=lambda kv: kv[1][2], reverse=True)[:top]
+    rows = [
+        {
+            "function": _where(key),
+            "calls": v[1],
+            "own_s": v[2],
+            "cum_s": v[3],
+            "share": v[2] / total if total else 0.0,
+        }
+        for key, v in ranked
+    ]
+    return {"months": months, "total_s": total, "rows": rows}
+
+
+# ---- the report ---------------------------------------------------------------------------------
+
+
+def _machine() -> str:
+    mem = "unknown memory"
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                mem = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB memory"
+                break
+    except OSError:
+        pass
+    cpu = platform.processor() or "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    cores = f"{os.cpu_count()} cores"
+    try:
+        usable = len(os.sched_getaffinity(0))
+        if usable != os.cpu_count():
+            cores += f" ({usable} usable by this process)"
+    except AttributeError:  # pragma: no cover - not Linux
+        pass
+    return f"{platform.system()} {platform.machine()}, {cores}, {cpu}, {mem}"
+
+
+def _versions() -> str:
+    from importlib import metadata
+
+    out = [f"python {platform.python_version()}"]
+    for name in ("numpy", "mesa", "stabsim"):
+        try:
+            out.append(f"{name} {metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            if name == "stabsim":
+                from model import __version__
+
+                out.append(f"stabsim {__version__}")
+            else:
+                out.append(f"{name} n/a")
+    return ", ".join(out)
+
+
+def _git() -> str:
+    """The checkout's revision (read only; ``--no-optional-locks`` keeps the index untouched)."""
+    try:
+        rev = subprocess.run(
+            ["git", "-C", str(ROOT), "rev-parse", "--short=10", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+        if rev.returncode != 0 or not rev.stdout.strip():
+            return "n/a"
+        dirty = subprocess.run(
+            [
+                "git",
+                "--no-optional-locks",
+                "-C",
+                str(ROOT),
+                "status",
+                "--porcelain",
+                "--untracked-files=no",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return "n/a"
+    changed = dirty.returncode == 0 and dirty.stdout.strip()
+    return rev.stdout.strip() + (" with uncommitted changes" if changed else "")
+
+
+def _section(cfg: dict[str, Any], res: dict[str, Any], quick: bool, command: str) -> str:
+    """The Markdown section of one benchmark run."""
+    now = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    run, ep, scale, batch, prof = (
+        res["run"],
+        res["epstein"],
+        res["scale"],
+        res["batch"],
+        res["prof"],
+    )
+    ratio = run["agent_steps_per_s"] / ep["agent_steps_per_s"]
+    big, mid = scale[-1], scale[-2]
+    flat = big["ns_per_agent_month"] / mid["ns_per_agent_month"]
+    slope = loglog_slope([x["agents"] for x in scale], [x["month_ms"] for x in scale])
+    slope_top = loglog_slope([mid["agents"], big["agents"]], [mid["month_ms"], big["month_ms"]])
+    w = batch["workers"]
+    months = run["months"]
+    b, m = _size_label(big["target"]), _size_label(mid["target"])
+    summary = [
+        "| measure | median | target | status |",
+        "|---|---:|---|---|",
+        f"| stabsim population agent-steps/s ({run['agents']:,} agents x {months} months, steps"
+        f" only) | {run['agent_steps_per_s']:,.0f} | | |",
+        f"| Epstein civil violence agent-steps/s ({ep['agents']:,} agents x {ep['steps']} steps,"
+        f" Mesa example defaults) | {ep['agent_steps_per_s']:,.0f} | | |",
+        f"| ratio stabsim / Epstein agent-steps/s | {ratio:,.0f}x | >= {TARGET_RATIO:.0f}x |"
+        f" {_status(ratio >= TARGET_RATIO, quick)} |",
+        f"| one {months}-month baseline run: build + run + frames (s) | {run['total_s']:.3f} |"
+        f" <= {TARGET_RUN_S} s (120 months) | {_status(run['total_s'] <= TARGET_RUN_S, quick)} |",
+        f"| one {months}-month baseline run: run only (s) | {run['run_s']:.3f} | | |",
+        f"| peak memory at {b} agents (MiB, whole process) | {big['peak_mb']:,.0f} |"
+        f" <= {TARGET_PEAK_MB:,.0f} MiB (1.5 GiB) at 1M |"
+        f" {_status(big['peak_mb'] <= TARGET_PEAK_MB, quick)} |",
+        f"| cost per agent-month, {b} / {m} | {flat:.2f} | <= {TARGET_FLAT} (1M / 100k) |"
+        f" {_status(flat <= TARGET_FLAT, quick)} |",
+        f"| log-log slope of time per month vs agents ({_size_label(scale[0]['target'])}-{b};"
+        f" {m}-{b}) | {slope:.2f}; {slope_top:.2f} | 1 = linear | |",
+        f"| batch throughput, 1 worker (runs/min) | {batch['rpm_1']:,.1f} | | |",
+        f"| batch throughput, {w} workers (runs/min) | {batch['rpm_n']:,.1f} | | |",
+        f"| parallel efficiency at {w} workers | {batch['efficiency']:.2f} |"
+        f" >= {TARGET_EFFICIENCY} | {_status(batch['efficiency'] >= TARGET_EFFICIENCY, quick)} |",
+        f"| Sobol study, {SOBOL_D} parameters, N={SOBOL_N} ({SOBOL_RUNS:,} runs of"
+        f" {batch['months']} months) on {w} workers (minutes, ESTIMATE) |"
+        f" {batch['sobol_minutes']:,.1f} | < {TARGET_SOBOL_MIN:.0f} min (120 months) |"
+        f" {_status(batch['sobol_minutes'] < TARGET_SOBOL_MIN, quick)} |",
+    ]
+    scaling = [
+        "| size | persons/agent | agents | months | build (s) | time/month (ms) |"
+        " ns per agent-month | RSS after imports (MiB) | peak RSS (MiB) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for x in scale:
+        note = " (constructor, below registry range)" if x["direct"] else ""
+        scaling.append(
+            f"| scaling {_size_label(x['target'])} | {x['persons_per_agent']:,}{note} |"
+            f" {x['agents']:,} | {x['months']} | {x['build_s']:.2f} | {x['month_ms']:.2f} |"
+            f" {x['ns_per_agent_month']:.0f} | {x['rss_ready_mb']:,.0f} | {x['peak_mb']:,.0f} |"
+        )
+    batch_rows = [
+        "| workers | runs | months | wall (s) | runs/min |",
+        "|---:|---:|---:|---:|---:|",
+        f"| 1 | {batch['runs']} | {batch['months']} | {batch['wall_1']:.1f} | {batch['rpm_1']:.1f} |",
+        f"| {w} | {batch['runs']} | {batch['months']} | {batch['wall_n']:.1f} |"
+        f" {batch['rpm_n']:.1f} |",
+    ]
+    prof_rows = [
+        "| rank | function | calls | own time (s) | share of own time | cumulative (s) |",
+        "|---:|---|---:|---:|---:|---:|",
+    ]
+    for i, x in enumerate(prof["rows"], 1):
+        prof_rows.append(
+            f"| {i} | `{x['function']}` | {x['calls']:,} | {x['own_s']:.4f} | {x['share']:.1%} |"
+            f" {x['cum_s']:.4f} |"
+        )
+    direct = [x for x in scale if x["direct"]]
+    lines = [
+        f"## bench_model.py, {now}{' (quick: tiny sizes, not the project figures)' if quick else ''}",
+        "",
+        f"- command: `{command}`",
+        f"- date: {now}",
+        f"- machine: {_machine()}",
+        f"- versions: {_versions()}",
+        f"- git: {_git()}",
+        f"- load average (1/5/15 min) at start {res['load_start']}, at end {_load()}"
+        f" ({os.cpu_count()} cores): other work on the machine slows the figures, the batch"
+        " ones most",
+        f"- medians of {run['repeats']} repeats (Epstein: {ep['steps']} steps per repeat;"
+        f" scaling: {scale[0]['repeats']}, one fresh process per repeat and size; batches:"
+        f" {batch['repeats']}); targets are printed, never asserted",
+        "",
+        *summary,
+        "",
+        f"- agent-steps: stabsim population agents x months / wall time of `model.run()` (the"
+        f" monthly steps, recording included; set-up excluded), at the default resolution of"
+        f" {run['persons_per_agent']:,} persons per agent ({run['ns_per_agent_month']:.0f} ns per"
+        " agent-month); Epstein: `len(model.agents)` (citizens and cops, all stepped by"
+        " `shuffle_do`) x steps / wall time of `model.step()` (data collection included)",
+        f"- one run: inside this process after a warm-up run (no interpreter start-up); build"
+        f" {run['build_s']:.3f} s, run {run['run_s']:.3f} s, frames {run['frames_s']:.3f} s",
+        f"- scaling: every size runs the same {scale[0]['months']} months (like with like),"
+        f" one run per fresh process; peak = the process's peak resident memory (`VmHWM`)"
+        f" after the run and its frames"
+        f" (imports and data included)"
+        + (
+            f"; {', '.join(_size_label(x['target']) for x in direct)} needs"
+            f" {', '.join(str(x['persons_per_agent']) for x in direct)} persons per agent, below"
+            " the registry range (250-50,000), so that model is built with"
+            " `StabilizationModel(..., persons_per_agent=...)` directly"
+            if direct
+            else ""
+        ),
+        "",
+        *scaling,
+        "",
+        f"- batches via {batch['path']}; wall time includes starting the worker processes;"
+        f" parallel efficiency = throughput({w}) / ({w} x throughput(1));"
+        f" the Sobol figure is an ESTIMATE: {SOBOL_RUNS:,} runs / {batch['rpm_n']:.1f} runs/min",
+        "",
+        *batch_rows,
+        "",
+        f"- profile: cProfile of one {prof['months']}-month baseline run (build + run + frames),"
+        f" {prof['total_s']:.3f} s of own time under the profiler; top {len(prof['rows'])}"
+        " functions by own time",
+        "",
+        *prof_rows,
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _append(path: Path, section: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    existing = path.read_text(encoding="utf-8") if path.exists() else ""
+    with open(path, "a", encoding="utf-8") as fh:
+        if not existing.strip():
+            fh.write(HEADING + "\n")
+        elif not existing.endswith("\n\n"):
+            fh.write("\n" if existing.endswith("\n") else "\n\n")
+        fh.write(section)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmarks and append their section to the results file."""
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--quick", action="store_true", help="tiny sizes, a few seconds (tests)")
+    p.add_argument("--results", type=Path, default=DEFAULT_RESULTS, help="file to append to")
+    p.add_argument("--repeats", type=int, help="repeats per figure (5; 2 with --quick)")
+    p.add_argument("--workers", type=int, default=2, help="worker processes to compare with 1")
+    p.add_argument("--child-scale", type=int, help=argparse.SUPPRESS)
+    p.add_argument("--months", type=int, default=24, help=argparse.SUPPRESS)
+    p.add_argument("--seed", type=int, default=0, help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    if args.child_scale is not None:
+        print(json.dumps(scale_child(args.child_scale, args.months, args.seed)))
+        return 0
+    cfg = dict(QUICK if args.quick else FULL)
+    if args.repeats is not None:
+        if args.repeats < 1:
+            p.error("--repeats must be at least 1")
+        cfg["repeats"] = args.repeats
+        cfg["scale_repeats"] = cfg["batch_repeats"] = None
+    if args.workers < 2:
+        p.error("--workers must be at least 2")
+    reps = cfg["repeats"]
+    scale_reps = cfg["scale_repeats"] or reps
+    batch_reps = cfg["batch_repeats"] or reps
+    res: dict[str, Any] = {"load_start": _load()}
+    print(f"1-2. baseline runs, {cfg['months']} months, {reps} repeats ...", flush=True)
+    res["run"] = measure_runs(cfg["months"], reps)
+    print(
+        f"1. Epstein civil violence, {cfg['epstein_steps']} steps, {reps} repeats ...", flush=True
+    )
+    res["epstein"] = measure_epstein(cfg["epstein_steps"], reps)
+    print(f"3. scaling, {cfg['scale_months']} months, {scale_reps} runs per size ...", flush=True)
+    res["scale"] = measure_scaling(cfg["scale_targets"], cfg["scale_months"], scale_reps)
+    print(
+        f"4. batches of {cfg['batch_runs']} runs, 1 and {args.workers} workers,"
+        f" {batch_reps} repeats ...",
+        flush=True,
+    )
+    res["batch"] = measure_batch(cfg["batch_runs"], cfg["batch_months"], args.workers, batch_reps)
+    print(f"5. profile of one {cfg['months']}-month run ...", flush=True)
+    res["prof"] = profile_run(cfg["months"])
+    flags = [a for a in (argv if argv is not None else sys.argv[1:])]
+    command = " ".join(["python benchmarks/bench_model.py", *flags])
+    section = _section(cfg, res, args.quick, command)
+    _append(args.results, section)
+    print()
+    print(section)
+    print(f"appended to {args.results}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
