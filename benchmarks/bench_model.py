@@ -541,7 +541,7 @@ def _git() -> str:
     return rev.stdout.strip() + (" with uncommitted changes" if changed else "")
 
 
-def _section(cfg: dict[str, Any], res: dict[str, Any], quick: bool, command: str) -> str:
+def _section(res: dict[str, Any], quick: bool, command: str) -> str:
     """The Markdown section of one benchmark run."""
     now = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     run, ep, scale, batch, prof = (
@@ -642,8 +642,7 @@ def _section(cfg: dict[str, Any], res: dict[str, Any], quick: bool, command: str
         f" {run['build_s']:.3f} s, run {run['run_s']:.3f} s, frames {run['frames_s']:.3f} s",
         f"- scaling: every size runs the same {scale[0]['months']} months (like with like),"
         f" one run per fresh process; peak = the process's peak resident memory (`VmHWM`)"
-        f" after the run and its frames"
-        f" (imports and data included)"
+        " after the run and its frames (imports and data included)"
         + (
             f"; {', '.join(_size_label(x['target']) for x in direct)} needs"
             f" {', '.join(str(x['persons_per_agent']) for x in direct)} persons per agent, below"
@@ -724,9 +723,9 @@ def main(argv: list[str] | None = None) -> int:
     res["batch"] = measure_batch(cfg["batch_runs"], cfg["batch_months"], args.workers, batch_reps)
     print(f"5. profile of one {cfg['months']}-month run ...", flush=True)
     res["prof"] = profile_run(cfg["months"])
-    flags = [a for a in (argv if argv is not None else sys.argv[1:])]
+    flags = list(argv if argv is not None else sys.argv[1:])
     command = " ".join(["python benchmarks/bench_model.py", *flags])
-    section = _section(cfg, res, args.quick, command)
+    section = _section(res, args.quick, command)
     _append(args.results, section)
     print()
     print(section)

@@ -63,21 +63,32 @@ __all__ = [
     "BOOTSTRAP_SEED",
     "DEFAULT_OUTCOMES",
     "OKABE_ITO",
+    "Readable",
     "Results",
+    "check_months",
+    "check_outcomes",
+    "check_reference",
+    "check_scenarios",
     "default_map_months",
     "difference_chart",
     "fan_chart",
     "fan_grid",
     "forest_plot",
+    "format_number",
     "map_values",
     "monthly_differences",
     "monthly_quantiles",
     "network_map",
     "open_results",
     "paired_differences",
+    "place_name",
+    "read_monthly",
+    "read_summary",
     "scenario_colours",
+    "split_names",
     "summary_table",
     "title",
+    "wilson",
     "write_report",
 ]
 
@@ -126,7 +137,7 @@ _TITLES = {
     "pop_under_is": "Population under IS rule",
     "defeat_month": "Month of territorial defeat",
     "months_to_defeat": "Months to territorial defeat",
-    "resurgence": "Resurgence (share of runs)",
+    "resurgence": "Probability of resurgence",
 }
 
 
@@ -168,7 +179,8 @@ def open_results(results: Results) -> BatchResults:
         raise ConfigError(str(exc), allowed="a batch folder written by `stabsim batch`") from None
 
 
-def _split(names: str | Iterable[str] | None) -> list[str] | None:
+def split_names(names: str | Iterable[str] | None) -> list[str] | None:
+    """Names from ``"a,b"`` or a list, stripped, without repeats (None stays None)."""
     if names is None:
         return None
     if isinstance(names, str):
@@ -185,7 +197,7 @@ def check_scenarios(
     Raises:
         ConfigError: a name is not a scenario of the batch.
     """
-    names = _split(scenarios)
+    names = split_names(scenarios)
     if not names:
         return res.scenarios
     for name in names:
@@ -247,7 +259,7 @@ def check_outcomes(
     """
     scenarios = list(scenarios or res.scenarios)
     recorded = _recorded(res, scenarios)
-    names = _split(outcomes)
+    names = split_names(outcomes)
     if not names:
         monthly = [o for o in DEFAULT_OUTCOMES if o in recorded and level in MONTHLY[o].levels]
         return monthly, list(_numeric_summary())
@@ -289,6 +301,37 @@ def check_outcomes(
     return monthly, summary or list(_numeric_summary())
 
 
+def _only_monthly(
+    res: BatchResults, outcomes: str | Iterable[str] | None, scenarios: Sequence[str], level: str
+) -> list[str]:
+    monthly, _ = check_outcomes(res, outcomes, scenarios, level)
+    other = [n for n in split_names(outcomes) or [] if n not in MONTHLY]
+    if other or not monthly:
+        raise ConfigError(
+            f"'{other[0]}' is a run-level outcome (see paired_differences)"
+            if other
+            else "no monthly outcome recorded at this level",
+            key="outcomes",
+            allowed="monthly outcomes: "
+            + ", ".join(o for o in MONTHLY if level in MONTHLY[o].levels),
+        )
+    return monthly
+
+
+def _only_summary(
+    res: BatchResults, outcomes: str | Iterable[str] | None, scenarios: Sequence[str]
+) -> list[str]:
+    _, summary = check_outcomes(res, outcomes, scenarios)
+    other = [n for n in split_names(outcomes) or [] if n in MONTHLY]
+    if other:
+        raise ConfigError(
+            f"'{other[0]}' is a monthly outcome (see monthly_differences)",
+            key="outcomes",
+            allowed="run-level outcomes: " + ", ".join(_numeric_summary()),
+        )
+    return summary
+
+
 def _numeric_summary() -> list[str]:
     return [o.name for o in SUMMARY.values() if o.unit != DATE_UNIT]
 
@@ -307,7 +350,8 @@ def _styles(res: BatchResults) -> dict[str, tuple[str, str]]:
     }
 
 
-def _where(level: str, unit: str | None) -> str:
+def place_name(level: str, unit: str | None) -> str:
+    """Where a chart's numbers come from, for titles ("Iraq", "Nineveh governorate")."""
     if level == "national":
         return "Iraq"
     if level == "governorate":
@@ -318,7 +362,7 @@ def _where(level: str, unit: str | None) -> str:
 # ---- reading ----------------------------------------------------------------------------------
 
 
-def _read_monthly(
+def read_monthly(
     res: BatchResults,
     scenarios: Sequence[str],
     columns: Sequence[str],
@@ -362,8 +406,30 @@ def _read_monthly(
     return frame[frame["unit"] == unit].reset_index(drop=True)
 
 
+def read_summary(res: BatchResults, scenarios: Sequence[str] | None = None) -> pd.DataFrame:
+    """The run summaries of the done runs (``BatchResults.summary``), also when the parts
+    disagree on the unit of a date column.
+
+    A date column in which every value is missing may be stored as ``timestamp[ms]`` in one
+    part and ``timestamp[us]`` in another, which ``pyarrow`` refuses to unify; the parts are
+    then read one by one and pandas unifies the units.
+    """
+    import pyarrow as pa
+
+    try:
+        return res.summary(scenarios=scenarios)
+    except (pa.ArrowTypeError, pa.ArrowInvalid):
+        files = res.files("summary", scenarios)
+        frame = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
+        order = frame["scenario"].map({s: i for i, s in enumerate(res.scenarios)})
+        frame = frame.assign(_order=order).sort_values(
+            ["_order", "design_point", "replicate"], kind="stable"
+        )
+        return frame.drop(columns="_order").reset_index(drop=True)
+
+
 def _summary(res: BatchResults, scenarios: Sequence[str]) -> pd.DataFrame:
-    frame = res.summary(scenarios=scenarios)
+    frame = read_summary(res, scenarios)
     if frame.empty:
         raise ConfigError(
             f"batch {res.manifest.get('batch_id')} has no finished runs for "
@@ -393,9 +459,9 @@ def monthly_quantiles(
     """
     res = open_results(results)
     chosen = check_scenarios(res, scenarios)
-    check_outcomes(res, [outcome], chosen, level)
+    _only_monthly(res, [outcome], chosen, level)
     if frame is None:
-        frame = _read_monthly(res, chosen, [outcome], level, unit)
+        frame = read_monthly(res, chosen, [outcome], level, unit)
     frame = frame[frame["scenario"].isin(chosen)]
     grouped = frame.groupby(["scenario", "month"], sort=False)[outcome]
     q = grouped.quantile(list(_QUANTILES)).unstack()
@@ -561,7 +627,7 @@ def fan_chart(
     _date_axis(ax)
     _value_axis(ax, MONTHLY[outcome].unit)
     ax.set_title(
-        f"{title(outcome)}, {_where(level, unit)}\nmedian and bands over runs ({_runs_note(q)})",
+        f"{title(outcome)}, {place_name(level, unit)}\nmedian and bands over runs ({_runs_note(q)})",
         fontsize=11,
     )
     handles, labels = _legend_handles(chosen, styles, bands=False)
@@ -592,10 +658,8 @@ def fan_grid(
     """
     res = open_results(results)
     chosen = check_scenarios(res, scenarios)
-    monthly, _ = check_outcomes(res, outcomes, chosen, level)
-    if not monthly:
-        raise ConfigError("no monthly outcome to plot", key="outcomes")
-    frame = _read_monthly(res, chosen, monthly, level, unit)
+    monthly = _only_monthly(res, outcomes, chosen, level)
+    frame = read_monthly(res, chosen, monthly, level, unit)
     styles = _styles(res)
     ncols = max(1, min(ncols, len(monthly)))
     nrows = -(-len(monthly) // ncols)
@@ -613,7 +677,7 @@ def fan_grid(
     for ax in axes[len(monthly) :]:
         ax.set_visible(False)
     fig.suptitle(
-        f"Scenarios compared, {_where(level, unit)}: median and bands over runs ({note})",
+        f"Scenarios compared, {place_name(level, unit)}: median and bands over runs ({note})",
         fontsize=12,
     )
     bands = list(zip(_band_handles(), _BAND_LABELS, strict=True))
@@ -688,7 +752,7 @@ def paired_differences(
 
     Run (scenario, design point, replicate r) is compared with (reference, design point, r).
     Pairs where either run has no value (e.g. months_to_defeat of a run never defeated) are left
-    out and counted in ``pairs``.
+    out; ``pairs`` counts those kept.
 
     Args:
         results: the batch (``BatchResults`` or its folder).
@@ -710,9 +774,7 @@ def paired_differences(
         chosen = [s for s in res.scenarios if s != ref]
     else:
         chosen = check_scenarios(res, scenarios)
-    _, names = check_outcomes(
-        res, [o for o in (_split(outcomes) or []) if o not in MONTHLY] or None, chosen
-    )
+    names = _only_summary(res, outcomes, chosen)
     frame = _summary(res, list(dict.fromkeys([ref, *chosen])))
     rows = []
     for scen in chosen:
@@ -783,8 +845,8 @@ def monthly_differences(
     else:
         chosen = check_scenarios(res, scenarios)
     both = list(dict.fromkeys([ref, *chosen]))
-    monthly, _ = check_outcomes(res, outcomes, both, level)
-    frame = _read_monthly(res, both, monthly, level, unit)
+    monthly = _only_monthly(res, outcomes, both, level)
+    frame = read_monthly(res, both, monthly, level, unit)
     out = []
     for scen in chosen:
         diffs = _paired(frame, monthly, scen, ref, ["design_point", "replicate", "month"])
@@ -870,7 +932,7 @@ def difference_chart(
         data = monthly_differences(
             res, reference, outcomes, scenarios, level, unit, statistic, confidence
         )
-    ref = check_reference(res, reference)
+    ref = str(data["reference"].iloc[0]) if len(data) else check_reference(res, reference)
     names = list(dict.fromkeys(data["outcome"]))
     if not names:
         raise ConfigError("no scenario to compare with the reference", key="scenarios")
@@ -900,7 +962,7 @@ def difference_chart(
     pairs = sorted(set(data["pairs"]))
     pair_text = f"{pairs[0]}" if len(pairs) == 1 else f"{pairs[0]}-{pairs[-1]}"
     fig.suptitle(
-        f"Difference from {ref}, {_where(level, unit)}: {stat} of paired runs "
+        f"Difference from {ref}, {place_name(level, unit)}: {stat} of paired runs "
         f"({pair_text} pairs, same seeds) with its {confidence:.0%} bootstrap interval",
         fontsize=12,
     )
@@ -936,7 +998,7 @@ def forest_plot(
     res = open_results(results)
     if data is None:
         data = paired_differences(res, reference, outcomes, scenarios)
-    ref = check_reference(res, reference)
+    ref = str(data["reference"].iloc[0]) if len(data) else check_reference(res, reference)
     names = list(dict.fromkeys(data["outcome"]))
     if not names:
         raise ConfigError("no scenario to compare with the reference", key="scenarios")
@@ -944,7 +1006,7 @@ def forest_plot(
     styles = _styles(res)
     ncols = max(1, min(ncols, len(names)))
     nrows = -(-len(names) // ncols)
-    height = 0.32 * len(shown) + 1.25
+    height = 0.32 * len(shown) + 1.45
     fig = Figure(figsize=(3.5 * ncols + 1.0, height * nrows + 1.2), layout="constrained")
     axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
     ypos = {s: len(shown) - 1 - i for i, s in enumerate(shown)}
@@ -975,8 +1037,13 @@ def forest_plot(
         ax.set_xlabel(f"difference, {unit_text}", fontsize=9)
         note = {"worse": "right of 0: worse", "better": "right of 0: better"}.get(o.higher_is)
         ref_mean = part["reference_mean"].iloc[0] if len(part) else np.nan
-        sub = f"{ref} mean {_fmt(ref_mean)}" + (f"; {note}" if note else "")
-        ax.set_title(f"{title(name)}\n{sub}", fontsize=9)
+        lines = [
+            textwrap.fill(title(name), 40),
+            textwrap.fill(f"{ref} mean {format_number(ref_mean)}", 44),
+        ]
+        if note:
+            lines.append(f"({note})")
+        ax.set_title("\n".join(lines), fontsize=9)
         ax.grid(axis="x", alpha=0.3, lw=0.6)
         ax.tick_params(labelsize=8)
         _pad_symmetric(ax)
@@ -1090,7 +1157,7 @@ def summary_table(results: Results, scenarios: str | Iterable[str] | None = None
     return pd.DataFrame(rows).set_index("scenario")
 
 
-def _fmt(x: float) -> str:
+def format_number(x: float) -> str:
     """A number for tables and titles: 21,952 / 745 / 74.5 / 0.404."""
     if x is None or (isinstance(x, float) and not np.isfinite(x)):
         return "n/a"
@@ -1204,15 +1271,23 @@ def map_values(
             suggestion=_suggest(colour_by, MAP_COLOUR_BY),
         )
     wanted = check_months(res, months, chosen)
-    has_area = "area" in _levels(res, chosen)
+    levels = _levels(res, chosen)
+    has_area = "area" in levels
+    if not has_area and "governorate" not in levels:
+        raise ConfigError(
+            "the map needs the area or governorate level, which the chosen scenarios do not "
+            "all record",
+            key="scenarios",
+            allowed="scenarios with `levels: [national, governorate, area]`",
+        )
     level = "area" if has_area else "governorate"
     column = "is_held_areas" if colour_by == "control" and has_area else "incidents"
     note = ""
     if not has_area:
         note = (
-            "Area level not recorded in this batch: governorates coloured by incidents. "
-            "Record `levels: [national, governorate, area]` in the scenarios to map control "
-            "by area."
+            "Area level not recorded by every scenario shown: governorates coloured by "
+            "incidents. Record `levels: [national, governorate, area]` in the scenarios to map "
+            "control by area."
         )
     if column not in _recorded(res, chosen):
         raise ConfigError(

@@ -77,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
     # The option names go into the error messages.
     C.check_reference(res, args.reference, key="--reference")
     C.check_scenarios(res, args.scenarios, key="--scenarios")
-    scenarios = C._split(args.scenarios)
+    scenarios = C.split_names(args.scenarios)
     chosen = C.check_scenarios(res, scenarios) if scenarios else res.scenarios
     C.check_outcomes(res, args.outcomes, chosen, args.level, key="--outcomes")
     C.check_months(res, args.months, chosen, key="--months")

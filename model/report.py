@@ -195,13 +195,15 @@ def _span(median: str, low: str, high: str, sep: str = "\u2013") -> str:
 def _num(x: Any, never: bool = False) -> str:
     if x is None or pd.isna(x):
         return "never" if never else "n/a"
-    return C._fmt(float(x))
+    return C.format_number(float(x))
 
 
 def differences_display(diffs: pd.DataFrame) -> pd.DataFrame:
     """Paired differences for reading: a row per outcome, a column per scenario, text cells
-    ``mean [low, high]``; cells whose interval excludes zero are marked with a *."""
+    ``mean [low, high]``; cells whose interval excludes zero are marked with a *, and cells
+    with fewer pairs than the most show their number."""
     scen = list(dict.fromkeys(diffs["scenario"]))
+    common = int(diffs["pairs"].max()) if len(diffs) else 0
     rows: dict[str, dict[str, str]] = {}
     for name in dict.fromkeys(diffs["outcome"]):
         part = diffs[diffs["outcome"] == name].set_index("scenario")
@@ -212,12 +214,13 @@ def differences_display(diffs: pd.DataFrame) -> pd.DataFrame:
                 cells[s] = "n/a"
                 continue
             ci = (
-                f" [{C._fmt(r['ci_low'])}, {C._fmt(r['ci_high'])}]"
+                f" [{C.format_number(r['ci_low'])}, {C.format_number(r['ci_high'])}]"
                 if np.isfinite(r["ci_low"])
                 else ""
             )
             mark = "*" if np.isfinite(r["ci_low"]) and (r["ci_low"] > 0 or r["ci_high"] < 0) else ""
-            cells[s] = f"{_signed(r['mean'])}{ci}{mark} (n={int(r['pairs'])})"
+            n = f" (n={int(r['pairs'])})" if int(r["pairs"]) != common else ""
+            cells[s] = f"{_signed(r['mean'])}{ci}{mark}{n}"
         rows[f"{C.title(name)} [{_unit(name)}]"] = cells
     return pd.DataFrame.from_dict(rows, orient="index", columns=scen)
 
@@ -228,7 +231,7 @@ def _unit(name: str) -> str:
 
 
 def _signed(x: float) -> str:
-    return ("+" if x > 0 else "") + C._fmt(x)
+    return ("+" if x > 0 else "") + C.format_number(x)
 
 
 def _csv_table(table: pd.DataFrame, index: bool = False) -> str:
@@ -277,7 +280,7 @@ def build_report(
             allowed=", ".join(o for o in MONTHLY if level in MONTHLY[o].levels),
         )
     wanted = C.check_months(res, months, chosen)
-    C._read_monthly(res, chosen, monthly[:1], level, unit)  # checks the level and the unit
+    C.read_monthly(res, chosen, monthly[:1], level, unit)  # checks the level and the unit
     C.map_values(res, wanted[:1], colour_by, chosen[:1])  # checks the colouring
 
     rep = Report()
@@ -409,7 +412,8 @@ th, td { border: 1px solid #d6d6d6; padding: 0.25em 0.55em; text-align: left; ve
 th { background: #f2f2f2; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 table.wide td { white-space: nowrap; }
-table.wide tbody th { min-width: 15em; }
+table.wide tbody th { min-width: 12em; }
+div.scroll { overflow-x: auto; max-width: 100%; }
 .swatch { display: inline-block; width: 0.9em; height: 0.9em; border-radius: 2px;
           margin-right: 0.35em; vertical-align: -0.1em; }
 code { background: #f3f3f3; padding: 0 0.25em; border-radius: 3px; }
@@ -441,7 +445,10 @@ def _table_html(
     cols = list(table.columns)
     head = "".join(f"<th>{(header or {}).get(c, _e(c))}</th>" for c in cols)
     idx = table.index.name or ""
-    lines = [f'<table class="{css}"><thead><tr><th>{_e(idx)}</th>{head}</tr></thead><tbody>']
+    lines = [
+        f'<div class="scroll"><table class="{css}"><thead><tr><th>{_e(idx)}</th>{head}</tr>'
+        "</thead><tbody>"
+    ]
     for key, row in table.iterrows():
         cells = "".join(
             f'<td class="{cell}"><b>{_e(v)}</b></td>'
@@ -450,7 +457,7 @@ def _table_html(
             for col, v in zip(cols, row.tolist(), strict=True)
         )
         lines.append(f"<tr><th>{_e(key)}</th>{cells}</tr>")
-    lines.append("</tbody></table>")
+    lines.append("</tbody></table></div>")
     return "\n".join(lines)
 
 
@@ -539,7 +546,7 @@ def _html(
     map_note: str,
 ) -> str:
     p = provenance(res)
-    where = C._where(level, unit)
+    where = C.place_name(level, unit)
     head = _scenario_header(res, chosen)
     now = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
     parts: list[str] = [
@@ -619,8 +626,9 @@ def _html(
             f"<p>For each run-level outcome, the mean of the paired differences (scenario minus "
             f"{_e(ref)}, replicate r against replicate r) with its 95% bootstrap confidence "
             "interval. Filled markers, and a * in the table: the interval excludes zero. "
-            "<i>n</i> is the number of pairs; pairs where either run has no value (months to "
-            "defeat of a run never defeated) are left out.</p>",
+            f"Each cell uses {int(pdiff['pairs'].max())} pairs unless it shows its own "
+            "<i>n</i>: pairs where either run has no value (months to defeat of a run never "
+            "defeated) are left out.</p>",
             _img(rep, "differences_forest.png", "Forest plot of paired differences", "Figure:"),
             _table_html(
                 differences_display(pdiff), "wide", _scenario_header(res, list(pdiff["scenario"]))

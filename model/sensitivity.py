@@ -77,6 +77,7 @@ STUDY_FILE = "study.json"
 OUTPUT_DIR = "sensitivity"
 MAX_RUNS = 1_000_000
 _NAME_RE = re.compile(r"^[a-z0-9_-]+$")
+_LOG_RE = re.compile(r"^\s*log10\(\s*([A-Za-z0-9_]+)\s*\)\s*$")
 
 _COMMON_KEYS: tuple[str, ...] = (
     "study",
@@ -330,12 +331,12 @@ class Study:
     @property
     def summary_outcomes(self) -> tuple[str, ...]:
         """The run-summary outcomes of the study."""
-        return tuple(o for o in self.outcomes if o in _outcomes.SUMMARY)
+        return tuple(o for o in self.outcomes if base_outcome(o)[0] in _outcomes.SUMMARY)
 
     @property
     def series_outcomes(self) -> tuple[str, ...]:
         """The time-series (monthly, national) outcomes of the study."""
-        return tuple(o for o in self.outcomes if o in _outcomes.MONTHLY)
+        return tuple(o for o in self.outcomes if base_outcome(o)[0] in _outcomes.MONTHLY)
 
     def problem(self) -> dict[str, Any]:
         """The SALib problem: names and bounds."""
@@ -602,7 +603,8 @@ def _validate(doc: _Doc, base: Path, path: str | None) -> Study:
     outcomes = _outcome_list(doc, d["outcomes"])
     discover = _conditions(doc, d.get("discover"), method, scenario.horizon)
     options["prim"] = _prim_options(doc, d.get("prim"))
-    monthly = [o for o in outcomes if o in _outcomes.MONTHLY]
+    monthly = [base_outcome(o)[0] for o in outcomes]
+    monthly = [o for o in monthly if o in _outcomes.MONTHLY]
     monthly += [c.outcome for c in map(parse_condition, discover) if c.month is not None]
     missing = [o for o in dict.fromkeys(monthly) if o not in scenario.outcomes]
     if missing:
@@ -773,8 +775,18 @@ def _base_scenario(doc: _Doc, value: Any, base: Path) -> tuple[Scenario, str | N
     return load_scenario(target), value
 
 
+def base_outcome(name: str) -> tuple[str, bool]:
+    """The catalogue outcome of a study outcome, and whether it is analysed as
+    ``log10(1 + value)`` (written ``log10(cumulative_deaths)`` in a study)."""
+    m = _LOG_RE.match(name)
+    return (m.group(1), True) if m else (name, False)
+
+
 def _outcome_list(doc: _Doc, value: Any) -> tuple[str, ...]:
-    allowed = "run-summary outcomes (e.g. cumulative_deaths, resurgence) or monthly ones (e.g. incidents): stabsim outcomes"
+    allowed = (
+        "run-summary outcomes (e.g. cumulative_deaths, resurgence) or monthly ones (e.g. "
+        "incidents), each optionally as log10(name): stabsim outcomes"
+    )
     items = [value] if isinstance(value, str) else value
     if not isinstance(items, list) or not items:
         raise doc.error(
@@ -782,8 +794,13 @@ def _outcome_list(doc: _Doc, value: Any) -> tuple[str, ...]:
         )
     out: list[str] = []
     known = (*_outcomes.SUMMARY_NAMES, *_outcomes.MONTHLY_NAMES)
-    for i, name in enumerate(items):
+    for i, item in enumerate(items):
         path = ["outcomes", i] if isinstance(value, list) else ["outcomes"]
+        if not isinstance(item, str):
+            raise doc.error(
+                path, f"expected an outcome name, got {_describe(item)}", allowed=allowed
+            )
+        name, log = base_outcome(item)
         if name in _DATE_OUTCOMES:
             alt = _DATE_OUTCOMES[name]
             raise doc.error(
@@ -799,6 +816,8 @@ def _outcome_list(doc: _Doc, value: Any) -> tuple[str, ...]:
                 allowed=allowed,
                 suggestion=_suggest(name, known),
             )
+        if log:
+            name = f"log10({name})"
         if name in out:
             raise doc.error(path, f"{name} is listed twice")
         out.append(name)
@@ -1144,19 +1163,27 @@ def _month_start(text: str) -> pd.Timestamp:
     return pd.Timestamp(f"{text}-01")
 
 
-def _outcome_unit(outcome: str, per_year: str = "mean") -> str:
+def _outcome_unit(outcome: str, per_year: str = "mean", log: bool = False) -> str:
     if outcome == "resurgence":
-        return "share of runs with a resurgence"
-    if outcome in _outcomes.SUMMARY:
-        return _outcomes.SUMMARY[outcome].unit
-    unit = _outcomes.MONTHLY[outcome].unit
-    if per_year == "sum":
-        return unit.replace("per month", "per year") if "per month" in unit else f"{unit}-months"
-    return {
-        "mean": f"{unit}, yearly mean",
-        "last": f"{unit}, at year end",
-        "max": f"{unit}, yearly peak",
-    }[per_year]
+        unit = "share of runs with a resurgence"
+    elif outcome in _outcomes.SUMMARY:
+        unit = _outcomes.SUMMARY[outcome].unit
+    else:
+        unit = _outcomes.MONTHLY[outcome].unit
+        if per_year == "sum":
+            unit = (
+                unit.replace("per month", "per year") if "per month" in unit else f"{unit}-months"
+            )
+        else:
+            unit += {"mean": ", yearly mean", "last": ", at year end", "max": ", yearly peak"}[
+                per_year
+            ]
+    return f"log10(1 + {unit})" if log else unit
+
+
+def _transform(x: np.ndarray, log: bool) -> np.ndarray:
+    """``log10(1 + x)`` for a log-transformed outcome (a zero stays zero), else ``x``."""
+    return np.log10(1.0 + np.clip(x, 0.0, None)) if log else x
 
 
 def study_outputs(results: BatchResults, study: Study) -> tuple[pd.DataFrame, list[Output]]:
@@ -1176,37 +1203,48 @@ def study_outputs(results: BatchResults, study: Study) -> tuple[pd.DataFrame, li
     per_year = study.options.get("per_year", "mean")
     outputs: list[Output] = []
     keys = ["design_point", "replicate"]
-    runs = results.summary(columns=list(study.summary_outcomes))
+    summary_bases = list(dict.fromkeys(base_outcome(o)[0] for o in study.summary_outcomes))
+    series_bases = list(dict.fromkeys(base_outcome(o)[0] for o in study.series_outcomes))
+    runs = results.summary(columns=summary_bases)
     if runs.empty:
         raise StudyError(f"{results.path}: no finished runs to analyse")
-    runs = runs[keys + list(study.summary_outcomes)].copy()
+    runs = runs[keys + summary_bases].copy()
     if "months_to_defeat" in runs:
         runs["months_to_defeat"] = (
             runs["months_to_defeat"].astype(float).fillna(float(study.scenario.horizon))
         )
+    values: dict[str, np.ndarray] = {}
     for o in study.summary_outcomes:
-        outputs.append(Output(o, o, unit=_outcome_unit(o)))
-    if study.series_outcomes:
-        monthly = results.monthly(level="national", columns=list(study.series_outcomes))
+        base, log = base_outcome(o)
+        column = f"log10_{base}" if log else base
+        values[column] = _transform(runs[base].to_numpy(dtype=float), log)
+        outputs.append(Output(column, o, unit=_outcome_unit(base, log=log)))
+    if series_bases:
+        monthly = results.monthly(level="national", columns=series_bases)
         start = _month_start(study.scenario.start)
         month = pd.to_datetime(monthly["month"])
         index = (month.dt.year - start.year) * 12 + (month.dt.month - start.month)
         monthly["year"] = (index // 12 + 1).astype(int)
-        agg = {"mean": "mean", "sum": "sum", "last": "last", "max": "max"}[per_year]
-        yearly = monthly.groupby([*keys, "year"], sort=True)[list(study.series_outcomes)].agg(agg)
+        yearly = monthly.groupby([*keys, "year"], sort=True)[series_bases].agg(per_year)
         years = sorted(yearly.index.get_level_values("year").unique())
         end = start + pd.DateOffset(months=study.scenario.horizon - 1)
         unstacked = yearly.unstack("year")
-        wide = pd.DataFrame(index=unstacked.index)
+        aligned = runs[keys].merge(
+            unstacked.set_axis(range(unstacked.shape[1]), axis=1).reset_index(), on=keys, how="left"
+        )
+        position = {col: i for i, col in enumerate(unstacked.columns)}
         for o in study.series_outcomes:
+            base, log = base_outcome(o)
             for k in years:
                 first = start + pd.DateOffset(months=12 * (k - 1))
                 last = min(first + pd.DateOffset(months=11), end)
-                column = f"{o}_year{k}"
+                column = f"{'log10_' if log else ''}{base}_year{k}"
                 period = f"{first:%Y-%m} to {last:%Y-%m}"
-                outputs.append(Output(column, o, k, period, first, _outcome_unit(o, per_year)))
-                wide[column] = unstacked[(o, k)].to_numpy(dtype=float)
-        runs = runs.merge(wide.reset_index(), on=keys, how="left")
+                unit = _outcome_unit(base, per_year, log)
+                outputs.append(Output(column, o, k, period, first, unit))
+                raw = aligned[position[(base, k)]].to_numpy(dtype=float)
+                values[column] = _transform(raw, log)
+    runs = pd.concat([runs[keys], pd.DataFrame(values, index=runs.index)], axis=1)
     columns = [o.column for o in outputs]
     grouped = runs.groupby("design_point")
     table = grouped[columns].mean()
@@ -1435,10 +1473,11 @@ def _save_figure(fig: Figure, path: Path) -> None:
     os.replace(tmp, path)
 
 
-def _fmt(x: float) -> str:
+def _fmt(x: float, digits: int = 3) -> str:
+    """A number for people: 3 significant digits, or whole with thousands separators."""
     if x is None or not np.isfinite(x):
         return "nan"
-    return f"{x:.3g}" if abs(x) < 1e4 else f"{x:,.0f}"
+    return f"{x:.{digits}g}" if abs(x) < 10 ** max(digits, 4) else f"{x:,.0f}"
 
 
 def summary_text(result: StudyResult) -> str:
@@ -1617,13 +1656,20 @@ def study_figures(result: StudyResult, outputs: Sequence[Output]) -> list[tuple[
             continue
         title = f"{o.outcome} ({o.unit})\n{s.name}: {title_n}"
         if s.method == "morris":
-            figs.append((f"morris_{o.outcome}.png", plot_morris(rows, title, o.unit)))
+            figs.append(
+                (
+                    f"morris_{_slug(o.outcome)}.png",
+                    plot_morris(rows, title, o.unit, s.options["conf_level"]),
+                )
+            )
         elif s.method == "sobol":
             figs.append(
-                (f"sobol_{o.outcome}.png", plot_sobol(rows, title, s.options["conf_level"]))
+                (f"sobol_{_slug(o.outcome)}.png", plot_sobol(rows, title, s.options["conf_level"]))
             )
         elif s.method == "oat":
-            figs.append((f"tornado_{o.outcome}.png", plot_tornado(rows, o.outcome, o.unit, title)))
+            figs.append(
+                (f"tornado_{_slug(o.outcome)}.png", plot_tornado(rows, o.outcome, o.unit, title))
+            )
     for outcome in s.series_outcomes:
         rows = idx[idx["outcome"] == outcome]
         if rows.empty:
@@ -1632,7 +1678,7 @@ def study_figures(result: StudyResult, outputs: Sequence[Output]) -> list[tuple[
         title = f"{outcome} ({unit}) per year of the horizon\n{s.name}: {title_n}"
         figs.append(
             (
-                f"{s.method}_over_time_{outcome}.png",
+                f"{s.method}_over_time_{_slug(outcome)}.png",
                 plot_over_time(rows, s.method, title, s.options["conf_level"]),
             )
         )
@@ -1723,41 +1769,48 @@ def _overlap(a: Any, b: Any) -> float:
     return w * h if w > 0 and h > 0 else 0.0
 
 
-def plot_morris(rows: pd.DataFrame, title: str, unit: str) -> Figure:
-    """Morris mu* against sigma, every name labelled (labels never overlap).
+def plot_morris(rows: pd.DataFrame, title: str, unit: str, conf_level: float = 0.95) -> Figure:
+    """Morris mu* against sigma, every name labelled (labels never overlap), and mu* with its
+    confidence interval as bars.
 
     Args:
         rows: indexed by name, with ``mu_star``, ``mu_star_conf`` and ``sigma``.
         title: the figure title.
         unit: the outcome's unit (mu* and sigma are in it, per whole range of the input).
+        conf_level: the intervals' confidence level (for the axis label).
     """
-    fig = _figure(7.5, 6.0)
-    ax = fig.add_subplot()
+    n = len(rows)
+    fig = _figure(12.5, max(6.0, 1.2 + 0.22 * n))
+    grid = fig.add_gridspec(1, 2, width_ratios=(1.7, 1))
+    ax = fig.add_subplot(grid[0, 0])
     x = rows["mu_star"].to_numpy(dtype=float)
     y = rows["sigma"].to_numpy(dtype=float)
-    top = max(float(np.nanmax(x)) if len(x) else 1.0, float(np.nanmax(y)) if len(y) else 1.0, 1e-12)
-    line = np.array([0, top * 1.3])
-    ax.plot(line, line, ls="--", color="0.6", lw=0.8, label="σ = μ* (non-linear or interacting)")
-    ax.plot(line, 0.1 * line, ls=":", color="0.6", lw=0.8, label="σ = 0.1 μ* (almost linear)")
-    ax.errorbar(
-        x,
-        y,
-        xerr=rows["mu_star_conf"].to_numpy(dtype=float),
-        fmt="o",
-        ms=5,
-        color=_COLORS[0],
-        ecolor="0.7",
-        elinewidth=0.8,
-        capsize=2,
-        label="names (μ* ± CI)",
-    )
-    ax.set_xlim(0, np.nanmax(x) * 1.35 if np.nanmax(x) > 0 else 1)
-    ax.set_ylim(0, np.nanmax(y) * 1.35 if np.nanmax(y) > 0 else 1)
-    ax.set_xlabel(f"μ*: mean |elementary effect| ({unit}, per whole range)")
+    xmax = float(np.nanmax(x)) if n and np.nanmax(x) > 0 else 1.0
+    ymax = float(np.nanmax(y)) if n and np.nanmax(y) > 0 else 1.0
+    line = np.array([0, max(xmax, ymax) * 1.5])
+    ax.plot(line, line, ls="--", color="0.6", lw=0.8, label="σ = μ*: non-linear or interacting")
+    ax.plot(line, 0.1 * line, ls=":", color="0.6", lw=0.8, label="σ = 0.1 μ*: almost linear")
+    ax.plot(x, y, "o", ms=5, color=_COLORS[0])
+    ax.set_xlim(0, xmax * 1.35)
+    ax.set_ylim(0, ymax * 1.35)
+    ax.set_xlabel(f"μ*: mean |elementary effect| ({unit}, per whole range of the input)")
     ax.set_ylabel(f"σ: spread of the elementary effects ({unit})")
-    ax.set_title(title, fontsize=10)
     ax.legend(loc="upper left", fontsize=8, frameon=False)
     ax.grid(alpha=0.3)
+    bars = fig.add_subplot(grid[0, 1])
+    order = rows.sort_values("mu_star", ascending=True)
+    pos = np.arange(n)
+    bars.barh(
+        pos,
+        order["mu_star"],
+        xerr=order["mu_star_conf"],
+        color=_COLORS[0],
+        error_kw={"elinewidth": 0.8, "capsize": 2, "ecolor": "0.3"},
+    )
+    bars.set_yticks(pos, list(order.index), fontsize=8 if n <= 20 else 7)
+    bars.set_xlabel(f"μ* ({unit}); whiskers: {conf_level:.0%} CI")
+    bars.grid(axis="x", alpha=0.3)
+    fig.suptitle(title, fontsize=10)
     _place_labels(fig, ax, x, y, list(rows.index))
     return fig
 
@@ -1919,6 +1972,8 @@ def plot_over_time(
 
 # ---- scenario discovery: conditions and PRIM --------------------------------------------------
 
+WEAK_QP = 0.05
+"""A restriction whose quasi-p-value exceeds this is reported as weak (not supported by the runs)."""
 _OPS = {"==": "eq", "!=": "ne", ">=": "ge", "<=": "le", ">": "gt", "<": "lt"}
 _COND_RE = re.compile(
     r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\[\s*([^\]]*?)\s*\])?\s*(==|!=|>=|<=|>|<)\s*(\S+)\s*$"
@@ -2084,8 +2139,10 @@ class PrimResult:
         for _, b in self.boxes.iterrows():
             lim = self.limits[(self.limits["box"] == b["box"]) & self.limits["restricted"]]
             where = "; ".join(
-                f"{r['name']} {r['low']:.4g} – {r['high']:.4g} (qp {r['qp']:.2g})"
-                for _, r in lim.iterrows()
+                f"{r['name']} {_fmt(r['low'], 4)} – {_fmt(r['high'], 4)} (qp {r['qp']:.2g}"
+                + (", weak" if not r["qp"] <= WEAK_QP else "")
+                + ")"
+                for _, r in lim.sort_values("qp").iterrows()
             )
             lines.append(
                 f"box {b['box']}: coverage {b['coverage']:.2f}, density {b['density']:.2f}, mass {b['mass']:.2f} "
@@ -2323,8 +2380,9 @@ def plot_prim(result: PrimResult, condition: str, box: int = 1) -> Figure:
     traj = result.trajectory[result.trajectory["box"] == box]
     lim = result.limits[result.limits["box"] == box].copy()
     row = result.boxes[result.boxes["box"] == box].iloc[0]
-    lim["order"] = ~lim["restricted"]
-    lim = lim.sort_values(["order", "name"], ascending=[False, False])
+    # Bottom to top: unrestricted names, then restrictions from the weakest to the strongest.
+    lim["key"] = np.where(lim["restricted"], -lim["qp"].fillna(1.0), -2.0)
+    lim = lim.sort_values(["key", "name"], ascending=[True, False])
     height = max(4.5, 1.4 + 0.38 * len(lim))
     fig = _figure(12.5, height)
     ax = fig.add_subplot(1, 2, 1)
@@ -2367,9 +2425,12 @@ def plot_prim(result: PrimResult, condition: str, box: int = 1) -> Figure:
     labels = []
     for _, r in lim.iterrows():
         unit = REGISTRY[r["name"]].unit if r["name"] in REGISTRY else ""
-        qp = f", qp {r['qp']:.2g}" if r["restricted"] and np.isfinite(r["qp"]) else ""
+        qp = ""
+        if r["restricted"] and np.isfinite(r["qp"]):
+            qp = f", qp {r['qp']:.2g}" + (" (weak)" if r["qp"] > WEAK_QP else "")
         labels.append(
-            f"{r['name']}\n{r['low']:.4g} – {r['high']:.4g} of {r['full_low']:.4g} – {r['full_high']:.4g} {unit}{qp}"
+            f"{r['name']}\n{_fmt(r['low'], 4)} – {_fmt(r['high'], 4)} of "
+            f"{_fmt(r['full_low'], 4)} – {_fmt(r['full_high'], 4)} {unit}{qp}"
         )
     ax2.set_yticks(pos, labels, fontsize=7)
     ax2.set_xlim(0, 1)

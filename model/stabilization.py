@@ -18,6 +18,7 @@ from collections.abc import Mapping
 
 import mesa
 import numpy as np
+import pandas as pd
 from mesa.discrete_space import Network
 
 from model import rules
@@ -214,6 +215,15 @@ class StabilizationModel(mesa.Model):
                 continue
             target = strike if r.mission == "strike" else self.garrison
             target[fi[r.force], self.aidx[r.area]] += float(r.strength)
+        # forces.csv gives each force's strength: deployments are scaled to it (so a scenario's
+        # `initial: forces:` override takes effect)
+        for f, i in fi.items():
+            if f in st.forces.index:
+                deployed = self.garrison[i].sum() + strike[i].sum()
+                if deployed > 0:
+                    k = float(st.forces.at[f, "strength"]) / deployed
+                    self.garrison[i] *= k
+                    strike[i] *= k
         total_strike = strike.sum()
         scale = p["strike_force"] / total_strike if total_strike > 0 else 0.0
         strike *= scale
@@ -233,6 +243,11 @@ class StabilizationModel(mesa.Model):
         areas, p = self.state.areas, self.p
         fighters = areas["is_fighters"].to_numpy(dtype=float)
         scale = np.where(self.iraq, p["is_fighters_iraq_scale"], p["is_fighters_syria_scale"])
+        # forces.csv's IS totals scale the area estimates (a factor of 1 with the packaged data)
+        for row, mask in (("IS_IRAQ", self.iraq), ("IS_SYRIA", self.syria)):
+            if row in self.state.forces.index and fighters[mask].sum() > 0:
+                k = float(self.state.forces.at[row, "strength"]) / fighters[mask].sum()
+                scale = np.where(mask, scale * k, scale)
         fighters = np.rint(fighters * scale).astype(np.int64)
         held = self.is_share > p["retaken_threshold"]
         self.F = np.zeros((2, self.n), dtype=np.int64)
@@ -317,10 +332,15 @@ class StabilizationModel(mesa.Model):
         table = disp.reset_index() if gov_col == disp.index.name else disp
         gov_name = np.array(self.govs)[self.gov_of]
         hosts = self._host_areas()
+        listed = set(table["governorate"])
+        iraqi = [g for i, g in enumerate(self.govs) if self.iraq[self.gov_of == i].any()]
+        others = [g for g in iraqi if g not in listed]
         for r in table.itertuples():
             target = float(r.idps)
             g = r.governorate
-            cand = np.flatnonzero(gov_name[pop.home] == g)
+            # "Other": the Iraqi governorates the table does not list, together
+            names = others if g == "Other" else [g]
+            cand = np.flatnonzero(np.isin(gov_name[pop.home], names))
             if target <= 0 or len(cand) == 0:
                 continue
             w = pop.size[cand] * np.where(self.was_held[pop.home[cand]], 4.0, 1.0)
@@ -332,11 +352,13 @@ class StabilizationModel(mesa.Model):
             pop.status[chosen] = DISPLACED
             pop.under_is[chosen] = False
             pop.loc[chosen] = hosts[pop.home[chosen]]
-        # returnees before the start, by governorate in proportion to the displaced
+        # returnees before the start (the national figure of the survey nearest the start
+        # month), by area in proportion to the displaced
         nat = st.displacement_national
-        if len(nat):
-            first = nat.iloc[int(np.argmin(np.abs(np.arange(len(nat)) - 0)))]
-            ret0 = float(first["returnees"]) if "returnees" in nat else 0.0
+        if len(nat) and "returnees" in nat:
+            dates = pd.to_datetime(nat["date"])
+            start = pd.Timestamp(self.start + "-15")
+            ret0 = float(nat["returnees"].iloc[int(np.argmin(np.abs((dates - start).dt.days)))])
             idp_home = np.bincount(pop.home, pop.size * (pop.status == DISPLACED), self.n)
             if idp_home.sum() > 0:
                 self.returnees = ret0 * idp_home / idp_home.sum()
@@ -431,6 +453,13 @@ class StabilizationModel(mesa.Model):
             [g.strength.sum() for g in self.groups],
             self.n,
         )
+        # mobile forces with no offensive to fight sweep for cells where the cells are
+        if self.pool.sum() > 0:
+            cells = self.F[CLANDESTINE] * self.iraq
+            if cells.sum() > 0:
+                share = cells / cells.sum()
+                sec += float(self.eff @ self.pool) * share
+                self.security_raw = self.security_raw + self.pool.sum() * share
         self.security_eff = sec * self.multiplier * self.coordination
         # local police deter and find cells (arrest risk, detection) but do not fight offensives
         residents = self.residents if hasattr(self, "residents") else 0.0
@@ -761,7 +790,25 @@ class StabilizationModel(mesa.Model):
         pop.under_is[idx[self.rng.random(len(idx)) < fraction]] = True
 
     def _sync_units(self) -> None:
-        """Keep one Mesa insurgent unit per (area, mode) with fighters, matching the counts."""
+        """Keep the Mesa agents matching the counts: one insurgent unit per (area, mode) with
+        fighters, one garrison per (force, area) with troops."""
+        for f, force in enumerate(FORCES):
+            for a in np.flatnonzero(self.garrison[f] > 0.5).tolist() + [
+                a
+                for (ff, a) in list(self.garrison_agents)
+                if ff == f and self.garrison[f, a] <= 0.5
+            ]:
+                agent = self.garrison_agents.get((f, a))
+                if self.garrison[f, a] > 0.5:
+                    if agent is None:
+                        self.garrison_agents[(f, a)] = Garrison(
+                            self, self.cells[a], force, self.garrison[f, a]
+                        )
+                    else:
+                        agent.strength = float(self.garrison[f, a])
+                elif agent is not None:
+                    agent.remove()
+                    del self.garrison_agents[(f, a)]
         for mode in (HOLDING, CLANDESTINE):
             for a in range(self.n):
                 k = int(self.F[mode, a])
@@ -791,9 +838,10 @@ class StabilizationModel(mesa.Model):
         )
         aid_pc = (by_need + by_pop) / residents
         self.services = rules.services(self.destruction, aid_pc, p["aid_half_saturation"])
-        self.destruction *= 1.0 - p["reconstruction_rate"] * (
-            1.0 - np.exp(-aid_pc / p["aid_half_saturation"])
-        )
+        if not initial:  # month 0 starts from the data's destruction
+            self.destruction *= 1.0 - p["reconstruction_rate"] * (
+                1.0 - np.exp(-aid_pc / p["aid_half_saturation"])
+            )
         # militia abuse where undisciplined PMF hold ground
         pmf = self.garrison[FORCES.index("PMF")]
         pmf_share = pmf / np.maximum(self.garrison.sum(axis=0), 1.0)
@@ -804,8 +852,8 @@ class StabilizationModel(mesa.Model):
         # every term but a household's own circumstances depends only on (area, group): compute
         # those on the small area x group table and gather once per household
         key = loc * len(GROUPS) + self.group64
-        h_area = (
-            p["hardship_destruction"] * self.destruction - p["hardship_services"] * self.services
+        h_area = p["hardship_destruction"] * self.destruction + p["hardship_services"] * (
+            1 - self.services
         )
         hard = pop.hardship_base + h_area[loc]
         hard += p["hardship_displaced"] * (pop.status == DISPLACED)

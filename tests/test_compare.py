@@ -11,6 +11,7 @@ import argparse
 import base64
 import io
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -157,7 +158,7 @@ def test_a_scenario_minus_itself_is_exactly_zero(batch: BatchResults) -> None:
 
 
 def test_differences_pair_replicate_r_with_replicate_r(batch: BatchResults) -> None:
-    summary = batch.summary()
+    summary = C.read_summary(batch)
     a = summary[summary["scenario"] == "politics"].set_index("replicate")["cumulative_deaths"]
     b = summary[summary["scenario"] == "baseline"].set_index("replicate")["cumulative_deaths"]
     diffs = C.paired_differences(batch, "baseline", ["cumulative_deaths"], ["politics"])
@@ -196,6 +197,25 @@ def test_difference_chart_and_forest_plot(batch: BatchResults) -> None:
     assert [t.get_text() for t in ax.get_yticklabels()] == ["baseline", "withdraw"]
     assert ax.get_xlabel() == "difference, deaths"
     assert "politics mean" in ax.get_title()
+
+
+def test_summaries_with_dates_in_different_units_are_read(
+    batch: BatchResults, tmp_path: Path
+) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    copy = tmp_path / "cmp"
+    shutil.copytree(batch.path, copy)
+    for unit, part in (("ms", "baseline"), ("us", "politics")):
+        for f in (copy / "summary" / part).glob("*.parquet"):
+            table = pq.read_table(f)
+            i = table.schema.get_field_index("resurgence_month")
+            field = pa.field("resurgence_month", pa.timestamp(unit))
+            pq.write_table(table.set_column(i, field, table.column(i).cast(field.type)), f)
+    summary = C.read_summary(open_batch(copy))
+    assert list(dict.fromkeys(summary["scenario"])) == SCENARIOS and len(summary) == 9
+    assert list(C.summary_table(copy).index) == SCENARIOS
 
 
 # ---- summary table ----------------------------------------------------------------------------
@@ -245,10 +265,10 @@ def test_map_of_control_by_area(batch: BatchResults) -> None:
 
 def test_map_falls_back_to_governorates_and_says_so(batch: BatchResults) -> None:
     values, level, note = C.map_values(batch, ["2018-04"], "control")
-    assert level == "governorate" and "Area level not recorded" in note
+    assert level == "governorate" and "Area level not recorded by every scenario" in note
     assert "Nineveh" in set(values["unit"])
     fig = C.network_map(batch, ["2018-04"])
-    assert any("Area level not recorded" in t for t in _texts(fig))
+    assert any("Area level not recorded by every scenario" in t for t in _texts(fig))
     assert any("incidents per month" in t for t in _texts(fig))
 
 
