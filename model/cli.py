@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from model import compare_cli as _compare_cli
 from model import outcomes as _outcomes
 from model import parameters as _parameters
 from model.batch_cli import add_batch_parser, add_status_parser
@@ -592,6 +593,11 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         )
     print(f"stored in {folder}; scenario written: {written}")
     return EXIT_OK
+
+
+# ---- compare ----------------------------------------------------------------------------------
+
+subcommand("compare", _compare_cli.HELP, _compare_cli.add_arguments)(_compare_cli.run)
 
 
 def build_parser() -> argparse.ArgumentParser:

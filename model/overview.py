@@ -5,12 +5,9 @@ Median and 50%/90% bands over dated months, units on every axis. Uses stored tab
 
 from __future__ import annotations
 
-import matplotlib
-
-matplotlib.use("Agg")
 import matplotlib.dates as mdates  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 from model.outcomes import MONTHLY  # noqa: E402
@@ -33,9 +30,8 @@ def overview_figure(monthly: pd.DataFrame, title: str = "", panels=PANELS):
     panels = [p for p in panels if p in nat.columns]
     ncol = 2
     nrow = (len(panels) + 1) // ncol
-    fig, axes = plt.subplots(
-        nrow, ncol, figsize=(11, 2.6 * nrow), sharex=True, constrained_layout=True
-    )
+    fig = Figure(figsize=(11, 2.6 * nrow), layout="constrained")
+    axes = fig.subplots(nrow, ncol, sharex=True, squeeze=False)
     for ax, name in zip(axes.ravel(), panels, strict=False):
         q = nat.groupby("month")[name].quantile([0.05, 0.25, 0.5, 0.75, 0.95]).unstack()
         ax.fill_between(q.index, q[0.05], q[0.95], alpha=0.18, color="#0072B2", lw=0, label="90%")

@@ -183,7 +183,12 @@ class Recorder:
             area = self._aggregate(np.arange(m.n), m.n, np.ones(m.n, dtype=bool))
             parts.append(self._frame(months, m.area_ids, area, cols, "area"))
         monthly = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
-        return monthly, pd.DataFrame([self.summary(nat)])
+        summary = pd.DataFrame([self.summary(nat)])
+        # one time unit for dates whether a run has them or not (stored tables must unify)
+        for c in ("defeat_month", "resurgence_month", "kirkuk_crisis_month"):
+            summary[c] = pd.to_datetime(summary[c]).astype("datetime64[ns]")
+        monthly["month"] = monthly["month"].astype("datetime64[ns]")
+        return monthly, summary
 
     def _frame(self, months, units, data, cols, level="national") -> pd.DataFrame:
         k = len(units)

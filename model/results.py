@@ -178,7 +178,10 @@ class BatchResults:
         firsts: dict[str, Path] = {}
         for f in files:
             firsts.setdefault(f.parent.name, f)
-        schema = pa.unify_schemas([pq.read_schema(f) for f in firsts.values()])
+        # permissive: older parts may store dates at another time unit
+        schema = pa.unify_schemas(
+            [pq.read_schema(f) for f in firsts.values()], promote_options="permissive"
+        )
         return ds.dataset([str(f) for f in files], format="parquet", schema=schema)
 
     def monthly(

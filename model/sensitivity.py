@@ -54,10 +54,15 @@ __all__ = [
     "METHODS",
     "Condition",
     "DiscoveryResult",
+    "Output",
     "PrimResult",
     "Study",
+    "StudyError",
     "StudyResult",
+    "StudyRun",
     "analyze_study",
+    "base_outcome",
+    "condition_values",
     "discover",
     "load_study",
     "morris_indices",
@@ -65,10 +70,17 @@ __all__ = [
     "oat_effects",
     "open_study",
     "parse_condition",
+    "plot_morris",
+    "plot_over_time",
+    "plot_prim",
+    "plot_sobol",
+    "plot_tornado",
     "prim",
+    "record_study",
     "run_study",
     "sobol_indices",
     "study_from_dict",
+    "study_outputs",
 ]
 
 METHODS: tuple[str, ...] = ("morris", "sobol", "oat", "lhs")
@@ -1542,7 +1554,9 @@ def open_study(folder: str | os.PathLike[str]) -> Study:
     return _study_from_record(record, batch.scenarios[0], record.get("path"))
 
 
-def _write_record(study: Study, folder: Path) -> None:
+def record_study(study: Study, folder: str | os.PathLike[str]) -> None:
+    """Write ``study.json`` (the study as run) into its run folder."""
+    folder = Path(folder)
     data = study.to_dict()
     data["written"] = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
     _write_text(json.dumps(data, indent=1, default=str) + "\n", folder / STUDY_FILE)
@@ -1615,7 +1629,7 @@ def run_study(
         study = load_study(study)
     batch, design, specs = study.plan()
     with BatchStore.open(batch, specs, design, out=out, resume=resume, runs_dir=runs_dir) as store:
-        _write_record(study, store.root)
+        record_study(study, store.root)
         report = execute(specs, store, executor, workers, scheduler, progress, retry_failed)
         root, resumed = store.root, store.resumed
     run = StudyRun(root, study, report, resumed=resumed)
@@ -1883,14 +1897,7 @@ def plot_tornado(rows: pd.DataFrame, outcome: str, unit: str, title: str) -> Fig
         f"{name}\n{r.low:g} – {r.high:g} {REGISTRY[name].unit}" for name, r in rows.iterrows()
     ]
     ax.set_yticks(pos, labels, fontsize=8)
-    ax.axvline(base, color="0.2", lw=1)
-    ax.annotate(
-        f"scenario value {base:.4g}",
-        (base, n - 0.5),
-        xytext=(3, 2),
-        textcoords="offset points",
-        fontsize=8,
-    )
+    ax.axvline(base, color="0.2", lw=1, label=f"every name at its scenario value: {_fmt(base, 4)}")
     ax.set_xlabel(f"{outcome} ({unit})")
     ax.set_title(title, fontsize=10)
     ax.legend(loc="lower right", fontsize=8)

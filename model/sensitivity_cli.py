@@ -216,7 +216,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
 
 def _run(study: Any, args: argparse.Namespace, executor: str) -> int:
     from model.runner import ExecutorError, default_workers, execute, progress_enabled
-    from model.sensitivity import _write_record, analyze_study
+    from model.sensitivity import analyze_study, record_study
     from model.store import BatchStore
 
     quiet = args.quiet or not progress_enabled(True)
@@ -225,7 +225,7 @@ def _run(study: Any, args: argparse.Namespace, executor: str) -> int:
         batch, specs, design, out=args.out, resume=args.resume, runs_dir=args.runs_dir
     )
     with store:
-        _write_record(study, store.root)
+        record_study(study, store.root)
         for note in store.warnings:
             print(f"stabsim: warning: {note}", file=sys.stderr)
         if not quiet:

@@ -147,9 +147,6 @@ def run_scenario(
 
     fig = overview_figure(rf.monthly(), title=f"{scenario.name}: {scenario.replicates} replicates")
     fig.savefig(folder / "overview.png", dpi=110)
-    import matplotlib.pyplot as plt
-
-    plt.close(fig)
     return rf
 
 

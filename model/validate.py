@@ -467,21 +467,15 @@ def validate(
 def validation_figure(table: pd.DataFrame, title: str = ""):
     """Model (median, 90% interval) against observation: event months, and other targets as
     model / observed ratios."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
     ev = table[table["kind"] == "event"].reset_index(drop=True)
     other = table[table["kind"].isin(["level", "ratio"])].reset_index(drop=True)
     panels = [p for p in (ev, other) if len(p)]
-    fig, axes = plt.subplots(
-        1,
-        len(panels),
-        figsize=(6.2 * len(panels), 0.42 * max(len(p) for p in panels) + 1.6),
-        squeeze=False,
-        constrained_layout=True,
+    fig = Figure(
+        figsize=(6.2 * len(panels), 0.42 * max(len(p) for p in panels) + 1.6), layout="constrained"
     )
+    axes = fig.subplots(1, len(panels), squeeze=False)
     i = 0
     if len(ev):
         ax = axes[0, i]
@@ -737,13 +731,11 @@ def write_calibration(
 
 
 def _loss_figure(cal: Calibration):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
     k = len(cal.parameters)
-    fig, axes = plt.subplots(1, k, figsize=(3.6 * k, 3.2), squeeze=False, constrained_layout=True)
+    fig = Figure(figsize=(3.6 * k, 3.2), layout="constrained")
+    axes = fig.subplots(1, k, squeeze=False)
     for ax, p in zip(axes[0], cal.parameters, strict=True):
         s = cal.samples
         ax.scatter(

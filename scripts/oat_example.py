@@ -49,13 +49,21 @@ def main() -> int:
     print(f"{study.runs()} runs; the other levers held at {study.centre()}")
     run = run_study(study, runs_dir=args.runs_dir, workers=args.workers, progress=not args.small)
     if run.result is None:
-        print(f"runs failed or are missing: complete with stabsim sensitivity --resume {run.folder}")
+        print(
+            f"runs failed or are missing: complete with stabsim sensitivity --resume {run.folder}"
+        )
         return 1
     table = run.result.indices
     for outcome in study.summary_outcomes:
         rows = table[(table["outcome"] == outcome) & table["year"].isna()].sort_values("rank")
-        print(f"\n{outcome} ({rows['unit'].iloc[0]}), scenario value {rows['baseline'].iloc[0]:.4g}:")
-        print(rows[["name", "low", "high", "y_low", "y_high", "swing"]].round(2).to_string(index=False))
+        print(
+            f"\n{outcome} ({rows['unit'].iloc[0]}), scenario value {rows['baseline'].iloc[0]:.4g}:"
+        )
+        print(
+            rows[["name", "low", "high", "y_low", "y_high", "swing"]]
+            .round(2)
+            .to_string(index=False)
+        )
     print(f"\ntables and figures: {run.folder / 'sensitivity'}")
     return 0
 

@@ -53,7 +53,9 @@ def main() -> int:
     print(f"{study.runs()} runs ...")
     run = run_study(study, runs_dir=args.runs_dir, workers=args.workers, progress=not args.small)
     if run.result is None:
-        print(f"runs failed or are missing: complete with stabsim sensitivity --resume {run.folder}")
+        print(
+            f"runs failed or are missing: complete with stabsim sensitivity --resume {run.folder}"
+        )
         return 1
 
     # A condition on a run summary ("resurgence == 1") or on a monthly outcome in a given month

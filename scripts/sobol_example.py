@@ -1,4 +1,4 @@
-"""Sobol' indices of three levers on deaths, resurgence and yearly incidents, from Python.
+"""Sobol' indices of three levers on deaths, stability, resurgence and incidents, from Python.
 
     python scripts/sobol_example.py --small    # seconds: N=8, 24 months, coarse population
     python scripts/sobol_example.py            # minutes: N=64, 120 months
@@ -40,7 +40,7 @@ def main() -> int:
                 "reconciliation": None,
                 "sunni_inclusion": [0.0, 0.8],  # or a narrower [low, high]
             },
-            "outcomes": ["cumulative_deaths", "resurgence", "incidents"],
+            "outcomes": ["cumulative_deaths", "mean_stability_last24", "resurgence", "incidents"],
             "replicates": 1,  # per design point, averaged (same seeds at every point)
             "seed": 1,
         },
@@ -51,12 +51,18 @@ def main() -> int:
     # run_study(resume=folder) or `stabsim sensitivity --resume folder`.
     run = run_study(study, runs_dir=args.runs_dir, workers=args.workers, progress=not args.small)
     if run.result is None:
-        print(f"runs failed or are missing: complete with stabsim sensitivity --resume {run.folder}")
+        print(
+            f"runs failed or are missing: complete with stabsim sensitivity --resume {run.folder}"
+        )
         return 1
     result = run.result
     for outcome in study.summary_outcomes:
+        top = result.top(outcome, k=3)
+        if top["note"].iloc[0]:  # e.g. no resurgence at all within a short horizon
+            print(f"\n{outcome}: {top['note'].iloc[0]}, no indices")
+            continue
         print(f"\n{outcome}: total (ST) and first-order (S1) indices, 95% CI half-widths")
-        print(result.top(outcome, k=3)[["name", "ST", "ST_conf", "S1", "S1_conf"]].to_string())
+        print(top[["name", "ST", "ST_conf", "S1", "S1_conf"]].round(3).to_string(index=False))
 
     # The analysis function works on any output aligned with the sample: here log10 deaths,
     # which weighs a doubling the same in a calm and in a violent run.
