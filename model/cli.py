@@ -383,6 +383,19 @@ def cmd_run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _run_options(p: argparse.ArgumentParser, what: str) -> None:
+    """The options every command that runs many replicates shares."""
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        metavar="N",
+        help="processes (default: all cores)",
+    )
+    p.add_argument("--runs-dir", default="runs", metavar="DIR", help=f"where {what} goes (runs)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
 # ---- validate / calibrate ---------------------------------------------------------------------
 
 DEFAULT_SCENARIO = "scenarios/baseline_historical.yaml"
@@ -417,21 +430,11 @@ def _validate_arguments(p: argparse.ArgumentParser) -> None:
         "--replicates", type=int, metavar="N", help="replicates (default: the scenario's)"
     )
     p.add_argument(
-        "--workers",
-        type=int,
-        default=os.cpu_count() or 1,
-        metavar="N",
-        help="processes (default: all cores)",
-    )
-    p.add_argument(
-        "--runs-dir", default="runs", metavar="DIR", help="where the report folder goes (runs)"
-    )
-    p.add_argument(
         "--update-docs",
         action="store_true",
         help="also rewrite the table and plot in docs/validation.md",
     )
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    _run_options(p, "the report folder")
 
 
 @subcommand(
@@ -519,21 +522,11 @@ def _calibrate_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--seed", type=int, default=0, help="seed of the Latin hypercube (0)")
     p.add_argument(
-        "--workers",
-        type=int,
-        default=os.cpu_count() or 1,
-        metavar="N",
-        help="processes (default: all cores)",
-    )
-    p.add_argument(
-        "--runs-dir", default="runs", metavar="DIR", help="where the calibration folder goes (runs)"
-    )
-    p.add_argument(
         "--name",
         default=None,
         help="name of the scenario file written (default: <scenario>_calibrated)",
     )
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    _run_options(p, "the calibration folder")
 
 
 @subcommand(
