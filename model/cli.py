@@ -20,6 +20,7 @@ from model import outcomes as _outcomes
 from model import parameters as _parameters
 from model.batch_cli import add_batch_parser, add_status_parser
 from model.config import Batch, ConfigError, Scenario, Schedule, load_any, load_batch, load_scenario
+from model.sensitivity_cli import add_discover_parser, add_sensitivity_parser
 
 EXIT_OK = 0
 EXIT_USER_ERROR = 2
@@ -608,6 +609,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(_run=cmd.run)
     add_batch_parser(sub)
     add_status_parser(sub)
+    add_sensitivity_parser(sub)
+    add_discover_parser(sub)
     return parser
 
 

@@ -105,7 +105,7 @@ _ENTRIES: list[Parameter] = [
     P("destruction0_liberated", 0.35, 0.0, 0.8, "index 0-1", "Initial destruction of housing and services in areas retaken from IS before April 2017.", _A, "initial", "displacement"),
     # ---- population: civil violence (Epstein 2002) ---------------------------------------------
     P("arrest_k", 2.3, 1.0, 4.0, "dimensionless", "Epstein's constant k in the estimated arrest probability P = 1 - exp(-k * C/A).", "epstein2002", "parameter", "population"),
-    P("active_threshold", 0.1, 0.0, 0.3, "index 0-1", "Threshold T: an agent turns active when grievance minus net risk exceeds it.", "epstein2002", "parameter", "population"),
+    P("active_threshold", 0.1, 0.05, 0.2, "index 0-1", "Threshold T: an agent turns active when grievance minus net risk exceeds it.", "epstein2002", "parameter", "population"),
     P("sympathiser_threshold", 0.0, -0.2, 0.09, "index 0-1", "Threshold above which a non-active agent sympathises with the insurgency.", _A, "parameter", "population"),
     P("arrest_ratio_scale", 1.0, 0.2, 10.0, "troops per active person", "Effective security personnel per active person that count as one Epstein 'cop' per active.", _A, "parameter", "population"),
     P("active_floor", 0.01, 0.001, 0.05, "share", "Least share of residents counted as visible actives in the arrest-risk ratio (avoids dividing by zero).", _A, "parameter", "population"),

@@ -977,7 +977,7 @@ def oat_design(
         tuple(names),
         tuple(points),
         tuple((float(b[0]), float(b[1])) for b in bounds),
-        n=steps,
+        n=None,
         options=FrozenMap({"steps": steps, "centre": tuple(base)}),
     )
 
@@ -1894,7 +1894,8 @@ def plot_tornado(rows: pd.DataFrame, outcome: str, unit: str, title: str) -> Fig
     ax.barh(pos, lo, left=base, color="#6baed6", label="name at its low value")
     ax.barh(pos, hi, left=base, color="#fd8d3c", alpha=0.85, label="name at its high value")
     labels = [
-        f"{name}\n{r.low:g} – {r.high:g} {REGISTRY[name].unit}" for name, r in rows.iterrows()
+        f"{name}\n{_fmt(r.low, 4)} – {_fmt(r.high, 4)} {REGISTRY[name].unit}"
+        for name, r in rows.iterrows()
     ]
     ax.set_yticks(pos, labels, fontsize=8)
     ax.axvline(base, color="0.2", lw=1, label=f"every name at its scenario value: {_fmt(base, 4)}")
@@ -2371,9 +2372,38 @@ def prim(
         if not chosen["density"] >= threshold:
             break
         avail = avail & ~inside
-    trajectory = pd.concat(traj, ignore_index=True) if traj else pd.DataFrame()
+    columns = {
+        "boxes": [
+            "box",
+            "coverage",
+            "density",
+            "mass",
+            "res_dim",
+            "runs",
+            "cases",
+            "step",
+            "pasted",
+        ],
+        "limits": ["box", "name", "low", "high", "full_low", "full_high", "restricted", "qp"],
+        "trajectory": [
+            "box",
+            "step",
+            "coverage",
+            "density",
+            "mass",
+            "res_dim",
+            "runs",
+            "cases",
+            "chosen",
+        ],
+    }
     return PrimResult(
-        names, pd.DataFrame(boxes), pd.DataFrame(limits), trajectory, int(round(cases)), total
+        names,
+        pd.DataFrame(boxes, columns=columns["boxes"]),
+        pd.DataFrame(limits, columns=columns["limits"]),
+        pd.concat(traj, ignore_index=True) if traj else pd.DataFrame(columns=columns["trajectory"]),
+        int(round(cases)),
+        total,
     )
 
 
@@ -2427,7 +2457,8 @@ def plot_prim(result: PrimResult, condition: str, box: int = 1) -> Figure:
     lo_n = (lim["low"] - lim["full_low"]) / span
     hi_n = (lim["high"] - lim["full_low"]) / span
     ax2.barh(pos, 1, left=0, color="0.88", height=0.6)
-    colors = np.where(lim["restricted"], "#d62728", "#9ecae1")
+    weak = lim["restricted"] & ~(lim["qp"] <= WEAK_QP)
+    colors = np.where(weak, "#f4a582", np.where(lim["restricted"], "#d62728", "#9ecae1"))
     ax2.barh(pos, hi_n - lo_n, left=lo_n, color=colors, height=0.6)
     labels = []
     for _, r in lim.iterrows():
@@ -2442,7 +2473,10 @@ def plot_prim(result: PrimResult, condition: str, box: int = 1) -> Figure:
     ax2.set_yticks(pos, labels, fontsize=7)
     ax2.set_xlim(0, 1)
     ax2.set_xlabel("position in the full range (0 = low, 1 = high)")
-    ax2.set_title(f"box {box} limits (red: restricted)", fontsize=10)
+    ax2.set_title(
+        f"box {box} limits: red restricted, light red weak (qp > {WEAK_QP})",
+        fontsize=10,
+    )
     fig.suptitle(
         f"{condition}: box {box}, coverage {row['coverage']:.2f}, density {row['density']:.2f}, mass {row['mass']:.2f} "
         f"({result.cases} of {result.total} runs are cases)",

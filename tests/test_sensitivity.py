@@ -368,6 +368,23 @@ def test_small_oat_study_draws_a_tornado(tmp_path: Path) -> None:
     assert (sens / "oat_over_time_incidents.png").is_file()
 
 
+def test_small_lhs_study_runs_its_discovery(tmp_path: Path) -> None:
+    text = (
+        STUDY.replace("method: sobol", "method: lhs")
+        .replace("n: 8", "n: 12")
+        .replace("cumulative_deaths > 4000", "is_held_areas[3] > 0")
+    )
+    path = _write(tmp_path / "lhs.yaml", text)
+    out = tmp_path / "run"
+    args = ["sensitivity", str(path), "--out", str(out), "--executor", "serial", "--quiet"]
+    assert sa_main(args) == 0
+    sens = out / "sensitivity"
+    assert not (sens / "indices.csv").exists()  # a Latin hypercube gives no indices
+    assert len(pd.read_csv(sens / "outputs.csv")) == 12
+    cases = pd.read_csv(sens / "discovery" / "is_held_areas_m3_gt_0" / "cases.csv")
+    assert len(cases) == 12 and cases["holds"].dtype == bool
+
+
 def test_morris_labels_never_overlap() -> None:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.text import Annotation, Text
@@ -464,3 +481,19 @@ def test_analysis_modules_do_not_import_mesa() -> None:
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
     assert done.stdout.strip() == "False"
+
+
+def test_a_script_runs_at_its_small_size(tmp_path: Path) -> None:
+    # The scripts use the public API; the OAT one is the quickest (13 runs).
+    done = subprocess.run(
+        [sys.executable, "scripts/oat_example.py", "--small", "--runs-dir", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "CI": "true"},
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "cumulative_deaths (deaths), scenario value" in done.stdout
+    (folder,) = tmp_path.iterdir()
+    assert (folder / "sensitivity" / "tornado_cumulative_deaths.png").is_file()
