@@ -27,12 +27,12 @@ test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -n 2 -q
 
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check model tests benchmarks
-	$(BIN)/ruff format --check model tests benchmarks
+	$(BIN)/ruff check model tests benchmarks scripts
+	$(BIN)/ruff format --check model tests benchmarks scripts
 
 format: $(VENV)/.installed-dev
-	$(BIN)/ruff format model tests benchmarks
-	$(BIN)/ruff check --fix model tests benchmarks
+	$(BIN)/ruff format model tests benchmarks scripts
+	$(BIN)/ruff check --fix model tests benchmarks scripts
 
 docs: $(VENV)/.installed
 	$(BIN)/stabsim params --markdown > docs/parameters.md
