@@ -420,10 +420,10 @@ def _where(key: tuple[str, int, str]) -> str:
         return name
     path = file.replace("\\", "/")
     root = str(ROOT).replace("\\", "/") + "/"
-    if path.startswith(root):
-        path = path[len(root) :]
-    elif "site-packages/" in path:
+    if "site-packages/" in path:  # before the checkout: the venv may live inside it
         path = path.split("site-packages/", 1)[1]
+    elif path.startswith(root):
+        path = path[len(root) :]
     elif "/lib/python" in path:
         path = "stdlib/" + path.rsplit("/", 1)[-1]
     return f"{path}:{line}({name})"

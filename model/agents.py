@@ -23,15 +23,22 @@ HOME, DISPLACED = 0, 1
 class InsurgentUnit(CellAgent):
     """IS fighters of one mode in one area: holding territory, or clandestine cells.
 
-    Units in the Syrian areas are the havens' fighters. The model merges fighters of the same
-    mode in the same area into one unit, so there are at most two units per area.
+    Units in the Syrian areas are the havens' fighters. There is at most one unit per (mode,
+    area); its ``fighters`` reads the model's column store (``model.F``), so the agent and the
+    vectorized processes never disagree. The model creates a unit when fighters appear in an
+    area and removes it when none are left.
     """
 
-    def __init__(self, model, cell, mode: int, fighters: int) -> None:
+    def __init__(self, model, cell, mode: int, area_index: int) -> None:
         super().__init__(model)
         self.cell = cell
         self.mode = mode
-        self.fighters = int(fighters)
+        self.area_index = area_index
+
+    @property
+    def fighters(self) -> int:
+        """Fighters in the unit now."""
+        return int(self.model.F[self.mode, self.area_index])
 
     @property
     def area(self) -> str:
@@ -40,13 +47,23 @@ class InsurgentUnit(CellAgent):
 
 
 class Garrison(CellAgent):
-    """A holding force of one type in one area (strength in troops)."""
+    """A holding force of one type in one area; ``strength`` (troops) reads ``model.garrison``."""
 
-    def __init__(self, model, cell, force: str, strength: float) -> None:
+    def __init__(self, model, cell, force_index: int, area_index: int) -> None:
         super().__init__(model)
         self.cell = cell
-        self.force = force
-        self.strength = float(strength)
+        self.force_index = force_index
+        self.area_index = area_index
+
+    @property
+    def force(self) -> str:
+        """The force type (FORCES)."""
+        return FORCES[self.force_index]
+
+    @property
+    def strength(self) -> float:
+        """Troops now."""
+        return float(self.model.garrison[self.force_index, self.area_index])
 
 
 class StrikeGroup(CellAgent):

@@ -790,37 +790,22 @@ class StabilizationModel(mesa.Model):
         pop.under_is[idx[self.rng.random(len(idx)) < fraction]] = True
 
     def _sync_units(self) -> None:
-        """Keep the Mesa agents matching the counts: one insurgent unit per (area, mode) with
-        fighters, one garrison per (force, area) with troops."""
-        for f, force in enumerate(FORCES):
-            for a in np.flatnonzero(self.garrison[f] > 0.5).tolist() + [
-                a
-                for (ff, a) in list(self.garrison_agents)
-                if ff == f and self.garrison[f, a] <= 0.5
-            ]:
-                agent = self.garrison_agents.get((f, a))
-                if self.garrison[f, a] > 0.5:
-                    if agent is None:
-                        self.garrison_agents[(f, a)] = Garrison(
-                            self, self.cells[a], force, self.garrison[f, a]
-                        )
-                    else:
-                        agent.strength = float(self.garrison[f, a])
-                elif agent is not None:
-                    agent.remove()
-                    del self.garrison_agents[(f, a)]
-        for mode in (HOLDING, CLANDESTINE):
-            for a in range(self.n):
-                k = int(self.F[mode, a])
-                unit = self.units.get((mode, a))
-                if k > 0 and unit is None:
-                    self.units[(mode, a)] = InsurgentUnit(self, self.cells[a], mode, k)
-                elif unit is not None:
-                    if k > 0:
-                        unit.fighters = k
-                    else:
-                        unit.remove()
-                        del self.units[(mode, a)]
+        """Keep the Mesa agents matching the column store: one insurgent unit per (mode, area)
+        with fighters, one garrison per (force, area) with troops. Agents read their numbers
+        from the arrays, so only appearances and disappearances need work here."""
+        if not hasattr(self, "_unit_mask"):
+            self._unit_mask = np.zeros(self.F.shape, dtype=bool)
+            self._garrison_mask = np.zeros(self.garrison.shape, dtype=bool)
+        for present, before, agents, make in (
+            (self.F > 0, self._unit_mask, self.units, InsurgentUnit),
+            (self.garrison > 0.5, self._garrison_mask, self.garrison_agents, Garrison),
+        ):
+            for k, a in np.argwhere(present != before).tolist():
+                if present[k, a]:
+                    agents[(k, a)] = make(self, self.cells[a], k, a)
+                else:
+                    agents.pop((k, a)).remove()
+            before[...] = present
 
     # ------------------------------------------------------------------ 4. population
     def _update_population(self, initial: bool = False) -> None:
