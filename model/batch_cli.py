@@ -5,7 +5,7 @@ not done yet on the chosen executor and streams every run to ``runs/<batch-id>/`
 summary and exits with 1 if any run failed (2 for a mistake in the input, 130 if interrupted).
 ``stabsim status runs/<batch-id>`` shows the progress of a batch, running or not.
 
-Also runnable on its own: ``python -m model.batch_cli batch FILE ...``.
+Registered in ``model.cli`` as ``stabsim batch`` and ``stabsim status``.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import argparse
 import datetime as _dt
 import os
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,12 +22,9 @@ if TYPE_CHECKING:
     from model.results import BatchResults
 
 __all__ = [
-    "add_batch_parser",
-    "add_status_parser",
     "batch_arguments",
     "cmd_batch",
     "cmd_status",
-    "main",
     "run_batch",
     "status_arguments",
 ]
@@ -105,22 +101,6 @@ def status_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--errors", action="store_true", help="print the full traceback of every failed run"
     )
-
-
-def add_batch_parser(subparsers: Any) -> argparse.ArgumentParser:
-    """Register ``batch`` with an ``argparse`` subparsers object (dispatch: ``args._run``)."""
-    p = subparsers.add_parser("batch", help=BATCH_HELP, description=BATCH_HELP)
-    batch_arguments(p)
-    p.set_defaults(_run=cmd_batch)
-    return p
-
-
-def add_status_parser(subparsers: Any) -> argparse.ArgumentParser:
-    """Register ``status`` with an ``argparse`` subparsers object (dispatch: ``args._run``)."""
-    p = subparsers.add_parser("status", help=STATUS_HELP, description=STATUS_HELP)
-    status_arguments(p)
-    p.set_defaults(_run=cmd_status)
-    return p
 
 
 # ---- helpers ----------------------------------------------------------------------------------
@@ -478,27 +458,3 @@ def cmd_status(args: argparse.Namespace) -> int:
             f"run the failed ones again with: stabsim batch --resume {args.folder} --retry-failed"
         )
     return EXIT_OK
-
-
-# ---- standalone -------------------------------------------------------------------------------
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m model.batch_cli {batch,status} ...`` (the same as ``stabsim batch|status``)."""
-    parser = argparse.ArgumentParser(prog="stabsim", description="Batches of stabsim runs.")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    add_batch_parser(sub)
-    add_status_parser(sub)
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:
-        return exc.code if isinstance(exc.code, int) else EXIT_USER_ERROR
-    try:
-        return int(args._run(args))
-    except KeyboardInterrupt:
-        print("stabsim: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -15,12 +15,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from model import batch_cli as _batch_cli
 from model import compare_cli as _compare_cli
 from model import outcomes as _outcomes
 from model import parameters as _parameters
-from model.batch_cli import add_batch_parser, add_status_parser
+from model import sensitivity_cli as _sensitivity_cli
 from model.config import Batch, ConfigError, Scenario, Schedule, load_any, load_batch, load_scenario
-from model.sensitivity_cli import add_discover_parser, add_sensitivity_parser
 
 EXIT_OK = 0
 EXIT_USER_ERROR = 2
@@ -592,6 +592,14 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 # ---- compare ----------------------------------------------------------------------------------
 
 subcommand("compare", _compare_cli.HELP, _compare_cli.add_arguments)(_compare_cli.run)
+subcommand("batch", _batch_cli.BATCH_HELP, _batch_cli.batch_arguments)(_batch_cli.cmd_batch)
+subcommand("status", _batch_cli.STATUS_HELP, _batch_cli.status_arguments)(_batch_cli.cmd_status)
+subcommand(
+    "sensitivity", _sensitivity_cli.SENSITIVITY_HELP, _sensitivity_cli.sensitivity_arguments
+)(_sensitivity_cli.cmd_sensitivity)
+subcommand("discover", _sensitivity_cli.DISCOVER_HELP, _sensitivity_cli.discover_arguments)(
+    _sensitivity_cli.cmd_discover
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -607,10 +615,6 @@ def build_parser() -> argparse.ArgumentParser:
         if cmd.arguments is not None:
             cmd.arguments(p)
         p.set_defaults(_run=cmd.run)
-    add_batch_parser(sub)
-    add_status_parser(sub)
-    add_sensitivity_parser(sub)
-    add_discover_parser(sub)
     return parser
 
 

@@ -7,25 +7,23 @@ interrupted study and analyses it again. ``stabsim discover DIR --outcome "resur
 runs PRIM scenario discovery on any stored batch whose design varies levers or parameters.
 
 Exit status: 0 done, 1 runs failed or missing (no analysis), 2 a mistake in the input,
-130 interrupted. Also runnable on its own: ``python -m model.sensitivity_cli sensitivity FILE``.
+130 interrupted.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
 from typing import Any
+
+from model.batch_cli import _duration, _error
 
 __all__ = [
     "DISCOVER_HELP",
     "SENSITIVITY_HELP",
-    "add_discover_parser",
-    "add_sensitivity_parser",
     "cmd_discover",
     "cmd_sensitivity",
     "discover_arguments",
-    "main",
     "sensitivity_arguments",
 ]
 
@@ -130,34 +128,6 @@ def discover_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--out", metavar="DIR", help="output folder (default RUN_FOLDER/sensitivity/discovery/...)"
     )
-
-
-def add_sensitivity_parser(subparsers: Any) -> argparse.ArgumentParser:
-    """Register ``sensitivity`` with an ``argparse`` subparsers object (``args._run``)."""
-    p = subparsers.add_parser("sensitivity", help=SENSITIVITY_HELP, description=SENSITIVITY_HELP)
-    sensitivity_arguments(p)
-    p.set_defaults(_run=cmd_sensitivity)
-    return p
-
-
-def add_discover_parser(subparsers: Any) -> argparse.ArgumentParser:
-    """Register ``discover`` with an ``argparse`` subparsers object (``args._run``)."""
-    p = subparsers.add_parser("discover", help=DISCOVER_HELP, description=DISCOVER_HELP)
-    discover_arguments(p)
-    p.set_defaults(_run=cmd_discover)
-    return p
-
-
-def _error(message: object) -> int:
-    print(f"stabsim: error: {' '.join(str(message).split())}", file=sys.stderr)
-    return EXIT_USER_ERROR
-
-
-def _duration(seconds: float) -> str:
-    seconds = max(0, int(round(seconds)))
-    m, s = divmod(seconds, 60)
-    h, m = divmod(m, 60)
-    return f"{h}h{m:02d}m{s:02d}s" if h else f"{m}m{s:02d}s" if m else f"{s}s"
 
 
 def _plan_text(study: Any, points: int) -> str:
@@ -338,24 +308,3 @@ def cmd_discover(args: argparse.Namespace) -> int:
         print(f"  {line}")
     print(f"results: {result.out}")
     return EXIT_OK
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m model.sensitivity_cli {sensitivity,discover} ...``."""
-    parser = argparse.ArgumentParser(prog="stabsim", description="Sensitivity analysis.")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    add_sensitivity_parser(sub)
-    add_discover_parser(sub)
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:
-        return exc.code if isinstance(exc.code, int) else EXIT_USER_ERROR
-    try:
-        return int(args._run(args))
-    except KeyboardInterrupt:
-        print("stabsim: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
-
-
-if __name__ == "__main__":
-    sys.exit(main())

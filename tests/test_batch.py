@@ -21,7 +21,7 @@ import pandas as pd
 import pyarrow.dataset as ds
 import pytest
 
-from model.batch_cli import main as batch_main
+from model.cli import main as batch_main
 from model.config import ConfigError, load_batch
 from model.design import expand, parse_design
 from model.parameters import REGISTRY
@@ -263,7 +263,7 @@ def test_kill_9_then_resume_gives_the_uninterrupted_results(
     batch_file: Path, reference: Path, tmp_path: Path
 ) -> None:
     out = tmp_path / "killed"
-    cmd = [sys.executable, "-m", "model.batch_cli", "batch", str(batch_file), "--out", str(out)]
+    cmd = [sys.executable, "-m", "model.cli", "batch", str(batch_file), "--out", str(out)]
     proc = subprocess.Popen(
         [*cmd, "--workers", "2", "--quiet"],
         cwd=ROOT,
@@ -304,7 +304,7 @@ def test_a_killed_worker_does_not_stop_the_batch(
     batch_file: Path, reference: Path, tmp_path: Path
 ) -> None:
     out = tmp_path / "worker-killed"
-    cmd = [sys.executable, "-m", "model.batch_cli", "batch", str(batch_file), "--out", str(out)]
+    cmd = [sys.executable, "-m", "model.cli", "batch", str(batch_file), "--out", str(out)]
     proc = subprocess.Popen(
         [*cmd, "--workers", "2", "--quiet"],
         cwd=ROOT,

@@ -20,6 +20,7 @@ import pytest
 from SALib.sample import morris as morris_sample
 from SALib.sample import sobol as sobol_sample
 
+from model.cli import main as sa_main
 from model.sensitivity import (
     load_study,
     morris_indices,
@@ -32,7 +33,6 @@ from model.sensitivity import (
     sobol_indices,
     study_from_dict,
 )
-from model.sensitivity_cli import main as sa_main
 from model.store import STATUS, read_manifest
 
 ROOT = Path(__file__).resolve().parent.parent
