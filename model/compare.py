@@ -14,7 +14,6 @@ over these pairs, drawn from NumPy generators with fixed seeds, so a report is r
 from __future__ import annotations
 
 import contextlib
-import difflib
 import os
 import re
 import sys
@@ -35,7 +34,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Polygon
 from matplotlib.ticker import Formatter, MaxNLocator
 
-from model.config import ConfigError
+from model.config import ConfigError, _suggest
 from model.outcomes import MONTHLY, SUMMARY
 from model.results import BatchResults, open_batch
 from model.store import StoreError
@@ -151,11 +150,6 @@ def title(name: str) -> str:
     if name.endswith("_final"):
         return f"{title(name[:-6])} at the horizon"
     return label(name)
-
-
-def _suggest(name: str, allowed: Iterable[str]) -> str | None:
-    close = difflib.get_close_matches(name, list(allowed), n=1, cutoff=0.6)
-    return close[0] if close else None
 
 
 def open_results(results: Results) -> BatchResults:

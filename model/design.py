@@ -31,7 +31,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from model.config import Batch, ConfigError, FrozenMap, Scenario, _suggest
+from model.config import (
+    Batch,
+    ConfigError,
+    FrozenMap,
+    Scenario,
+    _describe,  # the shared error-message helpers
+    _suggest,
+)
 from model.parameters import LEVERS, PARAMETERS, REGISTRY, Parameter
 
 __all__ = [
@@ -218,18 +225,6 @@ def _display(path: str) -> str:
         return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
     except ValueError:
         return path
-
-
-def _describe(value: Any) -> str:
-    if value is None:
-        return "nothing (null)"
-    if isinstance(value, bool):
-        return f"{str(value).lower()} (a yes/no value)"
-    if isinstance(value, Mapping):
-        return "a mapping"
-    if isinstance(value, list | tuple):
-        return "a list"
-    return repr(value) if isinstance(value, str) else str(value)
 
 
 def _fmt(x: float) -> str:

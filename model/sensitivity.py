@@ -24,12 +24,11 @@ runner (which does) only when it runs the model.
 from __future__ import annotations
 
 import datetime as _dt
-import difflib
 import json
 import math
 import os
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -39,7 +38,13 @@ import pandas as pd
 import yaml
 
 from model import outcomes as _outcomes
-from model.config import ConfigError, FrozenMap, Scenario
+from model.config import (  # the shared error-message helpers
+    ConfigError,
+    FrozenMap,
+    Scenario,
+    _describe,
+    _suggest,
+)
 from model.parameters import LEVERS, PARAMETERS, REGISTRY
 
 if TYPE_CHECKING:
@@ -257,23 +262,6 @@ def _display(path: str | os.PathLike[str]) -> str:
         return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
     except ValueError:
         return os.fspath(path)
-
-
-def _suggest(word: Any, candidates: Iterable[str]) -> str | None:
-    found = difflib.get_close_matches(str(word), list(candidates), n=1, cutoff=0.6)
-    return found[0] if found else None
-
-
-def _describe(value: Any) -> str:
-    if value is None:
-        return "nothing (null)"
-    if isinstance(value, bool):
-        return f"{str(value).lower()} (a yes/no value)"
-    if isinstance(value, Mapping):
-        return "a mapping"
-    if isinstance(value, list | tuple):
-        return "a list"
-    return repr(value) if isinstance(value, str) else str(value)
 
 
 def _as_number(value: Any) -> float | None:
