@@ -16,7 +16,7 @@ import argparse
 import sys
 from typing import Any
 
-from model.batch_cli import _duration, _error
+from model.batch_cli import _duration, _error, _positive
 
 __all__ = [
     "DISCOVER_HELP",
@@ -33,16 +33,6 @@ EXIT_USER_ERROR = 2
 EXIT_INTERRUPTED = 130
 SENSITIVITY_HELP = "run a sensitivity study (morris, sobol, oat, lhs): indices, tables, figures"
 DISCOVER_HELP = "scenario discovery (PRIM): where in the varied space a condition holds"
-
-
-def _positive(text: str) -> int:
-    try:
-        n = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {n}")
-    return n
 
 
 def _share(text: str) -> float:
