@@ -47,10 +47,10 @@ def _maxrss_mb(who: int) -> float:
 def child(runs: int, workers: int, horizon: int, out: str) -> dict:
     """Run one batch in this process and return its figures (called in a fresh process)."""
     import model
-    from model.config import Batch, Scenario, load_scenario
-    from model.design import expand, parse_design
-    from model.runner import execute
-    from model.store import BatchStore, read_status
+    from model.experiments.design import expand, parse_design
+    from model.experiments.executors import execute
+    from model.experiments.store import BatchStore, read_status
+    from model.files.config import Batch, Scenario, load_scenario
 
     base = Path(model.__file__).resolve().parent.parent / "scenarios" / "baseline_historical.yaml"
     scenario = load_scenario(base) if base.exists() else Scenario(name="baseline")
@@ -123,7 +123,7 @@ def _machine() -> str:
 
 
 def _versions() -> str:
-    from model.store import git_revision, versions
+    from model.experiments.store import git_revision, versions
 
     v = versions()
     keys = ("stabsim", "mesa", "numpy", "pandas", "pyarrow", "SALib", "python")
@@ -134,7 +134,7 @@ def _versions() -> str:
 
 def _runs_per_worker() -> int | str:
     try:
-        from model.runner import RUNS_PER_WORKER
+        from model.experiments.executors import RUNS_PER_WORKER
     except ImportError:
         return "?"
     return RUNS_PER_WORKER

@@ -11,9 +11,9 @@ In one run on one machine, measures:
 3. scaling: time per month and peak memory at about 10k, 100k and 1M population agents, each
    run in a fresh Python process (peak resident memory after the run: ``VmHWM`` on Linux, else
    ``ru_maxrss``), all sizes over the same shorter horizon; cost per agent-month and the log-log slope of time vs agents;
-4. batch throughput at 1 and 2 worker processes (``model.runner.execute`` with a
-   ``model.store.BatchStore``; a plain ``ProcessPoolExecutor`` over
-   ``model.simulation.run_model`` if that API is missing), parallel efficiency, and from it an
+4. batch throughput at 1 and 2 worker processes (``model.experiments.executors.execute`` with a
+   ``model.experiments.store.BatchStore``; a plain ``ProcessPoolExecutor`` over
+   ``model.experiments.run.run_model`` if that API is missing), parallel efficiency, and from it an
    estimate of the wall time of a Sobol study (10 parameters, N=256: 5,632 runs);
 5. a cProfile summary of one run: the top functions by own time.
 
@@ -132,7 +132,7 @@ def _size_label(n: float) -> str:
 
 
 def _baseline(months: int | None = None) -> Any:
-    from model.config import load_scenario
+    from model.files.config import load_scenario
 
     scenario = load_scenario(BASELINE)
     return scenario.with_changes(horizon=months) if months else scenario
@@ -150,7 +150,7 @@ def _status(met: bool | None, quick: bool) -> str:
 
 def measure_runs(months: int, repeats: int) -> dict[str, Any]:
     """Time build, monthly steps and frames of baseline runs at default resolution (medians)."""
-    from model.simulation import build_model, initial_state_for, replicate_seed
+    from model.experiments.run import build_model, initial_state_for, replicate_seed
 
     scenario = _baseline(months)
     state = initial_state_for(scenario)
@@ -231,9 +231,9 @@ def _persons_total() -> float:
 
 def scale_child(persons_per_agent: int, months: int, seed: int) -> dict[str, Any]:
     """One run at a given resolution in this (fresh) process: times and peak memory."""
-    from model.parameters import REGISTRY
-    from model.simulation import build_model, initial_state_for, replicate_seed
-    from model.stabilization import StabilizationModel
+    from model.experiments.run import build_model, initial_state_for, replicate_seed
+    from model.simulation.model import StabilizationModel
+    from model.simulation.parameters import REGISTRY
 
     scenario = _baseline(months)
     state = initial_state_for(scenario)
@@ -329,7 +329,7 @@ def loglog_slope(xs: list[float], ys: list[float]) -> float:
 
 def _pool_run(scenario: Any, seed: int) -> int:
     """One run in a worker of the fallback pool (returns the monthly table's length)."""
-    from model.simulation import run_model
+    from model.experiments.run import run_model
 
     monthly, _ = run_model(scenario, seed)
     return len(monthly)
@@ -338,10 +338,10 @@ def _pool_run(scenario: Any, seed: int) -> int:
 def _runner_api() -> Any:
     """The batch machinery (runner, store, design), or None if it is missing."""
     try:
-        from model.config import Batch
-        from model.design import expand, parse_design
-        from model.runner import execute
-        from model.store import BatchStore
+        from model.experiments.design import expand, parse_design
+        from model.experiments.executors import execute
+        from model.experiments.store import BatchStore
+        from model.files.config import Batch
     except (ImportError, AttributeError):
         return None
     return {
@@ -372,7 +372,7 @@ def _batch_once(api: Any, runs: int, months: int, workers: int, out: Path) -> fl
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
 
-    from model.simulation import replicate_seed
+    from model.experiments.run import replicate_seed
 
     seeds = [replicate_seed(1, r) for r in range(runs)]
     t0 = time.perf_counter()
@@ -395,9 +395,9 @@ def measure_batch(runs: int, months: int, workers: int, repeats: int) -> dict[st
     one = _median([runs / s * 60 for s in times[1]])
     many = _median([runs / s * 60 for s in times[workers]])
     return {
-        "path": "model.runner.execute (process executor, BatchStore)"
+        "path": "model.experiments.executors.execute (process executor, BatchStore)"
         if api is not None
-        else "ProcessPoolExecutor (spawn) over model.simulation.run_model",
+        else "ProcessPoolExecutor (spawn) over model.experiments.run.run_model",
         "runs": runs,
         "months": months,
         "workers": workers,
@@ -431,7 +431,7 @@ def _where(key: tuple[str, int, str]) -> str:
 
 def profile_run(months: int, top: int = 15) -> dict[str, Any]:
     """cProfile of one baseline run (build + run + frames): the top functions by own time."""
-    from model.simulation import build_model, initial_state_for, replicate_seed
+    from model.experiments.run import build_model, initial_state_for, replicate_seed
 
     scenario = _baseline(months)
     state = initial_state_for(scenario)

@@ -8,7 +8,7 @@ Public API:
     REGISTRY                    every parameter and lever with default, range, unit, source
 """
 
-from model.parameters import REGISTRY
+from model.simulation.parameters import REGISTRY
 
 __version__ = "0.1.0"
 
@@ -25,15 +25,15 @@ __all__ = [
 def __getattr__(name: str):
     # Lazy imports keep `import model` light (the CLI's error path and analysis code need no Mesa).
     if name == "StabilizationModel":
-        from model.stabilization import StabilizationModel
+        from model.simulation.model import StabilizationModel
 
         return StabilizationModel
     if name in ("run_model", "run_scenario"):
-        from model import simulation
+        from model.experiments import run as simulation
 
         return getattr(simulation, name)
     if name in ("load_scenario", "load_batch"):
-        from model import config
+        from model.files import config
 
         return getattr(config, name)
     raise AttributeError(name)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from model.sensitivity import run_study, study_from_dict
+from model.analysis.sensitivity import run_study, study_from_dict
 
 ROOT = Path(__file__).resolve().parent.parent
 

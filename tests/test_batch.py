@@ -22,13 +22,19 @@ import pyarrow.dataset as ds
 import pytest
 
 from model.cli import main as batch_main
-from model.config import ConfigError, load_batch
-from model.design import expand, parse_design
-from model.parameters import REGISTRY
-from model.results import open_batch
-from model.runner import FAIL_ENV, progress_enabled
-from model.simulation import replicate_seed
-from model.store import STATUS, batch_from_manifest, batch_hash, read_manifest, read_status
+from model.experiments.design import expand, parse_design
+from model.experiments.executors import FAIL_ENV, progress_enabled
+from model.experiments.results import open_batch
+from model.experiments.run import replicate_seed
+from model.experiments.store import (
+    STATUS,
+    batch_from_manifest,
+    batch_hash,
+    read_manifest,
+    read_status,
+)
+from model.files.config import ConfigError, load_batch
+from model.simulation.parameters import REGISTRY
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNS = 2 * 2 * 5  # scenarios x design points x replicates

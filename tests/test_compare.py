@@ -23,12 +23,12 @@ import pytest
 from matplotlib.dates import DateFormatter
 from matplotlib.path import Path as MplPath
 
-from model import compare as C
-from model.compare_cli import add_arguments, main, run
-from model.config import ConfigError
-from model.outcomes import MONTHLY, SUMMARY
-from model.report import build_report, lever_differences, write_report
-from model.results import BatchResults, open_batch
+from model.analysis import compare as C
+from model.analysis.report import build_report, lever_differences, write_report
+from model.cli.compare import add_arguments, main, run
+from model.experiments.results import BatchResults, open_batch
+from model.files.config import ConfigError
+from model.simulation.outcomes import MONTHLY, SUMMARY
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
@@ -61,7 +61,7 @@ scenarios:
 
 @pytest.fixture(scope="session")
 def batch(tmp_path_factory: pytest.TempPathFactory) -> BatchResults:
-    from model.batch_cli import run_batch
+    from model.cli.batch import run_batch
 
     folder = tmp_path_factory.mktemp("compare")
     path = folder / "cmp.yaml"
@@ -459,7 +459,7 @@ def test_titles_are_readable() -> None:
 
 def test_analysis_code_does_not_import_mesa() -> None:
     code = (
-        "import sys, model.compare, model.report, model.compare_cli; "
+        "import sys, model.analysis.compare, model.analysis.report, model.cli.compare; "
         "sys.exit('mesa' in sys.modules)"
     )
     assert subprocess.run([sys.executable, "-c", code], cwd=ROOT).returncode == 0
@@ -468,7 +468,7 @@ def test_analysis_code_does_not_import_mesa() -> None:
 def test_importing_compare_keeps_the_notebook_backend() -> None:
     code = (
         "import matplotlib; matplotlib.use('svg'); import matplotlib.pyplot as plt; "
-        "import model.compare; import sys; sys.exit(matplotlib.get_backend() != 'svg')"
+        "import model.analysis.compare; import sys; sys.exit(matplotlib.get_backend() != 'svg')"
     )
     assert subprocess.run([sys.executable, "-c", code], cwd=ROOT).returncode == 0
 

@@ -1,4 +1,4 @@
-"""Tests of model.config (scenario and batch files) and the `stabsim` shell commands."""
+"""Tests of model.files.config (scenario and batch files) and the `stabsim` shell commands."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 import yaml
 
-from model import cli, outcomes
-from model.config import (
+from model import cli
+from model.files.config import (
     Batch,
     ConfigError,
     Scenario,
@@ -24,7 +24,8 @@ from model.config import (
     month_range,
     parse_month,
 )
-from model.parameters import LEVERS, PARAMETERS, REGISTRY, markdown_table
+from model.simulation import outcomes
+from model.simulation.parameters import LEVERS, PARAMETERS, REGISTRY, markdown_table
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"

@@ -21,7 +21,7 @@ from model.data import (
     load_initial_state,
     validate_state,
 )
-from model.outcomes import GROUP_CODES
+from model.simulation.outcomes import GROUP_CODES
 
 PACKAGE_DIR = Path(data.__file__).parent
 

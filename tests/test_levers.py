@@ -10,9 +10,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from model.effects import LEVER_EFFECTS
-from model.parameters import LEVERS
-from model.simulation import replicate_seed, run_model
+from model.experiments.run import replicate_seed, run_model
+from model.simulation.effects import LEVER_EFFECTS
+from model.simulation.parameters import LEVERS
 
 REPLICATES = 20
 

@@ -10,12 +10,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from model.agents import InsurgentUnit, StrikeGroup
-from model.config import load_any
-from model.outcomes import MONTHLY, MONTHLY_NAMES, SUMMARY_NAMES
-from model.parameters import LEVERS, REGISTRY
-from model.simulation import build_model, replicate_seed, run_model
-from model.stabilization import StabilizationModel
+from model.experiments.run import build_model, replicate_seed, run_model
+from model.files.config import load_any
+from model.simulation.agents import InsurgentUnit, StrikeGroup
+from model.simulation.model import StabilizationModel
+from model.simulation.outcomes import MONTHLY, MONTHLY_NAMES, SUMMARY_NAMES
+from model.simulation.parameters import LEVERS, REGISTRY
 
 from .conftest import SCENARIOS
 
@@ -215,7 +215,7 @@ def test_run_command_bad_input_writes_nothing(tmp_path, capsys):
 
 
 def test_docs_outputs_is_current():
-    from model.outcomes import markdown_table
+    from model.simulation.outcomes import markdown_table
 
     text = (Path(__file__).resolve().parent.parent / "docs" / "outputs.md").read_text()
     assert text == markdown_table(), "docs/outputs.md is stale: regenerate it with `make docs`"

@@ -6,7 +6,7 @@ import inspect
 
 import pytest
 
-from model.parameters import KINDS, LEVERS, PARAMETERS, REGISTRY, defaults
+from model.simulation.parameters import KINDS, LEVERS, PARAMETERS, REGISTRY, defaults
 
 
 @pytest.mark.parametrize("name", sorted(REGISTRY))
@@ -33,10 +33,12 @@ def test_levers_and_parameters_partition_the_registry():
 
 def test_every_model_parameter_is_registered_and_used():
     """The model reads its parameters from the registry only; every entry is read somewhere."""
-    import model.records
-    import model.stabilization
+    import model.simulation.model
+    import model.simulation.recording
 
-    source = inspect.getsource(model.stabilization) + inspect.getsource(model.records)
+    source = inspect.getsource(model.simulation.model) + inspect.getsource(
+        model.simulation.recording
+    )
     # the force effectivenesses are read as p[f"force_eff_{force.lower()}"]
     assert 'f"force_eff_{f.lower()}"' in source
     unused = [n for n in REGISTRY if f'"{n}"' not in source and not n.startswith("force_eff_")]

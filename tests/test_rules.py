@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from model import rules
+from model.simulation import rules
 
 
 def test_arrest_probability_rises_with_security_and_falls_with_actives():

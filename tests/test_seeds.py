@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from model.parameters import REGISTRY
+from model.simulation.parameters import REGISTRY
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"

@@ -20,8 +20,7 @@ import pytest
 from SALib.sample import morris as morris_sample
 from SALib.sample import sobol as sobol_sample
 
-from model.cli import main as sa_main
-from model.sensitivity import (
+from model.analysis.sensitivity import (
     load_study,
     morris_indices,
     oat_design,
@@ -33,7 +32,8 @@ from model.sensitivity import (
     sobol_indices,
     study_from_dict,
 )
-from model.store import STATUS, read_manifest
+from model.cli import main as sa_main
+from model.experiments.store import STATUS, read_manifest
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "scenarios" / "baseline_historical.yaml"
@@ -471,7 +471,7 @@ def test_conditions_read_summary_and_monthly_outcomes() -> None:
 
 
 def test_analysis_modules_do_not_import_mesa() -> None:
-    code = "import sys, model.sensitivity, model.sensitivity_cli; print('mesa' in sys.modules)"
+    code = "import sys, model.analysis.sensitivity, model.cli.sensitivity; print('mesa' in sys.modules)"
     done = subprocess.run(
         [sys.executable, "-c", code],
         cwd=ROOT,

@@ -8,10 +8,10 @@ import json
 import pandas as pd
 import pytest
 
-from model import validate as V
+from model.analysis import validation as V
 from model.cli import main
-from model.config import ConfigError
-from model.simulation import replicate_seed, run_model
+from model.experiments.run import replicate_seed, run_model
+from model.files.config import ConfigError
 
 from .conftest import SCENARIOS
 
@@ -169,7 +169,7 @@ def test_calibration_recovers_a_synthetic_target(baseline, state, tmp_path, caps
     samples = pd.read_csv(folder / "samples.csv")
     assert len(samples) == 8 and samples["accepted"].sum() == 2
     assert (folder / "loss.png").exists()
-    from model.config import load_scenario
+    from model.files.config import load_scenario
 
     written = load_scenario(folder / "start_calibrated.yaml")
     assert written.parameters["return_rate"] == pytest.approx(

@@ -77,7 +77,7 @@ SHARE_COLUMNS: tuple[str, ...] = (
     "share_Y",
     "share_C",
 )
-"""Identity shares, in the order of ``model.outcomes.GROUPS``."""
+"""Identity shares, in the order of ``model.simulation.outcomes.GROUPS``."""
 
 TERRAIN_CODES: frozenset[str] = frozenset({"U", "R", "D", "Mt"})
 CONTROLLERS: dict[str, tuple[str, ...]] = {

@@ -24,11 +24,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from model.config import ConfigError, _read, _suggest, parse_month
-from model.outcomes import LEVELS, MONTHLY
-from model.parameters import LEVERS, REGISTRY
+from model.files.config import ConfigError, _read, _suggest, parse_month
+from model.simulation.outcomes import LEVELS, MONTHLY
+from model.simulation.parameters import LEVERS, REGISTRY
 
-DEFAULT_TARGETS = Path(__file__).resolve().parent.parent / "seeds" / "targets.yaml"
+DEFAULT_TARGETS = Path(__file__).resolve().parents[2] / "seeds" / "targets.yaml"
 KINDS = ("event", "level", "ratio", "rank")
 EVENTS = ("retaken", "lost", "defeat", "kirkuk_crisis")
 STATISTICS = ("mean", "sum", "last")
@@ -418,7 +418,7 @@ def prepare(scenario, targets: Sequence[Target], horizon: int | None = None):
 
 def _one(args):
     scenario, seed = args
-    from model.simulation import run_model
+    from model.experiments.run import run_model
 
     monthly, summary = run_model(scenario, seed)
     return monthly, summary.iloc[0]
@@ -428,7 +428,7 @@ def run_replicates(
     scenario, replicates: int, workers: int = 1, progress: bool = False
 ) -> list[tuple[pd.DataFrame, pd.Series]]:
     """Run replicates 0..n-1 of a scenario (seeds from its master seed); in order."""
-    from model.simulation import replicate_seed
+    from model.experiments.run import replicate_seed
 
     jobs = [(scenario, replicate_seed(scenario.seed, r)) for r in range(replicates)]
     return list(_map(_one, jobs, workers, progress, scenario.name))
@@ -604,7 +604,7 @@ class Calibration:
 
 def _calib_one(args):
     scenario, params, seeds, targets = args
-    from model.simulation import run_model
+    from model.experiments.run import run_model
 
     sc = scenario.with_changes(parameters=params) if params else scenario
     runs = []
@@ -630,7 +630,7 @@ def calibrate(
     """Fit ``parameters`` to the calibration targets by ABC rejection over a Latin hypercube."""
     from scipy.stats import qmc
 
-    from model.simulation import replicate_seed
+    from model.experiments.run import replicate_seed
 
     bad = [p for p in parameters if p not in REGISTRY or p in LEVERS]
     if bad:
@@ -767,7 +767,7 @@ def stamp() -> str:
 
 
 # ---------------------------------------------------------------------------- docs
-DOCS = Path(__file__).resolve().parent.parent / "docs"
+DOCS = Path(__file__).resolve().parents[2] / "docs"
 START, END = "<!-- validation:start -->", "<!-- validation:end -->"
 
 

@@ -1,6 +1,6 @@
 """Comparing scenarios of a stored batch: fan charts, paired differences, summary table, map.
 
-Every function reads stored results only (a :class:`~model.results.BatchResults` or a batch
+Every function reads stored results only (a :class:`~model.experiments.results.BatchResults` or a batch
 folder) and returns a pandas DataFrame or a matplotlib ``Figure`` (built without pyplot, so it
 works headless and in notebooks alike). ``write_report`` puts them all in one self-contained
 HTML page (``model/report.py``); ``stabsim compare`` is its command line. No Mesa here.
@@ -34,15 +34,15 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Polygon
 from matplotlib.ticker import Formatter, MaxNLocator
 
-from model.config import ConfigError, _suggest
-from model.outcomes import MONTHLY, SUMMARY
-from model.results import BatchResults, open_batch
-from model.store import StoreError
+from model.experiments.results import BatchResults, open_batch
+from model.experiments.store import StoreError
+from model.files.config import ConfigError, _suggest
+from model.simulation.outcomes import MONTHLY, SUMMARY
 
 
 @contextlib.contextmanager
 def _keep_backend() -> Iterator[None]:
-    # model.overview selects the Agg backend when imported; a notebook must keep its own.
+    # model.analysis.overview selects the Agg backend when imported; a notebook must keep its own.
     raw = dict.__getitem__(matplotlib.rcParams, "backend")
     pyplot = sys.modules.get("matplotlib.pyplot")
     current = matplotlib.get_backend() if pyplot is not None else None
@@ -56,7 +56,7 @@ def _keep_backend() -> Iterator[None]:
 
 
 with _keep_backend():
-    from model.overview import label
+    from model.analysis.overview import label
 
 __all__ = [
     "BOOTSTRAP_SEED",
@@ -751,7 +751,7 @@ def paired_differences(
     Args:
         results: the batch (``BatchResults`` or its folder).
         reference: the scenario compared against (default: the batch's first).
-        outcomes: numeric run-level outcomes (default: all of model.outcomes.SUMMARY but dates).
+        outcomes: numeric run-level outcomes (default: all of model.simulation.outcomes.SUMMARY but dates).
         scenarios: scenarios compared (default: all but the reference; include the reference to
             get its zero row).
         confidence: level of the bootstrap interval of the mean difference.
@@ -1104,7 +1104,7 @@ _EVENTS = ("defeat_month", "resurgence_month", "kirkuk_crisis_month")
 def summary_table(results: Results, scenarios: str | Iterable[str] | None = None) -> pd.DataFrame:
     """Run-level outcomes per scenario: median and 5-95% range, and event probabilities.
 
-    For every numeric outcome of model.outcomes.SUMMARY: ``<name>_median``, ``<name>_p5``,
+    For every numeric outcome of model.simulation.outcomes.SUMMARY: ``<name>_median``, ``<name>_p5``,
     ``<name>_p95``. For resurgence: ``resurgence_probability`` with its 95% Wilson interval
     (``resurgence_low``, ``resurgence_high``). For the dated events (territorial defeat,
     resurgence, Kirkuk crisis): the share of runs where it happened (``<name>_share``) and the
@@ -1528,8 +1528,8 @@ def write_report(
 ) -> Path:
     """Write every figure, the tables and a self-contained HTML report; return report.html.
 
-    See :func:`model.report.write_report`.
+    See :func:`model.analysis.report.write_report`.
     """
-    from model.report import write_report as _write
+    from model.analysis.report import write_report as _write
 
     return _write(results, out_dir, outcomes, scenarios, reference, months, level, unit, colour_by)

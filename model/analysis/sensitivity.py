@@ -2,8 +2,8 @@
 
 A *study* (a YAML file, ``docs/sensitivity.md``) names the levers and parameters to vary, the
 method, the sample size, the outcomes, the scenario to start from, replicates and a master seed.
-``run_study`` turns it into a batch (``model.design``), runs it through the batch machinery
-(``model.runner.execute`` into a ``model.store.BatchStore``: same executors, seeds and resume)
+``run_study`` turns it into a batch (``model.experiments.design``), runs it through the batch machinery
+(``model.experiments.executors.execute`` into a ``model.experiments.store.BatchStore``: same executors, seeds and resume)
 and then analyses the stored results:
 
     morris   screening: SALib's Morris elementary effects (mu*, sigma), ``n`` trajectories.
@@ -37,23 +37,23 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from model import outcomes as _outcomes
-from model.config import (  # the shared error-message helpers
+from model.files.config import (  # the shared error-message helpers
     ConfigError,
     FrozenMap,
     Scenario,
     _describe,
     _suggest,
 )
-from model.parameters import LEVERS, PARAMETERS, REGISTRY
+from model.simulation import outcomes as _outcomes
+from model.simulation.parameters import LEVERS, PARAMETERS, REGISTRY
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from model.config import Batch
-    from model.design import Design, RunSpec
-    from model.results import BatchResults
-    from model.runner import Report
+    from model.experiments.design import Design, RunSpec
+    from model.experiments.executors import Report
+    from model.experiments.results import BatchResults
+    from model.files.config import Batch
 
 __all__ = [
     "METHODS",
@@ -368,7 +368,7 @@ class Study:
 
     def batch(self) -> Batch:
         """The study as a batch: one scenario, the design, replicates, the master seed."""
-        from model.config import Batch
+        from model.files.config import Batch
 
         design = None
         if self.method != "oat":
@@ -396,13 +396,13 @@ class Study:
         if self.method == "oat":
             names = self.names
             return oat_design(names, list(self.vary.values()), self.centre(), self.n)
-        from model.design import parse_design
+        from model.experiments.design import parse_design
 
         return parse_design(batch if batch is not None else self.batch())
 
     def plan(self) -> tuple[Batch, Design, list[RunSpec]]:
         """The batch, its design and its run specs (imports the model to derive seeds)."""
-        from model.design import expand
+        from model.experiments.design import expand
 
         batch = self.batch()
         design = self.design(batch)
@@ -474,7 +474,7 @@ def study_from_dict(data: Mapping[str, Any], base: str | os.PathLike[str] = ".")
 
     Args:
         data: the study's keys; ``scenario`` may be a file path (relative to ``base``) or a
-            loaded :class:`~model.config.Scenario`.
+            loaded :class:`~model.files.config.Scenario`.
         base: the folder relative scenario paths start from.
 
     Raises:
@@ -751,7 +751,7 @@ def _fixed(
 
 
 def _base_scenario(doc: _Doc, value: Any, base: Path) -> tuple[Scenario, str | None]:
-    from model.config import load_scenario
+    from model.files.config import load_scenario
 
     if isinstance(value, Scenario):
         return value, value.path
@@ -947,7 +947,7 @@ def oat_design(
     Returns:
         A design of kind ``"oat"`` with ``1 + len(names) * steps`` points.
     """
-    from model.design import Design
+    from model.experiments.design import Design
 
     if steps < 2:
         raise ValueError(f"steps must be at least 2, got {steps}")
@@ -1342,7 +1342,7 @@ def analyze_study(
     Raises:
         StudyError: no study here, or design points without a finished run.
     """
-    from model.results import open_batch
+    from model.experiments.results import open_batch
 
     folder = Path(folder)
     study = study if study is not None else open_study(folder)
@@ -1439,7 +1439,7 @@ def _tmp(path: Path) -> Path:
 
 def _write_table(table: pd.DataFrame, stem: Path, result: StudyResult | None = None) -> list[str]:
     """``stem.parquet`` and ``stem.csv``, each written to a temporary file and renamed."""
-    from model.store import write_parquet_atomic
+    from model.experiments.store import write_parquet_atomic
 
     write_parquet_atomic(table, stem.with_suffix(".parquet"))
     csv = stem.with_suffix(".csv")
@@ -1525,7 +1525,7 @@ def open_study(folder: str | os.PathLike[str]) -> Study:
     Raises:
         StudyError: the folder holds no study.
     """
-    from model.store import StoreError, batch_from_manifest, read_manifest
+    from model.experiments.store import StoreError, batch_from_manifest, read_manifest
 
     folder = Path(folder)
     record_path = folder / STUDY_FILE
@@ -1591,7 +1591,7 @@ def run_study(
         study: a :class:`Study`, a study file, or None with ``resume``.
         out: the run folder (resumed if it holds this study).
         resume: a study folder to complete (the study recorded there).
-        executor: ``"serial"``, ``"process"`` or ``"dask"`` (``model.runner``).
+        executor: ``"serial"``, ``"process"`` or ``"dask"`` (``model.experiments.executors``).
         workers: worker processes (default: all cores).
         scheduler: Dask scheduler address.
         progress: show a progress bar.
@@ -1606,8 +1606,8 @@ def run_study(
         ConfigError: a mistake in the study file.
         StoreError: the folder holds another study or batch, or is in use.
     """
-    from model.runner import execute
-    from model.store import BatchStore
+    from model.experiments.executors import execute
+    from model.experiments.store import BatchStore
 
     if study is None:
         if resume is None:
@@ -2528,8 +2528,8 @@ def discover(
         StudyError: no design, no finished run, or an unknown name or scenario.
         ValueError: a condition that cannot be read.
     """
-    from model.results import open_batch
-    from model.store import StoreError
+    from model.experiments.results import open_batch
+    from model.experiments.store import StoreError
 
     folder = Path(folder)
     try:

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from model.stabilization import StabilizationModel
+from model.simulation.model import StabilizationModel
 
 
 def replicate_seed(master: int, replicate: int) -> int:
@@ -143,7 +143,7 @@ def run_scenario(
         bar.update(1)
     bar.close()
     rf = RunFolder(folder)
-    from model.overview import overview_figure
+    from model.analysis.overview import overview_figure
 
     fig = overview_figure(rf.monthly(), title=f"{scenario.name}: {scenario.replicates} replicates")
     fig.savefig(folder / "overview.png", dpi=110)

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from model.store import (
+from model.experiments.store import (
     TABLES,
     list_parts,
     lock_holder,

@@ -2,7 +2,7 @@
 
 The monthly table has the key columns ``month`` (first day of the month, datetime64), ``level``
 ("national", "governorate", "area") and ``unit`` ("Iraq", a governorate name or an area id),
-then one column per outcome of ``model.outcomes.MONTHLY``. National figures cover Iraq only;
+then one column per outcome of ``model.simulation.outcomes.MONTHLY``. National figures cover Iraq only;
 the Syrian havens appear as their own governorates and areas and in the national columns
 ``syria_is_fighters`` and ``haven_capacity``.
 """
@@ -12,9 +12,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from model import rules
-from model.agents import CLANDESTINE, DISPLACED, HOLDING
-from model.outcomes import GROUPS, MONTHLY, MONTHLY_NAMES, SUMMARY_NAMES
+from model.simulation import rules
+from model.simulation.agents import CLANDESTINE, DISPLACED, HOLDING
+from model.simulation.outcomes import GROUPS, MONTHLY, MONTHLY_NAMES, SUMMARY_NAMES
 
 _AREA_VARS = (
     "fighters_hold",
@@ -206,7 +206,7 @@ class Recorder:
         return pd.DataFrame(df)
 
     def summary(self, nat: dict[str, np.ndarray] | None = None) -> dict:
-        """Run-level outcomes (model.outcomes.SUMMARY)."""
+        """Run-level outcomes (model.simulation.outcomes.SUMMARY)."""
         m = self.m
         nat = nat or self.national()
         T = self.filled

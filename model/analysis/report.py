@@ -1,4 +1,4 @@
-"""The comparison report: every figure of model.compare, the tables and the batch's provenance
+"""The comparison report: every figure of model.analysis.compare, the tables and the batch's provenance
 in one self-contained HTML page (figures as base64 PNG, no network needed), plus the PNG and
 CSV files beside it.
 
@@ -24,10 +24,10 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from model import compare as C
-from model.outcomes import MONTHLY, SUMMARY
-from model.parameters import LEVERS, PARAMETERS, REGISTRY
-from model.results import BatchResults
+from model.analysis import compare as C
+from model.experiments.results import BatchResults
+from model.simulation.outcomes import MONTHLY, SUMMARY
+from model.simulation.parameters import LEVERS, PARAMETERS, REGISTRY
 
 __all__ = ["Report", "build_report", "lever_differences", "provenance", "write_report"]
 

@@ -16,7 +16,7 @@ import argparse
 import sys
 from typing import Any
 
-from model.batch_cli import _duration, _error, _positive
+from model.cli.batch import _duration, _error, _positive
 
 __all__ = [
     "DISCOVER_HELP",
@@ -136,9 +136,9 @@ def _plan_text(study: Any, points: int) -> str:
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
     """Run (or resume) a study and analyse it: 0 done, 1 runs missing, 2 bad input."""
-    from model.config import ConfigError
-    from model.sensitivity import StudyError, load_study, open_study
-    from model.store import StoreError
+    from model.analysis.sensitivity import StudyError, load_study, open_study
+    from model.experiments.store import StoreError
+    from model.files.config import ConfigError
 
     executor = args.executor
     if args.scheduler:
@@ -175,9 +175,14 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
 
 
 def _run(study: Any, args: argparse.Namespace, executor: str) -> int:
-    from model.runner import ExecutorError, default_workers, execute, progress_enabled
-    from model.sensitivity import analyze_study, record_study
-    from model.store import BatchStore
+    from model.analysis.sensitivity import analyze_study, record_study
+    from model.experiments.executors import (
+        ExecutorError,
+        default_workers,
+        execute,
+        progress_enabled,
+    )
+    from model.experiments.store import BatchStore
 
     quiet = args.quiet or not progress_enabled(True)
     batch, design, specs = study.plan()
@@ -275,7 +280,7 @@ def _print_result(result: Any) -> None:
 
 def cmd_discover(args: argparse.Namespace) -> int:
     """Run PRIM on a stored batch; print the boxes; write tables and the figure."""
-    from model.sensitivity import StudyError, discover
+    from model.analysis.sensitivity import StudyError, discover
 
     names = [n.strip() for n in args.names.split(",") if n.strip()] if args.names else None
     try:

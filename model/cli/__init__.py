@@ -2,7 +2,7 @@
 
 Each subcommand is one function registered with :func:`subcommand`, which also names a function
 adding its arguments; ``main`` builds the parser from that registry. A mistake in the user's
-input (a :class:`~model.config.ConfigError`, or ``model.data.DataError``) is printed as one line
+input (a :class:`~model.files.config.ConfigError`, or ``model.data.DataError``) is printed as one line
 ``stabsim: error: <message>`` on stderr with exit status 2, never as a traceback.
 """
 
@@ -15,12 +15,20 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from model import batch_cli as _batch_cli
-from model import compare_cli as _compare_cli
-from model import outcomes as _outcomes
-from model import parameters as _parameters
-from model import sensitivity_cli as _sensitivity_cli
-from model.config import Batch, ConfigError, Scenario, Schedule, load_any, load_batch, load_scenario
+from model.cli import batch as _batch_cli
+from model.cli import compare as _compare_cli
+from model.cli import sensitivity as _sensitivity_cli
+from model.files.config import (
+    Batch,
+    ConfigError,
+    Scenario,
+    Schedule,
+    load_any,
+    load_batch,
+    load_scenario,
+)
+from model.simulation import outcomes as _outcomes
+from model.simulation import parameters as _parameters
 
 EXIT_OK = 0
 EXIT_USER_ERROR = 2
@@ -133,7 +141,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         try:
             obj = load_any(file)
             if isinstance(obj, Batch):
-                from model.design import parse_design
+                from model.experiments.design import parse_design
 
                 parse_design(obj)  # design errors too, with their file and line
         except ConfigError as exc:
@@ -198,7 +206,7 @@ def describe_batch(b: Batch) -> str:
     if b.design is None:
         lines.append(f"  runs: {b.runs} ({len(b.scenarios)} scenarios x {per})")
     else:
-        from model.design import expand, parse_design
+        from model.experiments.design import expand, parse_design
 
         d = parse_design(b)
         lines.append(f"  design: {d.kind} over {', '.join(d.names)}, {len(d.points)} points")
@@ -265,7 +273,7 @@ def default_demo_batch() -> Path:
     here = Path(DEMO_BATCH)
     if here.exists():
         return here
-    return Path(__file__).resolve().parent.parent / DEMO_BATCH
+    return Path(__file__).resolve().parents[2] / DEMO_BATCH
 
 
 @subcommand(
@@ -277,7 +285,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(describe_demo(batch))
     if args.list:
         return EXIT_OK
-    from model.batch_cli import run_batch
+    from model.cli.batch import run_batch
 
     results = run_batch(
         batch,
@@ -298,7 +306,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def _demo_report(results) -> Path | None:
     """The comparison report of a finished batch (None if the compare module is absent)."""
     try:
-        from model.compare import write_report
+        from model.analysis.compare import write_report
     except ImportError:
         return None
     return write_report(results, Path(results.path) / "compare")
@@ -367,7 +375,7 @@ def _run_arguments(p: argparse.ArgumentParser) -> None:
 @subcommand("run", "run one scenario's replicates and store them under runs/", _run_arguments)
 def cmd_run(args: argparse.Namespace) -> int:
     """Run a scenario's replicates; write runs/<name>-<stamp>/ and print a short summary."""
-    from model.simulation import initial_state_for, run_scenario, summarize
+    from model.experiments.run import initial_state_for, run_scenario, summarize
 
     scenario = load_scenario(args.file)
     changes = {k: v for k, v in (("replicates", args.replicates), ("horizon", args.horizon)) if v}
@@ -406,7 +414,7 @@ def _scenario_path(arg: str | None) -> Path:
     if arg:
         return Path(arg)
     here = Path(DEFAULT_SCENARIO)
-    return here if here.exists() else Path(__file__).resolve().parent.parent / DEFAULT_SCENARIO
+    return here if here.exists() else Path(__file__).resolve().parents[2] / DEFAULT_SCENARIO
 
 
 def _quiet(args: argparse.Namespace) -> bool:
@@ -445,7 +453,7 @@ def _validate_arguments(p: argparse.ArgumentParser) -> None:
 )
 def cmd_validate(args: argparse.Namespace) -> int:
     """Run the scenario's replicates, print target by target, store table and plot; exit 0."""
-    from model import validate as V
+    from model.analysis import validation as V
 
     scenario = load_scenario(_scenario_path(args.scenario))
     targets = V.load_targets(args.targets)
@@ -537,7 +545,7 @@ def _calibrate_arguments(p: argparse.ArgumentParser) -> None:
 )
 def cmd_calibrate(args: argparse.Namespace) -> int:
     """ABC rejection over a Latin hypercube; writes samples, posterior, plot and a scenario."""
-    from model import validate as V
+    from model.analysis import validation as V
 
     path = _scenario_path(args.scenario)
     scenario = load_scenario(path)

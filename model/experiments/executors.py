@@ -1,9 +1,9 @@
 """Running a batch: ``run_one`` (one run spec -> tables) and the executors that map it over runs.
 
-``run_one`` is a pure function of its :class:`~model.design.RunSpec`: the seed comes from the
+``run_one`` is a pure function of its :class:`~model.experiments.design.RunSpec`: the seed comes from the
 spec, never from the worker, so results are bit-identical whatever the executor and the number
 of workers. A run that raises is returned as a failed :class:`RunOutput` with its traceback;
-the batch goes on. ``execute`` streams every finished run to a store (``model.store``) at once,
+the batch goes on. ``execute`` streams every finished run to a store (``model.experiments.store``) at once,
 keeps a bounded number of runs in flight (memory stays flat), and shows a progress bar.
 
 Executors:
@@ -38,10 +38,10 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 import pandas as pd
 
-from model.simulation import initial_state_for, run_model
+from model.experiments.run import initial_state_for, run_model
 
 if TYPE_CHECKING:
-    from model.design import RunSpec
+    from model.experiments.design import RunSpec
 
 __all__ = [
     "EXECUTORS",
@@ -219,7 +219,7 @@ def _lost(spec: RunSpec, what: str) -> RunOutput:
 
 
 class Store(Protocol):
-    """What ``execute`` needs from a store (``model.store.BatchStore``)."""
+    """What ``execute`` needs from a store (``model.experiments.store.BatchStore``)."""
 
     def pending(self, specs: Sequence[RunSpec], retry_failed: bool = False) -> list[RunSpec]: ...
 
@@ -291,8 +291,8 @@ def execute(
     """Run the specs not yet done, storing each as it finishes.
 
     Args:
-        specs: every run of the batch (``model.design.expand``).
-        store: where results go (``model.store.BatchStore``); it says which runs are done.
+        specs: every run of the batch (``model.experiments.design.expand``).
+        store: where results go (``model.experiments.store.BatchStore``); it says which runs are done.
         executor: ``"serial"``, ``"process"`` (local processes) or ``"dask"``.
         workers: worker processes (default: all cores; for Dask, those of a LocalCluster).
         scheduler: a Dask scheduler address such as ``tcp://host:8786`` (executor "dask").
@@ -374,7 +374,7 @@ def _mp_context() -> Any:
     if "forkserver" in mp.get_all_start_methods():
         ctx = mp.get_context("forkserver")
         # Workers are forked from a server that has already imported the model.
-        ctx.set_forkserver_preload(["model.runner"])
+        ctx.set_forkserver_preload(["model.experiments.executors"])
         return ctx
     return mp.get_context("spawn")  # pragma: no cover - Windows
 
@@ -383,7 +383,7 @@ def _mp_context() -> Any:
 def _main_hidden() -> Iterator[None]:
     """Start worker processes without re-running the user's ``__main__`` script in them.
 
-    Workers need only ``model.runner``. Hiding the script's path means a script without an
+    Workers need only ``model.experiments.executors``. Hiding the script's path means a script without an
     ``if __name__ == "__main__":`` guard, ``python - < script``, or an IDE console works too
     (a notebook has no path, so nothing changes there).
     """

@@ -17,7 +17,7 @@ that varies levers and parameters over a grid or a sample drawn with SALib:
 
 Every design point overrides, in every scenario, the levers and parameters it names (a lever
 becomes a constant for the whole horizon). Replicate r of every scenario and design point gets
-the same seed, ``model.simulation.replicate_seed(batch.seed, r)``: common random numbers.
+the same seed, ``model.experiments.run.replicate_seed(batch.seed, r)``: common random numbers.
 The format is documented in ``docs/batches.md``.
 """
 
@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from model.config import (
+from model.files.config import (
     Batch,
     ConfigError,
     FrozenMap,
@@ -39,7 +39,7 @@ from model.config import (
     _describe,  # the shared error-message helpers
     _suggest,
 )
-from model.parameters import LEVERS, PARAMETERS, REGISTRY, Parameter
+from model.simulation.parameters import LEVERS, PARAMETERS, REGISTRY, Parameter
 
 __all__ = [
     "DESIGN_KINDS",
@@ -178,7 +178,7 @@ class _Where:
         self.tree = None
         if batch.path and os.path.exists(batch.path):
             try:
-                from model.config import _read  # the located YAML tree (lines of every key)
+                from model.files.config import _read  # the located YAML tree (lines of every key)
 
                 self.tree = _read(batch.path).value.get("design")
             except Exception:  # noqa: BLE001 - lines are a courtesy; the message stands without
@@ -542,7 +542,7 @@ def expand(batch: Batch, design: Design | None = None) -> list[RunSpec]:
     Raises:
         ConfigError: if the design is not valid.
     """
-    from model.simulation import replicate_seed
+    from model.experiments.run import replicate_seed
 
     design = design if design is not None else parse_design(batch)
     seeds: dict[int, int] = {}

@@ -10,7 +10,7 @@ import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
-from model.outcomes import MONTHLY  # noqa: E402
+from model.simulation.outcomes import MONTHLY  # noqa: E402
 
 PANELS = (
     "is_fighters",

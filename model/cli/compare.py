@@ -3,7 +3,7 @@ of a stored batch.
 
 ``stabsim compare runs/<batch-id>`` writes ``runs/<batch-id>/compare/report.html`` with the PNG
 figures and CSV tables beside it (docs/compare.md). A mistake in the input (a folder that is not
-a batch, an unknown scenario, outcome, unit or month) raises :class:`~model.config.ConfigError`,
+a batch, an unknown scenario, outcome, unit or month) raises :class:`~model.files.config.ConfigError`,
 which ``stabsim`` prints as one line with exit status 2; nothing is written then. No Mesa here.
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from model.config import ConfigError
+from model.files.config import ConfigError
 
 __all__ = ["HELP", "add_arguments", "run"]
 
@@ -66,8 +66,8 @@ def run(args: argparse.Namespace) -> int:
     Raises:
         ConfigError: bad input; nothing is written.
     """
-    from model import compare as C
-    from model.report import write_report
+    from model.analysis import compare as C
+    from model.analysis.report import write_report
 
     res = C.open_results(args.folder)
     if args.level != "national" and not args.unit:
@@ -115,7 +115,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m model.compare_cli BATCH ...`` (the same as ``stabsim compare``)."""
+    """``python -m model.cli.compare BATCH ...`` (the same as ``stabsim compare``)."""
     parser = argparse.ArgumentParser(prog="stabsim compare", description=HELP)
     add_arguments(parser)
     try:

@@ -95,7 +95,7 @@ class Population:
     Attributes:
         home: area index of the household's home.
         loc: area index where it is now (home, or its host area while displaced).
-        group: identity group index (model.outcomes.GROUPS).
+        group: identity group index (model.simulation.outcomes.GROUPS).
         size: persons in the cohort (whole persons; falls with deaths and recruitment).
         hardship_base: baseline hardship 0-1.
         risk_aversion: risk aversion 0-1 (Epstein's R).

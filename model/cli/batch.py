@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from model.config import Batch
-    from model.results import BatchResults
+    from model.experiments.results import BatchResults
+    from model.files.config import Batch
 
 __all__ = [
     "batch_arguments",
@@ -141,14 +141,14 @@ def _load(
     replicates: int | None,
     horizon: int | None,
 ) -> Batch:
-    from model.config import Batch, load_batch
-    from model.store import (
+    from model.experiments.store import (
         MANIFEST,
         StoreError,
         batch_from_manifest,
         is_batch_folder,
         read_manifest,
     )
+    from model.files.config import Batch, load_batch
 
     if isinstance(file, Batch):
         batch = file
@@ -214,10 +214,10 @@ def run_batch(
         ConfigError: a mistake in the batch file.
         StoreError: the folder holds another batch or is in use.
     """
-    from model.design import expand, parse_design
-    from model.results import open_batch
-    from model.runner import execute
-    from model.store import BatchStore
+    from model.experiments.design import expand, parse_design
+    from model.experiments.executors import execute
+    from model.experiments.results import open_batch
+    from model.experiments.store import BatchStore
 
     batch = _load(source, resume, replicates, horizon)
     design = parse_design(batch)
@@ -236,8 +236,8 @@ def run_batch(
 
 def cmd_batch(args: argparse.Namespace) -> int:
     """Run (or resume) a batch; 0 if every run is done, 1 if some failed, 2 for bad input."""
-    from model.config import ConfigError
-    from model.store import StoreError
+    from model.experiments.store import StoreError
+    from model.files.config import ConfigError
 
     executor = args.executor
     if args.scheduler:
@@ -248,9 +248,14 @@ def cmd_batch(args: argparse.Namespace) -> int:
     if args.file is None and args.resume is None:
         return _error("give a batch FILE, or --resume DIR to complete a batch folder")
     try:
-        from model.design import expand, parse_design
-        from model.runner import ExecutorError, default_workers, execute, progress_enabled
-        from model.store import BatchStore
+        from model.experiments.design import expand, parse_design
+        from model.experiments.executors import (
+            ExecutorError,
+            default_workers,
+            execute,
+            progress_enabled,
+        )
+        from model.experiments.store import BatchStore
 
         batch = _load(args.file, args.resume, args.replicates, args.horizon)
         design = parse_design(batch)
@@ -380,7 +385,7 @@ def _elapsed(manifest: dict[str, Any], status: dict[str, dict[str, Any]], runnin
 
 def cmd_status(args: argparse.Namespace) -> int:
     """Print the progress of a batch folder: done, failed and missing runs per scenario."""
-    from model.store import (
+    from model.experiments.store import (
         StoreError,
         last_line,
         lock_holder,

@@ -2,8 +2,8 @@
 
 A scenario file sets the start, horizon, seeds, replicates, lever schedules, parameters and
 initial-state overrides of a run; a batch file lists scenarios to run together. Every value
-is checked against the parameter registry (``model.parameters``) and the outcome catalogue
-(``model.outcomes``). A mistake raises :class:`ConfigError`, whose text is one line naming the
+is checked against the parameter registry (``model.simulation.parameters``) and the outcome catalogue
+(``model.simulation.outcomes``). A mistake raises :class:`ConfigError`, whose text is one line naming the
 file, the line, the key path, what is allowed and, for typos, the closest valid name. The file
 formats are documented in ``docs/scenarios.md``. Loading never writes to disk. No Mesa here.
 """
@@ -25,8 +25,8 @@ from typing import Any
 import numpy as np
 import yaml
 
-from model import outcomes as _outcomes
-from model.parameters import LEVERS, PARAMETERS, REGISTRY, Parameter
+from model.simulation import outcomes as _outcomes
+from model.simulation.parameters import LEVERS, PARAMETERS, REGISTRY, Parameter
 
 __all__ = [
     "DEFAULTS",
@@ -1245,7 +1245,7 @@ def _build_scenario(tree: _Loc, default_name: str | None, path: str | None) -> S
             ["outcomes"],
             all_outcomes,
             "outcome",
-            f"'all' or names from model.outcomes.MONTHLY_NAMES ({len(all_outcomes)} outcomes)",
+            f"'all' or names from model.simulation.outcomes.MONTHLY_NAMES ({len(all_outcomes)} outcomes)",
         )
         if "outcomes" in v
         else all_outcomes

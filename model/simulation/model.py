@@ -9,7 +9,7 @@ The schedule of one month (docs/ODD.md, section 3):
   6. politics: sectarian tension, the disputed territories (Kirkuk);
   7. record the outcomes.
 The model reads no files: the initial state is passed in (``model.data``) and the levers come as
-monthly arrays (``model.config.Scenario.lever_series``).
+monthly arrays (``model.files.config.Scenario.lever_series``).
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ import numpy as np
 import pandas as pd
 from mesa.discrete_space import Network
 
-from model import rules
-from model.agents import (
+from model.simulation import rules
+from model.simulation.agents import (
     CLANDESTINE,
     DISPLACED,
     FORCES,
@@ -33,9 +33,9 @@ from model.agents import (
     Population,
     StrikeGroup,
 )
-from model.outcomes import GROUP_CODES, GROUPS
-from model.parameters import LEVERS, REGISTRY, defaults
-from model.records import Recorder
+from model.simulation.outcomes import GROUP_CODES, GROUPS
+from model.simulation.parameters import LEVERS, REGISTRY, defaults
+from model.simulation.recording import Recorder
 
 _TERRAIN = ("U", "R", "D", "Mt")
 _GROUP_INDEX = {code: i for i, code in enumerate(GROUP_CODES)}
@@ -984,7 +984,7 @@ class StabilizationModel(mesa.Model):
         return _month_add(self.start, t)
 
     def results(self):
-        """The monthly table and the run summary as pandas frames (see model.records)."""
+        """The monthly table and the run summary as pandas frames (see model.simulation.recording)."""
         return self.recorder.frames()
 
     def summary(self) -> dict:

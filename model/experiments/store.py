@@ -35,9 +35,9 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 if TYPE_CHECKING:
-    from model.config import Batch
-    from model.design import Design, RunSpec
-    from model.runner import RunOutput
+    from model.experiments.design import Design, RunSpec
+    from model.experiments.executors import RunOutput
+    from model.files.config import Batch
 
 __all__ = [
     "FORMAT",
@@ -146,7 +146,7 @@ def versions() -> dict[str, str | None]:
 
 def git_revision() -> str | None:
     """The git commit of the stabsim checkout, or None (no git, no commit, not a checkout)."""
-    here = Path(__file__).resolve().parent.parent
+    here = Path(__file__).resolve().parents[2]
     try:
         done = subprocess.run(
             ["git", "-C", str(here), "rev-parse", "HEAD"],
@@ -192,7 +192,7 @@ def batch_from_manifest(manifest: Mapping[str, Any]) -> Batch:
     Raises:
         ConfigError: if the recorded values are no longer valid for the parameter registry.
     """
-    from model.config import Batch, Scenario
+    from model.files.config import Batch, Scenario
 
     raw = manifest["batch"]
     scenarios = []
@@ -286,7 +286,7 @@ def list_parts(root: str | os.PathLike[str]) -> set[str]:
 
 def run_parts(run: Mapping[str, Any]) -> list[str]:
     """Relative paths of a run's parts (monthly, summary), from its manifest entry."""
-    from model.design import part_name
+    from model.experiments.design import part_name
 
     part = part_name(int(run["design_point"]), int(run["replicate"]))
     return [f"{t}/{run['scenario']}/{part}.parquet" for t in TABLES]
@@ -407,7 +407,7 @@ def _new_root(runs_dir: Path, name: str) -> Path:
 class BatchStore:
     """A batch folder open for writing (holds a lock while open; use as a context manager).
 
-    Open one with :meth:`open`; ``model.runner.execute`` then asks it which runs are pending
+    Open one with :meth:`open`; ``model.experiments.executors.execute`` then asks it which runs are pending
     and records each output as it arrives.
 
     Attributes:
@@ -449,7 +449,7 @@ class BatchStore:
 
         Args:
             batch: the resolved batch (overrides applied).
-            specs: its runs (``model.design.expand``).
+            specs: its runs (``model.experiments.design.expand``).
             design: its parsed design (for the manifest).
             out: the folder to use; if it holds this batch already, it is resumed.
             resume: a folder that must hold this batch already.

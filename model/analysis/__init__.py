@@ -1,0 +1,1 @@
+"""Analysis of stored results: comparison and report, sensitivity, discovery, validation."""

@@ -1,0 +1,1 @@
+"""Experiments: designs and seeds, one run, executors, the store, reading results back."""

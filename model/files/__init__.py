@@ -1,0 +1,1 @@
+"""What users write: scenario, batch, sensitivity-study and target files."""
