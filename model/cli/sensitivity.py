@@ -136,9 +136,10 @@ def _plan_text(study: Any, points: int) -> str:
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
     """Run (or resume) a study and analyse it: 0 done, 1 runs missing, 2 bad input."""
-    from model.analysis.sensitivity import StudyError, load_study, open_study
+    from model.analysis.sensitivity import StudyError, open_study, study_design
     from model.experiments.store import StoreError
     from model.files.config import ConfigError
+    from model.files.study import load_study
 
     executor = args.executor
     if args.scheduler:
@@ -162,7 +163,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
                 )
             study = open_study(args.resume)
         if args.dry_run:
-            design = study.design()
+            design = study_design(study)
             print(_plan_text(study, len(design)))
             print(f"  design: {design.describe()}")
             print(f"  outcomes: {', '.join(study.outcomes)}")
@@ -175,7 +176,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
 
 
 def _run(study: Any, args: argparse.Namespace, executor: str) -> int:
-    from model.analysis.sensitivity import analyze_study, record_study
+    from model.analysis.sensitivity import analyze_study, record_study, study_plan
     from model.experiments.executors import (
         ExecutorError,
         default_workers,
@@ -185,7 +186,7 @@ def _run(study: Any, args: argparse.Namespace, executor: str) -> int:
     from model.experiments.store import BatchStore
 
     quiet = args.quiet or not progress_enabled(True)
-    batch, design, specs = study.plan()
+    batch, design, specs = study_plan(study)
     store = BatchStore.open(
         batch, specs, design, out=args.out, resume=args.resume, runs_dir=args.runs_dir
     )
