@@ -13,7 +13,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from model.analysis.sensitivity import run_study, study_from_dict
+from model.analysis.sensitivity import run_study
+from model.files.study import study_from_dict
 
 ROOT = Path(__file__).resolve().parent.parent
 

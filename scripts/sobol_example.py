@@ -14,7 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from model.analysis.sensitivity import run_study, sobol_indices, study_from_dict
+from model.analysis.sensitivity import run_study, sobol_indices
+from model.files.study import study_from_dict
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -20,20 +20,18 @@ import pytest
 from SALib.sample import morris as morris_sample
 from SALib.sample import sobol as sobol_sample
 
+from model.analysis.discovery.prim import prim
 from model.analysis.sensitivity import (
-    load_study,
     morris_indices,
     oat_design,
     oat_effects,
     open_study,
-    parse_condition,
     plot_morris,
-    prim,
     sobol_indices,
-    study_from_dict,
 )
 from model.cli import main as sa_main
 from model.experiments.store import STATUS, read_manifest
+from model.files.study import load_study, parse_condition, study_from_dict
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "scenarios" / "baseline_historical.yaml"
