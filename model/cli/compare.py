@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 
+from model.cli.common import EXIT_OK, Subcommand
 from model.files.config import ConfigError
 
-__all__ = ["HELP", "add_arguments", "run"]
+__all__ = ["COMMAND", "HELP", "add_arguments", "main", "run"]
 
 HELP = "compare the scenarios of a batch: fan charts, paired differences, map, HTML report"
 
@@ -111,23 +113,17 @@ def run(args: argparse.Namespace) -> int:
             )
         print(f"figures (PNG) and tables (CSV) in {path.parent}")
     print(f"report: {path}")
-    return 0
+    return EXIT_OK
 
 
-def main(argv: list[str] | None = None) -> int:
-    """``python -m model.cli.compare BATCH ...`` (the same as ``stabsim compare``)."""
-    parser = argparse.ArgumentParser(prog="stabsim compare", description=HELP)
-    add_arguments(parser)
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:
-        return exc.code if isinstance(exc.code, int) else 2
-    try:
-        return run(args)
-    except ConfigError as exc:
-        print(f"stabsim: error: {exc}", file=sys.stderr)
-        return 2
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m model.cli.compare BATCH ...``: the same as ``stabsim compare``."""
+    from model.cli import main as stabsim
 
+    return stabsim(["compare", *(sys.argv[1:] if argv is None else argv)])
+
+
+COMMAND = Subcommand("compare", HELP, add_arguments, run)
 
 if __name__ == "__main__":
     sys.exit(main())

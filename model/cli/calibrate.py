@@ -1,0 +1,144 @@
+"""``stabsim calibrate``: fit parameters to the record by approximate Bayesian computation."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from model.cli.common import (
+    DEFAULT_SCENARIO,
+    EXIT_OK,
+    Subcommand,
+    quiet,
+    run_options,
+    scenario_path,
+)
+from model.files.config import ConfigError, load_scenario
+
+HELP = "fit parameters to the record by approximate Bayesian computation"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """Add the ``calibrate`` command's arguments to a parser."""
+    p.add_argument(
+        "scenario",
+        nargs="?",
+        metavar="SCENARIO",
+        help=f"scenario to start from (default {DEFAULT_SCENARIO})",
+    )
+    p.add_argument(
+        "--parameters",
+        required=True,
+        metavar="A,B,...",
+        help="registry parameters to fit, comma-separated",
+    )
+    p.add_argument(
+        "--range",
+        action="append",
+        default=[],
+        metavar="NAME=LOW:HIGH",
+        help="narrow a parameter's range (default: its registry range)",
+    )
+    p.add_argument(
+        "--targets",
+        nargs="+",
+        metavar="FILE",
+        help="target files (default seeds/targets.yaml); those with use: calibration are fitted",
+    )
+    p.add_argument(
+        "--samples",
+        type=int,
+        default=64,
+        metavar="N",
+        help="parameter sets from a Latin hypercube (64)",
+    )
+    p.add_argument(
+        "--replicates",
+        type=int,
+        default=3,
+        metavar="N",
+        help="replicates per set, common random numbers (3)",
+    )
+    p.add_argument(
+        "--accept",
+        type=float,
+        default=0.1,
+        metavar="Q",
+        help="share of sets kept as the posterior (0.1)",
+    )
+    p.add_argument("--seed", type=int, default=0, help="seed of the Latin hypercube (0)")
+    p.add_argument(
+        "--name",
+        default=None,
+        help="name of the scenario file written (default: <scenario>_calibrated)",
+    )
+    run_options(p, "the calibration folder")
+
+
+def parse_ranges(texts: list[str]) -> dict[str, tuple[float, float]]:
+    """``--range NAME=LOW:HIGH`` options as bounds by name.
+
+    Raises:
+        ConfigError: an option not of that form.
+    """
+    bounds = {}
+    for r in texts:
+        try:
+            name, span = r.split("=", 1)
+            lo, hi = (float(x) for x in span.split(":", 1))
+        except ValueError:
+            raise ConfigError(
+                f"bad --range '{r}'",
+                key="--range",
+                allowed="NAME=LOW:HIGH, e.g. return_rate=0.02:0.08",
+            ) from None
+        bounds[name.strip()] = (lo, hi)
+    return bounds
+
+
+def run(args: argparse.Namespace) -> int:
+    """ABC rejection over a Latin hypercube; writes samples, posterior, plot and a scenario."""
+    from model.analysis import validation as V
+
+    path = scenario_path(args.scenario)
+    scenario = load_scenario(path)
+    targets = V.load_targets(args.targets)
+    params = [p.strip() for p in args.parameters.split(",") if p.strip()]
+    bounds = parse_ranges(args.range)
+    if not 0 < args.accept <= 1 or args.samples < 2 or args.replicates < 1:
+        raise ConfigError(
+            "bad settings",
+            key="--samples/--replicates/--accept",
+            allowed="samples >= 2, replicates >= 1, 0 < accept <= 1",
+        )
+    cal = V.calibrate(
+        scenario,
+        targets,
+        params,
+        args.samples,
+        args.replicates,
+        args.accept,
+        args.seed,
+        bounds,
+        max(1, args.workers),
+        not quiet(args),
+    )
+    folder = Path(args.runs_dir) / f"calibrate-{scenario.name}-{V.stamp()}"
+    written = V.write_calibration(
+        cal, folder, scenario.path, args.name or f"{scenario.name}_calibrated"
+    )
+    print(
+        f"loss at the scenario's values: {cal.start_loss:.3f}; best: {cal.best_loss:.3f}; "
+        f"posterior: best {cal.accepted} of {args.samples}"
+    )
+    for p in params:
+        post = cal.samples.loc[cal.samples["accepted"], p]
+        print(
+            f"  {p:28s} median {cal.posterior_median[p]:.4g}  (posterior {post.min():.4g} .. "
+            f"{post.max():.4g}; best {cal.best[p]:.4g})"
+        )
+    print(f"stored in {folder}; scenario written: {written}")
+    return EXIT_OK
+
+
+COMMAND = Subcommand("calibrate", HELP, add_arguments, run)

@@ -1,0 +1,272 @@
+"""Batches end to end: load a batch (or the one recorded in a folder), plan its runs, open its
+store and execute it (``run_batch``, for scripts and notebooks), and read how far a batch
+folder has got (``batch_progress``). The ``stabsim batch`` and ``stabsim status`` commands print
+what these return.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import os
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from model.experiments.design import Design, RunSpec
+    from model.experiments.results import BatchResults
+    from model.experiments.store import BatchStore
+    from model.files.config import Batch
+
+__all__ = [
+    "BatchPlan",
+    "BatchProgress",
+    "batch_progress",
+    "load_for_run",
+    "open_store",
+    "plan_batch",
+    "run_batch",
+    "session_seconds",
+    "with_overrides",
+]
+
+
+# ---- planning ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BatchPlan:
+    """A batch ready to run: the batch (overrides applied), its design and its run specs."""
+
+    batch: Batch
+    design: Design
+    specs: list[RunSpec]
+    overrides: dict[str, int]
+
+
+def with_overrides(batch: Batch, replicates: int | None, horizon: int | None) -> Batch:
+    """The batch with every scenario's replicates and/or horizon replaced."""
+    if replicates is None and horizon is None:
+        return batch
+    changes: dict[str, int] = {}
+    if replicates is not None:
+        changes["replicates"] = replicates
+    if horizon is not None:
+        changes["horizon"] = horizon
+    scenarios = tuple(s.with_changes(**changes) for s in batch.scenarios)
+    reps = replicates if replicates is not None else batch.replicates
+    return dataclasses.replace(batch, scenarios=scenarios, replicates=reps)
+
+
+def load_for_run(
+    source: str | os.PathLike[str] | Batch | None,
+    resume: str | os.PathLike[str] | None,
+    replicates: int | None,
+    horizon: int | None,
+) -> Batch:
+    """The batch to run: a file, a loaded batch, or the one recorded in the folder to resume.
+
+    Raises:
+        ConfigError: a mistake in the batch file.
+        StoreError: nothing to resume, or overrides for a batch being resumed.
+    """
+    from model.experiments.store import (
+        MANIFEST,
+        StoreError,
+        batch_from_manifest,
+        is_batch_folder,
+        read_manifest,
+    )
+    from model.files.config import Batch, load_batch
+
+    if isinstance(source, Batch):
+        batch = source
+    elif source is not None:
+        batch = load_batch(source)
+    elif resume is not None:
+        if replicates is not None or horizon is not None:
+            raise StoreError(
+                "--replicates and --horizon cannot change a batch being resumed (they are "
+                "recorded in it); leave them out, or give FILE with the same ones"
+            )
+        if not is_batch_folder(resume):
+            raise StoreError(f"{resume}: nothing to resume ({MANIFEST} not found)")
+        batch = batch_from_manifest(read_manifest(resume))
+    else:
+        raise StoreError("give a batch FILE, or --resume DIR")
+    return with_overrides(batch, replicates, horizon)
+
+
+def plan_batch(
+    source: str | os.PathLike[str] | Batch | None,
+    *,
+    resume: str | os.PathLike[str] | None = None,
+    replicates: int | None = None,
+    horizon: int | None = None,
+) -> BatchPlan:
+    """Load a batch (see :func:`load_for_run`), parse its design and expand its runs."""
+    from model.experiments.design import expand, parse_design
+
+    batch = load_for_run(source, resume, replicates, horizon)
+    design = parse_design(batch)
+    specs = expand(batch, design)
+    overrides = {k: v for k, v in (("replicates", replicates), ("horizon", horizon)) if v}
+    return BatchPlan(batch, design, specs, overrides)
+
+
+def open_store(
+    plan: BatchPlan,
+    *,
+    out: str | os.PathLike[str] | None = None,
+    resume: str | os.PathLike[str] | None = None,
+    runs_dir: str | os.PathLike[str] = "runs",
+) -> BatchStore:
+    """Open (create or reopen) the batch folder of a plan; see ``BatchStore.open``."""
+    from model.experiments.store import BatchStore
+
+    return BatchStore.open(
+        plan.batch,
+        plan.specs,
+        plan.design,
+        out=out,
+        resume=resume,
+        runs_dir=runs_dir,
+        overrides=plan.overrides,
+    )
+
+
+def run_batch(
+    source: str | os.PathLike[str] | Batch | None = None,
+    *,
+    out: str | os.PathLike[str] | None = None,
+    resume: str | os.PathLike[str] | None = None,
+    executor: str = "process",
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: bool = True,
+    retry_failed: bool = False,
+    replicates: int | None = None,
+    horizon: int | None = None,
+    runs_dir: str | os.PathLike[str] = "runs",
+) -> BatchResults:
+    """Run a batch from Python (a script or a notebook) and open its results.
+
+    Args:
+        source: a batch file, a loaded ``Batch``, or None with ``resume``.
+        out: the batch folder (resumed if it holds this batch).
+        resume: a batch folder to complete.
+        executor: ``"serial"``, ``"process"`` or ``"dask"``.
+        workers: worker processes (default: all cores).
+        scheduler: Dask scheduler address (with ``executor="dask"``).
+        progress: show a progress bar.
+        retry_failed: run again the runs that failed.
+        replicates: replicates per scenario (override).
+        horizon: months simulated (override).
+        runs_dir: parent of new batch folders.
+
+    Returns:
+        The stored results (``.status()`` lists failed runs, if any).
+
+    Raises:
+        ConfigError: a mistake in the batch file.
+        StoreError: the folder holds another batch or is in use.
+    """
+    from model.experiments.executors import execute
+    from model.experiments.results import open_batch
+
+    plan = plan_batch(source, resume=resume, replicates=replicates, horizon=horizon)
+    with open_store(plan, out=out, resume=resume, runs_dir=runs_dir) as store:
+        execute(plan.specs, store, executor, workers, scheduler, progress, retry_failed)
+        root = store.root
+    return open_batch(root)
+
+
+# ---- progress of a folder ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BatchProgress:
+    """How far a batch folder has got.
+
+    Attributes:
+        manifest: the folder's manifest.
+        status: the latest status line of every run recorded.
+        states: ``"ok"``, ``"failed"`` or ``"missing"`` per run id.
+        pid: the process holding the folder's lock (None if no session is running).
+        table: counts of ``ok``, ``failed`` and ``missing`` runs per scenario.
+        totals: the same counts over all scenarios.
+        elapsed: seconds spent in sessions.
+    """
+
+    manifest: dict[str, Any]
+    status: dict[str, dict[str, Any]]
+    states: dict[str, str]
+    pid: int | None
+    table: dict[str, dict[str, int]]
+    totals: dict[str, int]
+    elapsed: float
+
+    @property
+    def running(self) -> bool:
+        """Whether a session is running on the folder now."""
+        return self.pid is not None
+
+    @property
+    def failed(self) -> list[str]:
+        """The ids of the runs that failed, in the manifest's order."""
+        return [r["run_id"] for r in self.manifest["runs"] if self.states[r["run_id"]] == "failed"]
+
+
+def batch_progress(folder: str | os.PathLike[str]) -> BatchProgress:
+    """Read a batch folder's manifest, status and lock; count its runs.
+
+    Raises:
+        StoreError: the folder is not a batch folder.
+    """
+    from model.experiments.store import lock_holder, read_manifest, read_status, run_states
+
+    manifest = read_manifest(folder)
+    status = read_status(folder)
+    states = run_states(folder, manifest, status)
+    pid = lock_holder(folder)
+    table: dict[str, dict[str, int]] = {
+        s: {"ok": 0, "failed": 0, "missing": 0} for s in manifest["scenarios"]
+    }
+    for run in manifest["runs"]:
+        table[run["scenario"]][states[run["run_id"]]] += 1
+    totals = {k: sum(row[k] for row in table.values()) for k in ("ok", "failed", "missing")}
+    elapsed = session_seconds(manifest, status, pid is not None)
+    return BatchProgress(manifest, status, states, pid, table, totals, elapsed)
+
+
+def _parse_time(text: str | None) -> _dt.datetime | None:
+    if not text:
+        return None
+    try:
+        return _dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def session_seconds(
+    manifest: dict[str, Any], status: dict[str, dict[str, Any]], running: bool
+) -> float:
+    """Seconds spent in sessions; a killed session ends at its last recorded run."""
+    last: dict[int, _dt.datetime] = {}
+    for line in status.values():
+        t = _parse_time(line.get("finished"))
+        s = line.get("session")
+        if t is not None and isinstance(s, int):
+            last[s] = max(last.get(s, t), t)
+    now = _dt.datetime.now(_dt.UTC)
+    total = 0.0
+    sessions = manifest.get("sessions", [])
+    for i, session in enumerate(sessions):
+        start = _parse_time(session.get("started"))
+        if start is None:
+            continue
+        end = _parse_time(session.get("finished"))
+        if end is None:
+            end = now if running and i == len(sessions) - 1 else last.get(i, start)
+        total += max(0.0, (end - start).total_seconds())
+    return total
