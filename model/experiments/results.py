@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from model.experiments.batchfiles import KEY_COLUMNS
 from model.experiments.store import (
     TABLES,
     list_parts,
@@ -30,7 +31,6 @@ from model.experiments.store import (
 
 __all__ = ["KEY_COLUMNS", "BatchResults", "open_batch"]
 
-KEY_COLUMNS: tuple[str, ...] = ("run_id", "scenario", "design_point", "replicate", "seed")
 MONTHLY_KEYS: tuple[str, ...] = ("month", "level", "unit")
 
 

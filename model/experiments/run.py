@@ -94,14 +94,6 @@ def _read_parts(folder: Path) -> pd.DataFrame:
     return pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
 
 
-def write_parquet_atomic(df: pd.DataFrame, path: Path) -> None:
-    """Write a Parquet file so that readers never see it half-written (temp file + rename)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    df.to_parquet(tmp, index=False)
-    os.replace(tmp, path)
-
-
 def iter_replicates(
     scenario, replicates: int | None = None
 ) -> Iterator[tuple[int, int, pd.DataFrame, pd.DataFrame]]:
@@ -118,11 +110,14 @@ def run_scenario(
 ) -> RunFolder:
     """Run a scenario's replicates, streaming each to ``runs/<name>-<stamp>/`` as it finishes.
 
-    The folder holds ``scenario.yaml`` (resolved), ``monthly/rep-NNNN.parquet``,
-    ``summary/rep-NNNN.parquet`` and ``overview.png``.
+    The folder holds ``scenario.yaml`` (resolved), ``monthly/rep-NNNN.parquet`` and
+    ``summary/rep-NNNN.parquet``; figures are drawn by the caller (the ``run`` command adds
+    ``overview.png``).
     """
     import yaml
     from tqdm import tqdm
+
+    from model.experiments.atomic import write_parquet_atomic
 
     stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     folder = Path(runs_dir) / f"{scenario.name}-{stamp}"
@@ -142,12 +137,7 @@ def run_scenario(
         write_parquet_atomic(summary, folder / "summary" / f"rep-{r:04d}.parquet")
         bar.update(1)
     bar.close()
-    rf = RunFolder(folder)
-    from model.analysis.overview import overview_figure
-
-    fig = overview_figure(rf.monthly(), title=f"{scenario.name}: {scenario.replicates} replicates")
-    fig.savefig(folder / "overview.png", dpi=110)
-    return rf
+    return RunFolder(folder)
 
 
 def summarize(summary: pd.DataFrame) -> str:

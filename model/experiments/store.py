@@ -14,25 +14,54 @@ A run counts as done only when its latest status line says ``ok`` AND both part 
 a ``kill -9`` loses at most the runs in flight. Re-opening the folder removes orphaned temporary
 files and runs only what is missing. The manifest's per-run status is derived from
 ``status.jsonl``. No Mesa here.
+
+This module holds :class:`BatchStore` (a folder open for writing) and re-exports the helpers it
+builds on: atomic writes (``model.experiments.atomic``), the file layout and reading
+(``model.experiments.batchfiles``), the manifest and provenance (``model.experiments.manifest``)
+and the lock (``model.experiments.locking``).
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as _dt
-import hashlib
 import json
 import os
-import platform
 import socket
-import subprocess
 import sys
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+from model.experiments.atomic import TMP_SUFFIX, write_json_atomic, write_parquet_atomic
+from model.experiments.batchfiles import (
+    FORMAT,
+    LOCK,
+    MANIFEST,
+    STATUS,
+    TABLES,
+    StoreError,
+    _now,
+    _parse_status,
+    is_batch_folder,
+    last_line,
+    list_parts,
+    part_path,
+    read_manifest,
+    read_status,
+    run_parts,
+    run_states,
+)
+from model.experiments.locking import _acquire_lock, _Lock, lock_holder
+from model.experiments.manifest import (
+    _difference,
+    _new_manifest,
+    _strip,
+    batch_from_manifest,
+    batch_hash,
+    git_revision,
+    versions,
+)
 
 if TYPE_CHECKING:
     from model.experiments.design import Design, RunSpec
@@ -61,316 +90,6 @@ __all__ = [
     "versions",
     "write_parquet_atomic",
 ]
-
-FORMAT = "stabsim-batch/1"
-MANIFEST = "manifest.json"
-STATUS = "status.jsonl"
-LOCK = ".lock"
-TABLES: tuple[str, ...] = ("monthly", "summary")
-TMP_SUFFIX = ".tmp"
-
-
-class StoreError(Exception):
-    """A batch folder that cannot be used as asked (one line; the command exits with 2)."""
-
-
-def _now(timespec: str = "seconds") -> str:
-    return _dt.datetime.now(_dt.UTC).isoformat(timespec=timespec)
-
-
-def part_path(root: str | os.PathLike[str], table: str, scenario: str, part: str) -> Path:
-    """Where a run's part of ``table`` ("monthly" or "summary") is stored."""
-    return Path(root) / table / scenario / f"{part}.parquet"
-
-
-def _fsync_dir(path: Path) -> None:
-    with contextlib.suppress(OSError):  # not possible on every platform; best effort
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-def write_parquet_atomic(df: pd.DataFrame, path: str | os.PathLike[str]) -> None:
-    """Write a Parquet file durably and atomically (temp file, fsync, rename).
-
-    The temporary name starts with a dot and ends with ``.tmp``, so readers (``pyarrow.dataset``,
-    ``*.parquet`` globs) never pick it up.
-    """
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}{TMP_SUFFIX}")
-    table = pa.Table.from_pandas(df, preserve_index=False)
-    with open(tmp, "wb") as fh:
-        pq.write_table(table, fh, compression="zstd")
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-
-
-def _write_json_atomic(data: Any, path: Path) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}{TMP_SUFFIX}")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(data, fh, indent=1, default=str)
-        fh.write("\n")
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-    _fsync_dir(path.parent)
-
-
-# ---- provenance -------------------------------------------------------------------------------
-
-
-def versions() -> dict[str, str | None]:
-    """Versions of stabsim, its key dependencies and Python (None if not installed)."""
-    from importlib import metadata
-
-    out: dict[str, str | None] = {}
-    for name in ("stabsim", "mesa", "numpy", "pandas", "pyarrow", "SALib", "dask", "distributed"):
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = None
-    if out["stabsim"] is None:
-        from model import __version__
-
-        out["stabsim"] = __version__
-    out["python"] = platform.python_version()
-    return out
-
-
-def git_revision() -> str | None:
-    """The git commit of the stabsim checkout, or None (no git, no commit, not a checkout)."""
-    here = Path(__file__).resolve().parents[2]
-    try:
-        done = subprocess.run(
-            ["git", "-C", str(here), "rev-parse", "HEAD"],
-            capture_output=True,
-            text=True,
-            timeout=5,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    rev = done.stdout.strip()
-    return rev if done.returncode == 0 and rev else None
-
-
-def _strip(data: Any) -> Any:
-    """Plain data without descriptions (they do not change results)."""
-    if isinstance(data, Mapping):
-        return {k: _strip(v) for k, v in data.items() if k != "description"}
-    if isinstance(data, list | tuple):
-        return [_strip(v) for v in data]
-    return data
-
-
-def batch_hash(batch: Batch, specs: Sequence[RunSpec]) -> str:
-    """A hash of everything that decides a batch's results: resolved scenarios and the run plan.
-
-    Descriptions and file paths are left out; every lever and parameter value is in (registry
-    defaults included), so a changed default also changes the hash.
-    """
-    plan = [[s.run_id, int(s.seed), [float(v) for v in s.values.values()]] for s in specs]
-    blob = json.dumps(
-        {"batch": _strip(batch.to_dict(full=True)), "plan": plan},
-        sort_keys=True,
-        separators=(",", ":"),
-        default=str,
-    )
-    return hashlib.sha256(blob.encode()).hexdigest()
-
-
-def batch_from_manifest(manifest: Mapping[str, Any]) -> Batch:
-    """Rebuild the resolved batch recorded in a manifest (to resume without the YAML files).
-
-    Raises:
-        ConfigError: if the recorded values are no longer valid for the parameter registry.
-    """
-    from model.files.config import Batch, Scenario
-
-    raw = manifest["batch"]
-    scenarios = []
-    for sd in raw["scenarios"]:
-        keys = ("description", "start", "horizon", "seed", "replicates", "levers", "parameters")
-        fields: dict[str, Any] = {k: sd[k] for k in (*keys, "outcomes", "levels") if k in sd}
-        initial = sd.get("initial") or {}
-        if initial.get("data") is not None:
-            fields["initial_data"] = initial["data"]
-        if initial.get("areas"):
-            fields["initial_areas"] = initial["areas"]
-        if initial.get("forces"):
-            fields["initial_forces"] = initial["forces"]
-        scenarios.append(Scenario(name=sd["name"]).with_changes(**fields))
-    return Batch(
-        name=raw["batch"],
-        description=raw.get("description", ""),
-        path=manifest.get("batch_file"),
-        seed=raw["seed"],
-        replicates=raw.get("replicates"),
-        scenarios=tuple(scenarios),
-        design=raw.get("design"),
-    )
-
-
-# ---- reading ----------------------------------------------------------------------------------
-
-
-def is_batch_folder(path: str | os.PathLike[str]) -> bool:
-    """Whether ``path`` holds a batch (a manifest)."""
-    return (Path(path) / MANIFEST).is_file()
-
-
-def read_manifest(root: str | os.PathLike[str]) -> dict[str, Any]:
-    """The manifest of a batch folder.
-
-    Raises:
-        StoreError: if the folder holds no batch or the manifest cannot be read.
-    """
-    path = Path(root) / MANIFEST
-    if not path.is_file():
-        raise StoreError(f"{root}: not a batch folder ({MANIFEST} not found)")
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise StoreError(f"{path}: cannot read the manifest ({exc})") from None
-    if data.get("format") != FORMAT:
-        raise StoreError(f"{path}: not a stabsim batch manifest (format {data.get('format')!r})")
-    return data
-
-
-def _parse_status(data: bytes) -> tuple[dict[str, dict[str, Any]], int]:
-    """Latest line per run id, and the length of the complete (newline-ended) part."""
-    latest: dict[str, dict[str, Any]] = {}
-    end = data.rfind(b"\n") + 1
-    for raw in data[:end].splitlines():
-        if not raw.strip():
-            continue
-        try:
-            line = json.loads(raw)
-        except ValueError:
-            continue  # cannot happen with whole lines; skip rather than stop reading
-        if isinstance(line, dict) and "run_id" in line:
-            latest[line["run_id"]] = line
-    return latest, end
-
-
-def read_status(root: str | os.PathLike[str]) -> dict[str, dict[str, Any]]:
-    """The latest status line of each run (a partly written last line is ignored)."""
-    path = Path(root) / STATUS
-    if not path.exists():
-        return {}
-    return _parse_status(path.read_bytes())[0]
-
-
-def list_parts(root: str | os.PathLike[str]) -> set[str]:
-    """Relative paths ``table/scenario/name`` of the complete part files."""
-    out: set[str] = set()
-    for table in TABLES:
-        base = Path(root) / table
-        if not base.is_dir():
-            continue
-        for scen in os.scandir(base):
-            if not scen.is_dir():
-                continue
-            for entry in os.scandir(scen.path):
-                if entry.name.endswith(".parquet") and not entry.name.startswith((".", "_")):
-                    out.add(f"{table}/{scen.name}/{entry.name}")
-    return out
-
-
-def run_parts(run: Mapping[str, Any]) -> list[str]:
-    """Relative paths of a run's parts (monthly, summary), from its manifest entry."""
-    from model.experiments.design import part_name
-
-    part = part_name(int(run["design_point"]), int(run["replicate"]))
-    return [f"{t}/{run['scenario']}/{part}.parquet" for t in TABLES]
-
-
-def run_states(
-    root: str | os.PathLike[str],
-    manifest: Mapping[str, Any] | None = None,
-    status: Mapping[str, Mapping[str, Any]] | None = None,
-) -> dict[str, str]:
-    """Each planned run's state: ``"ok"`` (status line and both parts), ``"failed"`` or
-    ``"missing"``, in plan order."""
-    root = Path(root)
-    manifest = manifest if manifest is not None else read_manifest(root)
-    status = status if status is not None else read_status(root)
-    parts = list_parts(root)
-    out: dict[str, str] = {}
-    for run in manifest["runs"]:
-        line = status.get(run["run_id"])
-        if line is None:
-            out[run["run_id"]] = "missing"
-        elif line.get("status") == "ok":
-            ok = all(p in parts for p in run_parts(run))
-            out[run["run_id"]] = "ok" if ok else "missing"
-        else:
-            out[run["run_id"]] = "failed"
-    return out
-
-
-def lock_holder(root: str | os.PathLike[str]) -> int | None:
-    """The pid of a live process writing to the batch folder, or None."""
-    path = Path(root) / LOCK
-    if not path.exists():
-        return None
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - Windows: no locking
-        return None
-    try:
-        with open(path, "a+") as fh:
-            try:
-                fcntl.flock(fh, fcntl.LOCK_SH | fcntl.LOCK_NB)
-            except OSError:
-                fh.seek(0)
-                text = fh.read().strip()
-                return int(text) if text.isdigit() else -1
-            fcntl.flock(fh, fcntl.LOCK_UN)
-    except OSError:
-        return None
-    return None
-
-
-# ---- writing ----------------------------------------------------------------------------------
-
-
-@dataclass
-class _Lock:
-    fh: Any
-
-    def release(self) -> None:
-        with contextlib.suppress(OSError):
-            self.fh.close()
-
-
-def _acquire_lock(root: Path) -> _Lock | None:
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - Windows: no locking
-        return None
-    fh = open(root / LOCK, "a+")  # noqa: SIM115 - held open for the whole session
-    try:
-        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        fh.seek(0)
-        pid = fh.read().strip() or "?"
-        fh.close()
-        raise StoreError(
-            f"{root}: another stabsim process (pid {pid}) is writing to this batch folder"
-        ) from None
-    fh.seek(0)
-    fh.truncate()
-    fh.write(str(os.getpid()))
-    fh.flush()
-    return _Lock(fh)
 
 
 def _remove_orphans(root: Path) -> int:
@@ -647,7 +366,7 @@ class BatchStore:
             latest = self._latest.get(run["run_id"])
             run["duration_s"] = latest[1] if latest else None
         self.manifest["counts"] = self.counts()
-        _write_json_atomic(self.manifest, self.root / MANIFEST)
+        write_json_atomic(self.manifest, self.root / MANIFEST)
 
     def close(self) -> None:
         """Close the status file and release the lock."""
@@ -663,80 +382,3 @@ class BatchStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def _difference(old: Any, new: Any, path: str) -> str | None:
-    """The first place where two plain data trees differ, as ``key: old -> new``."""
-    if isinstance(old, dict) and isinstance(new, dict):
-        for key in list(old) + [k for k in new if k not in old]:
-            sub = f"{path}.{key}" if path else str(key)
-            if key not in old or key not in new:
-                return f"{sub}: {old.get(key, 'absent')} -> {new.get(key, 'absent')}"
-            found = _difference(old[key], new[key], sub)
-            if found:
-                return found
-        return None
-    if isinstance(old, list) and isinstance(new, list):
-        if len(old) != len(new):
-            return f"{path}: {len(old)} items -> {len(new)} items"
-        for i, (a, b) in enumerate(zip(old, new, strict=True)):
-            found = _difference(a, b, f"{path}[{i}]")
-            if found:
-                return found
-        return None
-    if old != new:
-        return f"{path}: {old} -> {new}"
-    return None
-
-
-def last_line(text: str | None) -> str:
-    """The last non-empty line of an error text (the exception and its message)."""
-    lines = [ln for ln in (text or "").strip().splitlines() if ln.strip()]
-    return lines[-1].strip() if lines else "unknown error"
-
-
-def _new_manifest(
-    root: Path,
-    batch: Batch,
-    specs: Sequence[RunSpec],
-    design: Design | None,
-    h: str,
-    overrides: Mapping[str, Any] | None,
-) -> dict[str, Any]:
-    return {
-        "format": FORMAT,
-        "batch_id": root.name,
-        "batch_hash": h,
-        "batch_file": batch.path,
-        "master_seed": batch.seed,
-        "overrides": dict(overrides or {}),
-        "created": _now(),
-        "finished": None,
-        "status": "new",
-        "host": socket.gethostname(),
-        "versions": versions(),
-        "git_revision": git_revision(),
-        "layout": {
-            "status": STATUS,
-            "monthly": "monthly/<scenario>/<design_point:05d>-r<replicate:04d>.parquet",
-            "summary": "summary/<scenario>/<design_point:05d>-r<replicate:04d>.parquet",
-        },
-        "scenarios": [s.name for s in batch.scenarios],
-        "batch": batch.to_dict(full=True),
-        "design": design.to_dict() if design is not None else None,
-        "runs_total": len(specs),
-        "counts": {},
-        "sessions": [],
-        "runs": [
-            {
-                "run_id": s.run_id,
-                "scenario": s.scenario_name,
-                "design_point": s.design_point,
-                "replicate": s.replicate,
-                "seed": int(s.seed),
-                "status": "missing",
-                "duration_s": None,
-            }
-            for s in specs
-        ],
-    }
