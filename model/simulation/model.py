@@ -99,7 +99,7 @@ class StabilizationModel(mesa.Model):
             self.running = False
             return
         levers_and_events.step(self)
-        # the month's counters, per area
+        # the month's counters
         self.m_incidents = np.zeros(self.n)
         self.m_civ = np.zeros(self.n)
         self.m_civ_gov = np.zeros(self.n)
