@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import inspect
 
 import pytest
@@ -33,11 +34,19 @@ def test_levers_and_parameters_partition_the_registry():
 
 def test_every_model_parameter_is_registered_and_used():
     """The model reads its parameters from the registry only; every entry is read somewhere."""
-    import model.simulation.model
-    import model.simulation.recording
-
-    source = inspect.getsource(model.simulation.model) + inspect.getsource(
-        model.simulation.recording
+    processes = (
+        "model",
+        "initialization",
+        "levers",
+        "operations",
+        "insurgency",
+        "population",
+        "displacement",
+        "politics",
+        "recording",
+    )
+    source = "".join(
+        inspect.getsource(importlib.import_module(f"model.simulation.{name}")) for name in processes
     )
     # the force effectivenesses are read as p[f"force_eff_{force.lower()}"]
     assert 'f"force_eff_{f.lower()}"' in source

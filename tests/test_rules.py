@@ -7,6 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from model.simulation import rules
+from model.simulation.months import month_add, months_between
 
 
 def test_arrest_probability_rises_with_security_and_falls_with_actives():
@@ -64,3 +65,12 @@ def test_stability_index_range():
     best = rules.stability_index(0, 0, 1.0, 0.0, 0, 1e6, 300)
     worst = rules.stability_index(5e6, 1e5, 0.0, 1.0, 1e6, 1e6, 300)
     assert best == 100.0 and 0 <= worst < 1
+
+
+def test_month_arithmetic():
+    assert months_between("2017-04", "2018-02") == 10
+    assert months_between("2017-04", "2016-12") == -4
+    assert month_add("2017-04", 9) == "2018-01"
+    assert month_add("2017-04", -4) == "2016-12"
+    for month in ("2016-12", "2017-04", "2030-11"):
+        assert month_add("2017-04", months_between("2017-04", month)) == month

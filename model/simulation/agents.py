@@ -1,9 +1,10 @@
-"""The model's agents.
+"""The model's agents (docs/ODD.md section 2) and their upkeep (section 3, step 10).
 
 Few and heterogeneous agents are Mesa agents living in the cells of the area network:
 insurgent units, garrisons and strike groups. The population is many thousands of household
 cohorts, stored column-wise in NumPy arrays (``Population``) so that one month updates them all
-at once; each row is one population agent.
+at once; each row is one population agent. Insurgent units and garrisons mirror the model's
+arrays: ``sync_agents`` creates and removes them after the insurgency (section 3, step 10).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ MODES = ("holding", "clandestine")
 FORCES: tuple[str, ...] = ("ARMY", "CTS", "FEDERAL_POLICE", "PMF", "TRIBAL", "PESHMERGA")
 """Iraqi and Kurdish force types, in the order of every force-indexed array."""
 HOME, DISPLACED = 0, 1
+SUNNI_ARAB, SHIA_ARAB, KURD, TURKMEN, YAZIDI, CHRISTIAN = range(6)
+"""Values of ``Population.group``, in the order of ``model.simulation.outcomes.GROUPS``."""
 
 
 class InsurgentUnit(CellAgent):
@@ -127,3 +130,22 @@ class Population:
     def persons(self) -> int:
         """Persons alive and not recruited."""
         return int(self.size.sum())
+
+
+def sync_agents(model) -> None:
+    """Keep the Mesa agents matching the column store: one insurgent unit per (mode, area)
+    with fighters, one garrison per (force, area) with troops. Agents read their numbers
+    from the arrays, so only appearances and disappearances need work here."""
+    if not hasattr(model, "_unit_mask"):
+        model._unit_mask = np.zeros(model.F.shape, dtype=bool)
+        model._garrison_mask = np.zeros(model.garrison.shape, dtype=bool)
+    for present, before, agents, make in (
+        (model.F > 0, model._unit_mask, model.units, InsurgentUnit),
+        (model.garrison > 0.5, model._garrison_mask, model.garrison_agents, Garrison),
+    ):
+        for k, a in np.argwhere(present != before).tolist():
+            if present[k, a]:
+                agents[(k, a)] = make(model, model.cells[a], k, a)
+            else:
+                agents.pop((k, a)).remove()
+        before[...] = present

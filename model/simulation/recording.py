@@ -1,10 +1,11 @@
-"""Recording outcomes: preallocated arrays each month, tidy pandas frames at the end.
+"""Recording outcomes: docs/ODD.md section 7.9 (schedule step 15 of section 3).
 
-The monthly table has the key columns ``month`` (first day of the month, datetime64), ``level``
-("national", "governorate", "area") and ``unit`` ("Iraq", a governorate name or an area id),
-then one column per outcome of ``model.simulation.outcomes.MONTHLY``. National figures cover Iraq only;
-the Syrian havens appear as their own governorates and areas and in the national columns
-``syria_is_fighters`` and ``haven_capacity``.
+Preallocated arrays each month, tidy pandas frames at the end. The monthly table has the key
+columns ``month`` (first day of the month, datetime64), ``level`` ("national", "governorate",
+"area") and ``unit`` ("Iraq", a governorate name or an area id), then one column per outcome of
+``model.simulation.outcomes.MONTHLY``. National figures cover Iraq only; the Syrian havens
+appear as their own governorates and areas and in the national columns ``syria_is_fighters``
+and ``haven_capacity``.
 """
 
 from __future__ import annotations

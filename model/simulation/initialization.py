@@ -1,0 +1,280 @@
+"""Initialization: docs/ODD.md section 5 (and the state variables of section 2).
+
+Builds the model's state from a ``model.data.InitialState``: the area network and its arrays
+(``build_space``), the security forces (``build_forces``), the IS fighters and their units
+(``build_insurgents``), and the population cohorts with the displacement at the start
+(``build_population``). ``StabilizationModel.__init__`` calls them in this order.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from mesa.discrete_space import Network
+
+from model.simulation import rules
+from model.simulation.agents import (
+    CLANDESTINE,
+    DISPLACED,
+    FORCES,
+    HOLDING,
+    KURD,
+    SUNNI_ARAB,
+    TURKMEN,
+    YAZIDI,
+    Garrison,
+    InsurgentUnit,
+    Population,
+    StrikeGroup,
+    sync_agents,
+)
+from model.simulation.displacement import host_areas
+from model.simulation.months import months_between
+from model.simulation.outcomes import GROUP_CODES, GROUPS
+
+_TERRAIN = ("U", "R", "D", "Mt")
+
+
+def build_space(model) -> None:
+    """The area network, the static area arrays and the dynamic ones at their start values."""
+    st = model.state
+    areas = st.areas
+    model.area_ids: list[str] = list(areas.index)
+    model.n = n = len(model.area_ids)
+    model.aidx = {a: i for i, a in enumerate(model.area_ids)}
+    model.iraq = areas["country"].to_numpy() == "IQ"
+    model.syria = ~model.iraq
+    model.govs: list[str] = list(dict.fromkeys(areas["governorate"]))
+    gi = {g: i for i, g in enumerate(model.govs)}
+    model.gov_of = np.array([gi[g] for g in areas["governorate"]], dtype=np.int64)
+    model.disputed = areas["disputed"].to_numpy().astype(bool)
+    model.refuge = areas["refuge"].to_numpy().astype(bool)
+    model.haven = areas["haven"].to_numpy().astype(bool)
+    model.is_share = areas["is_share"].to_numpy(dtype=float).copy()
+    model.krg = areas["controller"].to_numpy() == "KRG"
+    p = model.p
+    rate = {
+        "U": p["clear_rate_urban"],
+        "R": p["clear_rate_rural"],
+        "D": p["clear_rate_desert"],
+        "Mt": p["clear_rate_mountain"],
+    }
+    defence = {
+        "U": p["terrain_defence_urban"],
+        "R": 1.0,
+        "D": 1.0,
+        "Mt": p["terrain_defence_mountain"],
+    }
+    model.clear_rate = np.zeros(n)
+    model.defence = np.zeros(n)
+    model.urban = np.zeros(n)
+    for i, terr in enumerate(areas["terrain"]):
+        codes = [c for c in str(terr).split("/") if c in _TERRAIN] or ["R"]
+        model.clear_rate[i] = np.mean([rate[c] for c in codes])
+        model.defence[i] = np.mean([defence[c] for c in codes])
+        model.urban[i] = np.mean([c == "U" for c in codes])
+    model.graph = st.graph()
+    model.grid = Network(model.graph, random=model.random)
+    model.cells = [model.grid._cells[a] for a in model.area_ids]
+    model.nbrs = [
+        np.array(sorted(model.aidx[b] for b in model.graph.neighbors(a)), dtype=np.int64)
+        for a in model.area_ids
+    ]
+    deg = max(len(nb) for nb in model.nbrs)
+    model._nb_pad = np.zeros((n, deg), dtype=np.int64)
+    model._nb_ok = np.zeros((n, deg), dtype=bool)
+    for a, nb in enumerate(model.nbrs):
+        same = nb[model.iraq[nb] == model.iraq[a]]
+        model._nb_pad[a, : len(same)] = same
+        model._nb_ok[a, : len(same)] = True
+    model.border_pairs = [
+        (model.aidx[r.a], model.aidx[r.b]) for r in st.edges.itertuples() if r.kind == "border"
+    ]
+    model.destruction = np.zeros(n)
+    model.harm_gov = np.zeros(n)  # remembered civilian deaths by government fire, per 1,000
+    model.harm_is = np.zeros(n)
+    model.haven_capacity = np.where(model.haven, 1.0, 0.0)
+    model.retaken_at = np.full(n, -1, dtype=np.int64)  # latest month an area was retaken
+    model.first_retaken = np.full(n, -1, dtype=np.int64)
+    # the command's plan: the earliest month each offensive may be launched (data, optional)
+    model.op_start = np.full(n, -(10**9), dtype=np.int64)
+    if "op_start" in areas:
+        for i, mth in enumerate(areas["op_start"].fillna("").astype(str)):
+            if mth:
+                model.op_start[i] = months_between(model.start, mth)
+    # areas retaken from IS before the start carry destruction
+    if "retaken_month" in areas:
+        before = areas["retaken_month"].fillna("").astype(str).to_numpy()
+        was = np.array([bool(m) and m < model.start for m in before])
+    else:
+        was = np.zeros(n, dtype=bool)
+    if "held_since_2014" in areas:
+        was |= areas["held_since_2014"].to_numpy().astype(bool)
+    model.was_held = was | (model.is_share > 0)
+    model.destruction[was] = p["destruction0_liberated"]
+    model.destruction[model.is_share > 0] = (
+        p["destruction0_liberated"] * model.urban[model.is_share > 0]
+    )
+
+
+def build_forces(model) -> None:
+    """Garrisons, the mobile pool and the empty offensive slots of both theatres."""
+    st, p = model.state, model.p
+    fi = {f: i for i, f in enumerate(FORCES)}
+    model.eff = np.array([p[f"force_eff_{f.lower()}"] for f in FORCES])
+    model.garrison = np.zeros((len(FORCES), model.n))
+    strike = np.zeros((len(FORCES), model.n))
+    for r in st.deployment.itertuples():
+        if r.force not in fi or r.area not in model.aidx:
+            continue
+        target = strike if r.mission == "strike" else model.garrison
+        target[fi[r.force], model.aidx[r.area]] += float(r.strength)
+    # forces.csv gives each force's strength: deployments are scaled to it (so a scenario's
+    # `initial: forces:` override takes effect)
+    for f, i in fi.items():
+        if f in st.forces.index:
+            deployed = model.garrison[i].sum() + strike[i].sum()
+            if deployed > 0:
+                k = float(st.forces.at[f, "strength"]) / deployed
+                model.garrison[i] *= k
+                strike[i] *= k
+    total_strike = strike.sum()
+    scale = p["strike_force"] / total_strike if total_strike > 0 else 0.0
+    strike *= scale
+    model.pool = np.zeros(len(FORCES))
+    model.groups: list[StrikeGroup] = []
+    model.slot_ready: list[int] = [0] * int(p["op_max_concurrent"])
+    model.slot_of: dict[int, int] = {}
+    # the mobile forces start in the pool; the planner sends them to the first offensives
+    # (the Mosul operation, under way in April 2017, heads the command's plan)
+    model.pool += strike.sum(axis=1)
+    model.garrison_agents: dict[tuple[int, int], Garrison] = {}
+    model.syria_groups: list[StrikeGroup] = []
+    model.syria_slot_ready: list[int] = [0] * int(p["syria_max_concurrent"])
+    model.syria_slot_of: dict[int, int] = {}
+
+
+def build_insurgents(model) -> None:
+    """IS fighters per area, holding where IS holds the area, else clandestine; their units."""
+    areas, p = model.state.areas, model.p
+    fighters = areas["is_fighters"].to_numpy(dtype=float)
+    scale = np.where(model.iraq, p["is_fighters_iraq_scale"], p["is_fighters_syria_scale"])
+    # forces.csv's IS totals scale the area estimates (a factor of 1 with the packaged data)
+    for row, mask in (("IS_IRAQ", model.iraq), ("IS_SYRIA", model.syria)):
+        if row in model.state.forces.index and fighters[mask].sum() > 0:
+            k = float(model.state.forces.at[row, "strength"]) / fighters[mask].sum()
+            scale = np.where(mask, scale * k, scale)
+    fighters = np.rint(fighters * scale).astype(np.int64)
+    held = model.is_share > p["retaken_threshold"]
+    model.F = np.zeros((2, model.n), dtype=np.int64)
+    model.F[HOLDING, held] = fighters[held]
+    model.F[CLANDESTINE, ~held] = fighters[~held]
+    model.units: dict[tuple[int, int], InsurgentUnit] = {}
+    sync_agents(model)
+
+
+def build_population(model) -> None:
+    """The household cohorts, their starting attributes and the displacement at the start."""
+    areas, p, rng = model.state.areas, model.p, model.rng
+    ppa = float(p["persons_per_agent"])
+    pop = areas["population"].to_numpy(dtype=float)
+    shares = np.stack([areas[f"share_{c}"].to_numpy(dtype=float) for c in GROUP_CODES], axis=1)
+    persons = np.rint(pop[:, None] * shares).astype(np.int64)  # area x group
+    counts = np.where(persons > 0, np.maximum(1, np.rint(persons / ppa)), 0).astype(np.int64)
+    home = np.repeat(np.repeat(np.arange(model.n), len(GROUPS)), counts.ravel())
+    group = np.repeat(np.tile(np.arange(len(GROUPS)), model.n), counts.ravel()).astype(np.int8)
+    size = np.concatenate(
+        [
+            rules.split_integer(t, c)
+            for t, c in zip(persons.ravel(), counts.ravel(), strict=True)
+            if c > 0
+        ]
+    )
+    m = len(size)
+    model.initial_persons = int(size.sum())
+    hb = np.clip(
+        p["hardship_base"] + rng.uniform(-p["hardship_spread"], p["hardship_spread"], m), 0, 1
+    )
+    base = np.array(
+        [
+            p["legitimacy0_sunni_arab"],
+            p["legitimacy0_shia_arab"],
+            p["legitimacy0_kurd"],
+            p["legitimacy0_minority"],
+            p["legitimacy0_minority"],
+            p["legitimacy0_minority"],
+        ]
+    )
+    lb = np.where(model.syria[home], p["legitimacy0_syria"], base[group])
+    fam = (group == SUNNI_ARAB) & model.was_held[home] & (rng.random(m) < p["is_family_share"])
+    under = (rng.random(m) < model.is_share[home]) & (model.is_share[home] > p["retaken_threshold"])
+    model.pop = Population(
+        home=home.astype(np.int64),
+        loc=home.astype(np.int64).copy(),
+        group=group,
+        size=size,
+        hardship_base=hb,
+        risk_aversion=rng.random(m),
+        legitimacy=lb.copy(),
+        legit_base=lb,
+        stance=np.zeros(m, dtype=np.int8),
+        status=np.zeros(m, dtype=np.int8),
+        family=fam,
+        under_is=under,
+    )
+    # households that cannot soon return (destroyed property, security clearance, disputed
+    # home areas): the protracted caseload that kept ~1.2 million displaced after 2020
+    model.protracted = rng.random(m) < p["protracted_share"]
+    model.returnees = np.zeros(model.n)
+    _initial_displacement(model)
+    # static per-household factors and the group legitimacy table (see population.update)
+    iraq_home = model.iraq[home]
+    model._family = (fam & iraq_home).astype(float)
+    kurd_t = (group == KURD) | (group == TURKMEN)
+    model._kirkuk_exposed = (kurd_t & model.disputed[home] & iraq_home).astype(float)
+    model._group_is_sa = np.arange(len(GROUPS)) == SUNNI_ARAB
+    model.group64 = group.astype(np.int64)
+    model._legit_base_table = np.where(model.syria[:, None], p["legitimacy0_syria"], base[None, :])
+    model.killed = 0
+    model.recruited = 0
+
+
+def _initial_displacement(model) -> None:
+    """Displace households by governorate of origin to match the April 2017 IDP figures."""
+    st, pop, rng = model.state, model.pop, model.rng
+    disp = st.displacement
+    gov_col = "governorate" if "governorate" in disp else disp.index.name
+    table = disp.reset_index() if gov_col == disp.index.name else disp
+    gov_name = np.array(model.govs)[model.gov_of]
+    hosts = host_areas(model)
+    listed = set(table["governorate"])
+    iraqi = [g for i, g in enumerate(model.govs) if model.iraq[model.gov_of == i].any()]
+    others = [g for g in iraqi if g not in listed]
+    for r in table.itertuples():
+        target = float(r.idps)
+        g = r.governorate
+        # "Other": the Iraqi governorates the table does not list, together
+        names = others if g == "Other" else [g]
+        cand = np.flatnonzero(np.isin(gov_name[pop.home], names))
+        if target <= 0 or len(cand) == 0:
+            continue
+        w = pop.size[cand] * np.where(model.was_held[pop.home[cand]], 4.0, 1.0)
+        w = w * np.where(np.isin(pop.group[cand], (SUNNI_ARAB, YAZIDI)), 3.0, 1.0)
+        keys = -np.log(rng.random(len(cand))) / w  # weighted sampling without replacement
+        order = cand[np.argsort(keys, kind="stable")]
+        cum = np.cumsum(pop.size[order])
+        chosen = order[: int(np.searchsorted(cum, target)) + 1]
+        pop.status[chosen] = DISPLACED
+        pop.under_is[chosen] = False
+        pop.loc[chosen] = hosts[pop.home[chosen]]
+    # returnees before the start (the national figure of the survey nearest the start
+    # month), by area in proportion to the displaced
+    nat = st.displacement_national
+    if len(nat) and "returnees" in nat:
+        dates = pd.to_datetime(nat["date"])
+        start = pd.Timestamp(model.start + "-15")
+        ret0 = float(nat["returnees"].iloc[int(np.argmin(np.abs((dates - start).dt.days)))])
+        idp_home = np.bincount(pop.home, pop.size * (pop.status == DISPLACED), model.n)
+        if idp_home.sum() > 0:
+            model.returnees = ret0 * idp_home / idp_home.sum()
+    model.returnees_initial = model.returnees.copy()

@@ -1,0 +1,249 @@
+"""Operations: docs/ODD.md sections 7.2, 7.3 and 7.4 (schedule steps 6-8 of section 3).
+
+Effective security and policing of every area (7.2), then the offensives: the planner, the
+spread of the mobile forces and the fighting, in Iraq (7.3) and against the Syrian havens (7.4).
+Liberated households may flee (``displacement.displace``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from model.simulation import rules
+from model.simulation.agents import CLANDESTINE, FORCES, HOLDING, StrikeGroup
+from model.simulation.displacement import displace
+
+
+def step(model) -> None:
+    """Security, then the offensives in Iraq, then in Syria."""
+    security_effective(model)
+    iraq(model)
+    syria(model)
+
+
+def security_effective(model) -> None:
+    """Effective security per area (garrisons and strike groups), with coordination."""
+    model.coordination = np.where(
+        model.disputed, 1.0 - model.p["coordination_loss"] * model.kirkuk, 1.0
+    )
+    sec = model.eff @ model.garrison
+    for g in model.groups:
+        sec[model.aidx[g.area]] += float(model.eff @ g.strength)
+    model.security_raw = model.garrison.sum(axis=0) + np.bincount(
+        [model.aidx[g.area] for g in model.groups],
+        [g.strength.sum() for g in model.groups],
+        model.n,
+    )
+    # mobile forces with no offensive to fight sweep for cells where the cells are
+    if model.pool.sum() > 0:
+        cells = model.F[CLANDESTINE] * model.iraq
+        if cells.sum() > 0:
+            share = cells / cells.sum()
+            sec += float(model.eff @ model.pool) * share
+            model.security_raw = model.security_raw + model.pool.sum() * share
+    model.security_eff = sec * model.multiplier * model.coordination
+    # local police deter and find cells (arrest risk, detection) but do not fight offensives
+    residents = model.residents if hasattr(model, "residents") else 0.0
+    # (in Syria: the internal security of whoever holds the non-IS part)
+    police = model.p["police_per_1000"] * residents / 1000.0 * (model.is_share < 1.0)
+    model.policing = model.security_eff + model.p["police_eff"] * police * (1.0 - model.is_share)
+
+
+def iraq(model) -> None:
+    """Section 7.3: plan, spread the mobile forces, then each Iraqi offensive fights."""
+    _plan(model, model.groups, model.slot_ready, model.slot_of, model.iraq, "iraq")
+    _rebalance(model, model.groups, "iraq")
+    for g in model.groups:
+        _fight(model, g, model.aidx[g.area], model.multiplier)
+
+
+def syria(model) -> None:
+    """Section 7.4: plan; if the Syria campaign is on, spread the partner force and fight."""
+    _plan(
+        model, model.syria_groups, model.syria_slot_ready, model.syria_slot_of, model.syria, "syria"
+    )
+    if model.lev["syria_campaign"] <= 0:
+        return
+    _rebalance(model, model.syria_groups, "syria")
+    for g in model.syria_groups:
+        _fight(model, g, model.aidx[g.area], 1.0)
+
+
+def _plan(model, groups, slot_ready, slot_of, mask, theatre: str) -> None:
+    """End finished offensives; start new ones on free slots, most threatening target first.
+
+    Priority = defending fighters x terrain defence + thousands of persons under IS.
+    """
+    thr, t = model.p["retaken_threshold"], model.t
+    for g in list(groups):
+        a = model.aidx[g.area]
+        if model.is_share[a] <= thr:
+            _end_offensive(model, g, a, groups, slot_ready, slot_of)
+    engaged = {model.aidx[g.area] for g in groups}
+    ready = mask & (model.is_share > thr) & (model.op_start <= t)
+    targets = [a for a in np.flatnonzero(ready) if a not in engaged]
+    if not targets:
+        return
+    pop_under = np.bincount(model.pop.loc, model.pop.size * model.pop.under_is, model.n)
+    while targets and len(groups) < len(slot_ready):
+        free = [
+            s for s in range(len(slot_ready)) if s not in slot_of.values() and slot_ready[s] <= t
+        ]
+        if not free:
+            break
+        prio = [model.F[HOLDING, a] * model.defence[a] + pop_under[a] / 1000.0 for a in targets]
+        best = targets[int(np.argmax(prio))]
+        g = StrikeGroup(model, model.cells[best], np.zeros(len(FORCES)), theatre, t)
+        slot_of[g.unique_id] = free[0]
+        groups.append(g)
+        targets.remove(best)
+
+
+def _end_offensive(model, g: StrikeGroup, a: int, groups, slot_ready, slot_of) -> None:
+    """A finished offensive leaves a garrison in the retaken area and frees its slot."""
+    p = model.p
+    slot = slot_of.pop(g.unique_id, None)
+    if slot is not None:
+        done = model.retaken_at[a] if model.retaken_at[a] >= 0 else model.t
+        slot_ready[slot] = done + 1 + int(p["op_pause_months"])
+    groups.remove(g)
+    g.remove()
+    if g.theatre != "iraq":
+        return
+    residents = model.pop.size[model.pop.loc == a].sum()
+    need = max(p["garrison_per_1000"] * residents / 1000.0, p["garrison_min"])
+    have = model.garrison[:, a].sum()
+    left = min(max(0.0, need - have), g.strength.sum())
+    if g.strength.sum() > 0 and left > 0:
+        model.garrison[:, a] += g.strength * left / g.strength.sum()
+    model.pool += g.strength * (1.0 - (left / g.strength.sum() if g.strength.sum() > 0 else 0.0))
+
+
+def _rebalance(model, groups: list[StrikeGroup], theatre: str) -> None:
+    """Spread the theatre's mobile forces over its offensives by the defence they face."""
+    if not groups:
+        return
+    if theatre == "iraq":
+        total = model.pool + sum(g.strength for g in groups)
+        model.pool = np.zeros(len(FORCES))
+    else:
+        total = np.zeros(len(FORCES))
+        total[0] = model.p["syria_force"] * model.lev["syria_campaign"]
+    w = np.array(
+        [
+            model.F[HOLDING, model.aidx[g.area]] * model.defence[model.aidx[g.area]] + 50.0
+            for g in groups
+        ]
+    )
+    for g, share in zip(groups, w / w.sum(), strict=True):
+        g.strength = total * share
+
+
+def _fight(model, g: StrikeGroup, a: int, multiplier: float) -> None:
+    """One month of offensive against area a: clearing, losses, withdrawal, civilians."""
+    p, rng = model.p, model.rng
+    held = model.is_share[a]
+    if held <= 0:
+        return
+    if g.theatre == "iraq":
+        force = float(model.eff @ g.strength) * multiplier * model.coordination[a]
+    else:
+        force = (
+            float(g.strength.sum())
+            * p["syria_clear_scale"]
+            * (1.0 + p["coalition_effect"] * model.air)
+        )
+    defenders = model.F[HOLDING, a]
+    ratio = force / (defenders * model.defence[a] + 1.0)
+    pressure = float(rules.saturating(ratio, p["force_ratio_half"]))
+    if g.theatre == "iraq" and ratio < p["op_min_ratio"]:
+        return
+    cleared = float(
+        rules.clearing_progress(held, ratio, model.clear_rate[a], p["force_ratio_half"])
+    )
+    killed = rng.binomial(defenders, min(1.0, p["is_combat_loss"] * pressure))
+    left = defenders - killed
+    out = rng.binomial(left, min(1.0, p["withdraw_rate"] * pressure))
+    model.F[HOLDING, a] -= killed + out
+    model.m_isd[a] += killed
+    if out:
+        _withdraw(model, a, out)
+    gov_dead = (
+        rng.poisson(p["gov_loss_per_defender"] * defenders * model.defence[a])
+        if g.theatre == "iraq"
+        else 0
+    )
+    if gov_dead:
+        gov_dead = min(gov_dead, int(g.strength.sum()))
+        g.strength *= 1.0 - gov_dead / max(g.strength.sum(), 1.0)
+        model.m_sec[a] += gov_dead
+    _liberate(model, a, cleared / held)
+    model.destruction[a] += (
+        cleared
+        * (p["destruction_urban"] * model.urban[a] + p["destruction_open"] * (1 - model.urban[a]))
+        * (1.0 - model.destruction[a])
+    )
+    model.is_share[a] = held - cleared
+    if model.is_share[a] <= p["retaken_threshold"]:
+        model.is_share[a] = 0.0
+        # the last defenders: some stay behind as cells, the rest fall back (see _withdraw)
+        last = int(model.F[HOLDING, a])
+        stay = int(rng.binomial(last, p["stay_behind"])) if last else 0
+        model.F[HOLDING, a] = 0
+        model.F[CLANDESTINE, a] += stay
+        if last - stay:
+            _withdraw(model, a, last - stay)
+        _liberate(model, a, 1.0)
+        model.retaken_at[a] = model.t
+        if model.first_retaken[a] < 0:
+            model.first_retaken[a] = model.t
+
+
+def _liberate(model, a: int, fraction: float) -> None:
+    """Free a fraction of the households under IS in area a; the fighting harms them."""
+    p, pop, rng = model.p, model.pop, model.rng
+    idx = np.flatnonzero(pop.under_is & (pop.loc == a))
+    if len(idx) == 0 or fraction <= 0:
+        return
+    idx = idx[rng.random(len(idx)) < fraction] if fraction < 1.0 else idx
+    if len(idx) == 0:
+        return
+    pop.under_is[idx] = False
+    harm = (p["civ_harm_urban"] * model.urban[a] + p["civ_harm_open"] * (1 - model.urban[a])) * (
+        1.0 - model.precision
+    )
+    dead = rng.binomial(pop.size[idx], min(1.0, harm))
+    pop.size[idx] -= dead
+    total = int(dead.sum())
+    by_is = int(rng.binomial(total, p["civ_harm_is_share"])) if total else 0
+    _civilian_deaths(model, a, total, total - by_is)
+    flee = rng.random(len(idx)) < (
+        p["displace_urban"] * model.urban[a] + p["displace_open"] * (1 - model.urban[a])
+    )
+    displace(model, idx[flee])
+
+
+def _civilian_deaths(model, a: int, total: int, by_government: int) -> None:
+    """Count civilians killed in area a, ``by_government`` of them by government fire."""
+    model.killed += total
+    model.m_civ[a] += total
+    model.m_civ_gov[a] += by_government
+
+
+def _withdraw(model, a: int, n: int) -> None:
+    """Fighters slipping out of area a fall back on a neighbouring IS-held pocket if there
+    is one (the most held), else go to ground in the least-secured neighbouring refuge."""
+    nb = model.nbrs[a]
+    if model.syria[a]:  # from the havens, only the border process crosses into Iraq
+        nb = nb[model.syria[nb]]
+    if len(nb) == 0:
+        model.F[CLANDESTINE, a] += n
+        return
+    held = nb[model.is_share[nb] > model.p["retaken_threshold"]]
+    if len(held):
+        model.F[HOLDING, int(held[np.argmax(model.is_share[held])])] += n
+        return
+    score = model.policing[nb] * (
+        1.0 - model.p["refuge_cover"] * (model.refuge[nb] | model.haven[nb])
+    )
+    model.F[CLANDESTINE, int(nb[np.argmin(score)])] += n
