@@ -95,9 +95,9 @@ def test_packaged_data_loads_and_validates(state: InitialState) -> None:
     assert default_state() is state
 
 
-def test_fifty_areas_all_governorates(state: InitialState) -> None:
+def test_fifty_two_areas_all_governorates(state: InitialState) -> None:
     areas = state.areas
-    assert len(areas) == 50
+    assert len(areas) == 52
     assert areas.index.is_unique
     iraq = areas[areas["country"] == "IQ"]
     assert set(iraq["governorate"]) == set(IRAQ_GOVERNORATES)
@@ -112,7 +112,7 @@ def test_fifty_areas_all_governorates(state: InitialState) -> None:
 def test_graph_connected_with_attributes(state: InitialState) -> None:
     g = state.graph()
     assert nx.is_connected(g)
-    assert g.number_of_nodes() == 50
+    assert g.number_of_nodes() == 52
     assert g.number_of_edges() == len(state.edges)
     assert g.nodes["N2"]["population"] == state.areas.at["N2", "population"]
     assert g.nodes["Y1"]["haven"] is True

@@ -30,12 +30,20 @@ def test_epstein_reference_value():
     assert abs(p[0] - (1 - np.exp(-2.3))) < 1e-6
 
 
-def test_stance_thresholds():
+def test_mobilization_thresholds():
     g = np.array([0.05, 0.15, 0.5])
-    s = rules.stance(g, np.zeros(3), np.zeros(3), t_active=0.1, t_symp=0.0)
-    assert s.tolist() == [rules.SYMPATHISER, rules.ACTIVE, rules.ACTIVE]
-    s = rules.stance(g, np.ones(3), np.ones(3), t_active=0.1, t_symp=0.0)  # deterred
-    assert s.tolist() == [rules.QUIET, rules.QUIET, rules.QUIET]
+    # without spread: Epstein's all-or-nothing rule
+    a, e = rules.mobilization(g, np.zeros(3), np.zeros(3), t_active=0.1, t_symp=0.0, spread=0)
+    assert a.tolist() == [0.0, 1.0, 1.0] and e.tolist() == [1.0, 1.0, 1.0]
+    a, e = rules.mobilization(g, np.ones(3), np.ones(3), t_active=0.1, t_symp=0.0, spread=0)
+    assert a.tolist() == [0.0, 0.0, 0.0] and e.tolist() == [0.0, 0.0, 0.0]  # deterred
+    # with spread: half active at the threshold, rising smoothly, never above engaged
+    a, e = rules.mobilization(
+        np.array([0.07, 0.1, 0.13]), np.zeros(3), np.zeros(3), t_active=0.1, t_symp=0.0, spread=0.03
+    )
+    assert abs(a[1] - 0.5) < 1e-12
+    assert a[0] < a[1] < a[2] and (e >= a).all()
+    assert abs(a[0] - 1 / (1 + np.e)) < 1e-12
 
 
 def test_grievance_is_epstein():

@@ -23,6 +23,7 @@ from model.data.schema import (
     MISSIONS,
     MONTH_PATTERN,
     OPTIONAL_COLUMNS,
+    POLICY_LEVERS,
     SHARE_COLUMNS,
     SHARE_TOLERANCE,
     SPECS,
@@ -48,6 +49,8 @@ def validate_state(state: InitialState) -> None:
     _check_forces(state.forces)
     _check_deployment(state.deployment, state.areas, state.forces)
     _check_displacement(state.displacement, state.displacement_national)
+    _check_policy(state.policy)
+    _check_families(state.families)
 
 
 def _where(name: str, frame: pd.DataFrame, label: object) -> str:
@@ -337,3 +340,63 @@ def _check_displacement(displacement: pd.DataFrame, national: pd.DataFrame) -> N
                 f"{national.at[label, column]} is negative",
                 ">= 0",
             )
+
+
+def _check_policy(policy: pd.DataFrame) -> None:
+    for label in policy.index:
+        if label not in POLICY_LEVERS:
+            raise fail(
+                "policy",
+                f"row {label}",
+                "lever",
+                f"unknown lever {label!r}",
+                ", ".join(POLICY_LEVERS),
+            )
+    missing = [lever for lever in POLICY_LEVERS if lever not in policy.index]
+    if missing:
+        raise fail(
+            "policy",
+            None,
+            "lever",
+            f"no row for {', '.join(missing)}",
+            "one row per lever: " + ", ".join(POLICY_LEVERS),
+        )
+    label = _first(policy, policy["value"] < 0)
+    if label is not None:
+        raise fail(
+            "policy", f"row {label}", "value", f"{policy.at[label, 'value']} is negative", ">= 0"
+        )
+    shares = policy.drop(index=["us_troops", "aid"], errors="ignore")
+    label = _first(shares, shares["value"] > 1)
+    if label is not None:
+        raise fail(
+            "policy",
+            f"row {label}",
+            "value",
+            f"{policy.at[label, 'value']} is above 1",
+            "an index or share in 0 - 1",
+        )
+
+
+def _check_families(families: pd.DataFrame) -> None:
+    for label in families.index:
+        if label not in IRAQ_GOVERNORATES:
+            raise fail(
+                "families",
+                f"row {label}",
+                "governorate",
+                f"unknown governorate {label!r}",
+                ", ".join(IRAQ_GOVERNORATES),
+            )
+    label = _first(families, (families["share"] < 0) | (families["share"] > 1))
+    if label is not None:
+        raise fail(
+            "families",
+            f"row {label}",
+            "share",
+            f"{families.at[label, 'share']} is outside 0 - 1",
+            "a share in 0 - 1",
+        )
+    total = float(families["share"].sum())
+    if len(families) and abs(total - 1.0) > 1e-6:
+        raise fail("families", None, "share", f"the shares sum to {total:g}", "shares summing to 1")

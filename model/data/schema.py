@@ -117,15 +117,19 @@ SPECS: dict[str, dict[str, str]] = {
         "source": "source",
         "flag": "flag",
     },
+    "policy": {"lever": "id", "value": "float", "unit": "id", "source": "source", "flag": "flag"},
+    "families": {"governorate": "id", "share": "float", "source": "source", "flag": "flag"},
 }
 # Columns that may be absent; when present they are typed like the others.
 OPTIONAL_COLUMNS: dict[str, dict[str, str]] = {
-    "areas": {"notes": "str"},
+    "areas": {"notes": "str", "haven_capacity": "float"},
     "edges": {},
     "forces": {"notes": "str"},
     "deployment": {"notes": "str"},
     "displacement": {"notes": "str"},
     "displacement_national": {"round": "int", "notes": "str"},
+    "policy": {"notes": "str"},
+    "families": {"notes": "str"},
 }
 INDEX_COLUMNS: dict[str, str | None] = {
     "areas": "id",
@@ -134,6 +138,8 @@ INDEX_COLUMNS: dict[str, str | None] = {
     "deployment": None,
     "displacement": "governorate",
     "displacement_national": None,
+    "policy": "lever",
+    "families": "governorate",
 }
 FILES: dict[str, str] = {name: f"{name}.csv" for name in SPECS}
 """Frame name -> file name; every file is required."""
@@ -149,6 +155,22 @@ ALLOWED_TEXT: dict[str, str] = {
     "id": "non-empty text",
     "str": "text",
 }
+POLICY_LEVERS: tuple[str, ...] = (
+    "us_troops",
+    "coalition_air",
+    "aid",
+    "aid_targeting",
+    "reconciliation",
+    "sunni_inclusion",
+    "militia_discipline",
+    "family_policy",
+    "border_control",
+    "syria_campaign",
+    "kirkuk_settlement",
+)
+"""Rows of policy.csv: the state of every policy lever at the start (the historical setting the
+model's lagged policy stocks start from, whatever a scenario's levers)."""
+
 MONTH_PATTERN = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 """A month, YYYY-MM."""
 

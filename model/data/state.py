@@ -28,6 +28,9 @@ class InitialState:
         deployment: where the Iraqi and Kurdish forces stand: area, force, strength, mission.
         displacement: internally displaced persons by governorate of origin, index = governorate.
         displacement_national: national IDPs and returnees by date.
+        policy: the state of every policy lever at the start, index = lever (``policy.csv``).
+        families: home governorates of IS-affiliated families, index = governorate, with the
+            share of those families each holds (``families.csv``).
         source_dir: the directory the files were read from.
     """
 
@@ -37,6 +40,8 @@ class InitialState:
     deployment: pd.DataFrame
     displacement: pd.DataFrame
     displacement_national: pd.DataFrame
+    policy: pd.DataFrame
+    families: pd.DataFrame
     source_dir: str
 
     def graph(self) -> nx.Graph:
@@ -78,6 +83,8 @@ class InitialState:
             deployment=self.deployment.copy(),
             displacement=self.displacement.copy(),
             displacement_national=self.displacement_national.copy(),
+            policy=self.policy.copy(),
+            families=self.families.copy(),
         )
         validate_state(state)
         return state

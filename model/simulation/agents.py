@@ -104,7 +104,8 @@ class Population:
         risk_aversion: risk aversion 0-1 (Epstein's R).
         legitimacy: perceived legitimacy of the government 0-1.
         legit_base: legitimacy before policy effects (by group and country).
-        stance: 0 quiet, 1 sympathiser, 2 active.
+        active: share of the cohort's persons who are active (0-1).
+        engaged: share who sympathise or are active (0-1, at least ``active``).
         status: 0 at home, 1 displaced.
         family: IS-affiliated family.
         under_is: living at home under IS rule.
@@ -118,7 +119,8 @@ class Population:
     risk_aversion: np.ndarray
     legitimacy: np.ndarray
     legit_base: np.ndarray
-    stance: np.ndarray
+    active: np.ndarray
+    engaged: np.ndarray
     status: np.ndarray
     family: np.ndarray
     under_is: np.ndarray

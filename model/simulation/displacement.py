@@ -36,7 +36,7 @@ def host_areas(model) -> np.ndarray:
 
 def step(model) -> None:
     """Displacement by violence (this month's incidents), then returns home."""
-    p, pop, rng, lev = model.p, model.pop, model.rng, model.lev
+    p, pop, rng = model.p, model.pop, model.rng
     n = model.n
     residents = model.residents
     per_k = 1000.0 * model.m_incidents / residents
@@ -45,18 +45,27 @@ def step(model) -> None:
         1.0, p["violence_displacement"] * per_k[pop.loc[home_idx]]
     )
     displace(model, home_idx[flee])
+    model.m_family_returns = 0
     d = np.flatnonzero(pop.status == DISPLACED)
     if len(d) == 0:
         return
     h = pop.home[d]
     safe = (model.is_share[h] <= p["retaken_threshold"]) * np.exp(-per_k[h])
-    fam = np.where(pop.family[d], 0.2 + 0.8 * lev["family_policy"], 1.0)
+    floor = p["family_return_floor"]
+    fam = np.where(pop.family[d], floor + (1 - floor) * model.perceived["family_policy"], 1.0)
     fam = fam * np.where(model.protracted[d], p["protracted_return"], 1.0)
-    prob = p["return_rate"] * safe * model.services[h] * (1.0 - 0.5 * model.destruction[h]) * fam
+    prob = (
+        p["return_rate"]
+        * safe
+        * model.services[h]
+        * (1.0 - p["return_destruction_effect"] * model.destruction[h])
+        * fam
+    )
     back = d[rng.random(len(d)) < prob]
     pop.status[back] = HOME
     pop.loc[back] = pop.home[back]
     model.returnees += np.bincount(pop.home[back], pop.size[back], n)
+    model.m_family_returns = int(pop.size[back][pop.family[back]].sum())
 
 
 def displace(model, idx: np.ndarray) -> None:

@@ -31,6 +31,7 @@ from model.simulation.agents import (
 from model.simulation.displacement import host_areas
 from model.simulation.months import months_between
 from model.simulation.outcomes import GROUP_CODES, GROUPS
+from model.simulation.population import sunni_mask
 
 _TERRAIN = ("U", "R", "D", "Mt")
 
@@ -93,7 +94,20 @@ def build_space(model) -> None:
     model.destruction = np.zeros(n)
     model.harm_gov = np.zeros(n)  # remembered civilian deaths by government fire, per 1,000
     model.harm_is = np.zeros(n)
-    model.haven_capacity = np.where(model.haven, 1.0, 0.0)
+    # governed territory (offensives, seizure with its residents, territorial defeat) and the
+    # refuges without residents that IS can hold as sanctuaries
+    population = areas["population"].to_numpy(dtype=float)
+    model.governed = population >= p["seize_min_residents"]
+    model.sanctuary = model.refuge & ~model.governed & model.iraq
+    model.border_areas = np.zeros(n, dtype=bool)
+    for a, b in model.border_pairs:
+        model.border_areas[a if model.iraq[a] else b] = True
+    cap0 = (
+        areas["haven_capacity"].to_numpy(dtype=float)
+        if "haven_capacity" in areas
+        else np.full(n, p["haven_capacity0"])
+    )
+    model.haven_capacity = np.where(model.haven, np.nan_to_num(cap0, nan=p["haven_capacity0"]), 0.0)
     model.retaken_at = np.full(n, -1, dtype=np.int64)  # latest month an area was retaken
     model.first_retaken = np.full(n, -1, dtype=np.int64)
     # the command's plan: the earliest month each offensive may be launched (data, optional)
@@ -142,6 +156,8 @@ def build_forces(model) -> None:
     scale = p["strike_force"] / total_strike if total_strike > 0 else 0.0
     strike *= scale
     model.pool = np.zeros(len(FORCES))
+    model.border_force = np.zeros(len(FORCES))
+    model.border_control = 0.0
     model.groups: list[StrikeGroup] = []
     model.slot_ready: list[int] = [0] * int(p["op_max_concurrent"])
     model.slot_of: dict[int, int] = {}
@@ -206,7 +222,7 @@ def build_population(model) -> None:
         ]
     )
     lb = np.where(model.syria[home], p["legitimacy0_syria"], base[group])
-    fam = (group == SUNNI_ARAB) & model.was_held[home] & (rng.random(m) < p["is_family_share"])
+    fam = _families(model, home, group, size, rng)
     under = (rng.random(m) < model.is_share[home]) & (model.is_share[home] > p["retaken_threshold"])
     model.pop = Population(
         home=home.astype(np.int64),
@@ -217,7 +233,8 @@ def build_population(model) -> None:
         risk_aversion=rng.random(m),
         legitimacy=lb.copy(),
         legit_base=lb,
-        stance=np.zeros(m, dtype=np.int8),
+        active=np.zeros(m),
+        engaged=np.zeros(m),
         status=np.zeros(m, dtype=np.int8),
         family=fam,
         under_is=under,
@@ -235,8 +252,38 @@ def build_population(model) -> None:
     model._group_is_sa = np.arange(len(GROUPS)) == SUNNI_ARAB
     model.group64 = group.astype(np.int64)
     model._legit_base_table = np.where(model.syria[:, None], p["legitimacy0_syria"], base[None, :])
+    model._sunni = sunni_mask(group)
+    model._iraq_home = iraq_home.astype(float)
     model.killed = 0
     model.recruited = 0
+    model.born = 0
+
+
+def _families(model, home, group, size, rng) -> np.ndarray:
+    """IS-affiliated families: Sunni Arab households at home in the governorates the data name
+    (``families.csv``: Nineveh, and Anbar, Salah ad-Din and Diyala where the essay says the
+    families in Mosul came from).
+
+    Their persons total ``is_family_share`` of the Sunni Arabs of the areas IS held or holds,
+    split over the governorates by the data's shares; within a governorate, households are
+    drawn in proportion to their size.
+    """
+    p = model.p
+    fam = np.zeros(len(size), dtype=bool)
+    table = model.state.families
+    sa = group == SUNNI_ARAB
+    total = p["is_family_share"] * float(size[sa & model.was_held[home]].sum())
+    gov_name = np.array(model.govs)[model.gov_of]
+    for gov, share in table["share"].items():
+        cand = np.flatnonzero(sa & (gov_name[home] == gov) & model.iraq[home])
+        target = total * float(share)
+        if len(cand) == 0 or target <= 0:
+            continue
+        keys = -np.log(rng.random(len(cand))) / size[cand]  # weighted, without replacement
+        order = cand[np.argsort(keys, kind="stable")]
+        cum = np.cumsum(size[order])
+        fam[order[: int(np.searchsorted(cum, target)) + 1]] = True
+    return fam
 
 
 def _initial_displacement(model) -> None:
@@ -258,8 +305,11 @@ def _initial_displacement(model) -> None:
         cand = np.flatnonzero(np.isin(gov_name[pop.home], names))
         if target <= 0 or len(cand) == 0:
             continue
-        w = pop.size[cand] * np.where(model.was_held[pop.home[cand]], 4.0, 1.0)
-        w = w * np.where(np.isin(pop.group[cand], (SUNNI_ARAB, YAZIDI)), 3.0, 1.0)
+        p = model.p
+        w = pop.size[cand] * np.where(
+            model.was_held[pop.home[cand]], p["idp_weight_liberated"], 1.0
+        )
+        w = w * np.where(np.isin(pop.group[cand], (SUNNI_ARAB, YAZIDI)), p["idp_weight_group"], 1.0)
         keys = -np.log(rng.random(len(cand))) / w  # weighted sampling without replacement
         order = cand[np.argsort(keys, kind="stable")]
         cum = np.cumsum(pop.size[order])

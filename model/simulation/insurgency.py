@@ -1,9 +1,16 @@
 """Insurgency: docs/ODD.md section 7.5 (schedule step 9 of section 3).
 
-One month of IS, in this order: attacks, detection of cells, recruitment, the havens, the
-cross-border resupply, attrition, cell movement and the seizure of territory. Each process
-updates the fighter counts ``model.F`` in place; the support share is last month's and the
-residents are those counted at the start of the month.
+One month of IS, in this order: leadership losses, attacks, detection of cells, recruitment,
+the havens, the border (infiltration and cross-border offensives), attrition, sorties from the
+sanctuaries, cell movement and the seizure of territory. Each process updates the fighter
+counts ``model.F`` in place; the support share is last month's and the residents are those
+counted at the start of the month.
+
+IS has a social base: cells hide among the communities it recruits from (Sunni Arabs and
+Turkmen) and in refuge terrain; elsewhere residents report them. Refuges without residents can
+be held as sanctuaries. The havens in Syria are a state of their own: capacity with a ceiling set
+by the ground IS holds there, fighters growing toward what that capacity houses, strength that
+feeds recruitment and attacks in Iraq, and forces large enough to cross the border in force.
 """
 
 from __future__ import annotations
@@ -11,33 +18,83 @@ from __future__ import annotations
 import numpy as np
 
 from model.simulation import rules
-from model.simulation.agents import CLANDESTINE, HOLDING, HOME, SUNNI_ARAB, TURKMEN
+from model.simulation.agents import CLANDESTINE, HOLDING, HOME
 
 
 def step(model) -> None:
     """All processes of section 7.5, in the documented order."""
-    support = model.support_share if hasattr(model, "support_share") else np.zeros(model.n)
-    attacks(model, support)
+    support = model.support_share
+    leadership(model)
+    boost_attack, boost_recruit = haven_boosts(model)
+    attacks(model, support, boost_attack)
     p_det = detection(model, support)
-    recruitment(model)
+    recruitment(model, boost_recruit)
     havens(model)
     border(model)
     attrition(model)
+    sorties(model, p_det)
     movement(model, p_det)
     seizure(model, support)
 
 
-def attacks(model, support: np.ndarray) -> None:
-    """Incidents, the civilians and security forces they kill, and remembered harm by IS."""
+def leadership(model) -> None:
+    """A top leader may be killed (coalition intelligence and air); attack capacity dips and
+    recovers (Johnston 2012)."""
+    p = model.p
+    model.leadership += (1.0 - model.leadership) / p["leadership_recovery_months"]
+    chance = p["leadership_strike_rate"] * model.support * model.air * model.intel
+    model.m_leader_lost = bool(model.rng.random() < chance)
+    if model.m_leader_lost:
+        model.leadership *= 1.0 - p["leadership_loss_effect"]
+        model.leaders_lost += 1
+
+
+def haven_strength(model) -> float:
+    """Fighters the havens can put to use: capacity x fighters, summed over the havens."""
+    return float((model.haven_capacity * model.F.sum(axis=0) * model.haven).sum())
+
+
+def haven_boosts(model) -> tuple[float, float]:
+    """Relative attack and recruitment capacity in Iraq from the havens' strength (1 at the
+    start)."""
+    p = model.p
+    ratio = haven_strength(model) / model.haven_strength0 if model.haven_strength0 > 0 else 0.0
+    a, r = p["haven_attack_boost"], p["haven_recruit_boost"]
+    return (1.0 + a * ratio) / (1.0 + a), (1.0 + r * ratio) / (1.0 + r)
+
+
+def attacks(model, support: np.ndarray, boost: float) -> None:
+    """Incidents, the civilians and security forces they kill, and remembered harm by IS.
+
+    Civilian deaths come from ordinary attacks (Poisson) and from mass-casualty attacks (a few
+    attacks with a geometric, heavy-tailed number of deaths each), with the same mean.
+    """
     p, rng = model.p, model.rng
     residents = model.residents
     C, H = model.F[CLANDESTINE], model.F[HOLDING]
-    lam = p["attack_rate"] * (
-        C * (p["support_floor"] + (1 - p["support_floor"]) * support) + 0.5 * H
+    lam = (
+        p["attack_rate"]
+        * boost
+        * model.leadership
+        * (
+            C * (p["support_floor"] + (1 - p["support_floor"]) * support)
+            + p["holding_attack_share"] * H
+        )
     )
     inc = rng.poisson(lam)
     model.m_incidents += inc
-    civ = _kill_residents(model, p["civ_deaths_per_incident"] * inc / residents)
+    per_incident = p["civ_deaths_per_incident"]
+    mass = p["mass_casualty_share"]
+    civ = _kill_residents(model, per_incident * (1.0 - mass) * inc / residents)
+    size = p["mass_casualty_size"]
+    # mass-casualty attacks: events chosen among the incidents so that their deaths make up
+    # the share ``mass`` of the expected total
+    events = rng.binomial(inc, min(1.0, per_incident * mass / size))
+    if events.any():
+        big = np.zeros(model.n)
+        for a in np.flatnonzero(events):
+            big[a] = rng.geometric(1.0 / size, int(events[a])).sum()
+        civ = civ + _kill_residents(model, big / residents, exact=True)
     model.m_civ += civ
     model.killed += int(civ.sum())
     model.harm_is = model.harm_is * p["harm_memory"] + 1000.0 * civ / residents
@@ -51,41 +108,49 @@ def attacks(model, support: np.ndarray) -> None:
 def detection(model, support: np.ndarray) -> np.ndarray:
     """Cells caught this month; returns the detection probability of every area.
 
-    Iraq: Iraqi forces with coalition intelligence, and coalition strikes; Syria: the campaign.
+    Iraq: Iraqi forces with coalition intelligence, and coalition strikes. Security density is
+    counted against the residents, or against the search burden of a refuge's terrain. Local
+    support hides cells; where no resident belongs to the communities IS recruits from, cells
+    are exposed. Syria: the campaign.
     """
     p, rng = model.p, model.rng
     C = model.F[CLANDESTINE]
-    density = 1000.0 * model.policing / model.residents
+    burden = np.where(
+        model.refuge, np.maximum(model.residents, p["refuge_search_persons"]), model.residents
+    )
+    density = 1000.0 * model.policing / burden
     cover = 1.0 - p["refuge_cover"] * (model.refuge | model.haven)
+    exposure = 1.0 + p["exposure_detection"] * (1.0 - model.sunni_share) * ~model.refuge
     p_det = (
         p["detect_rate"]
         * model.intel
         * rules.saturating(density, p["security_density_half"])
         * cover
-        * (1.0 - 0.5 * support)
+        * exposure
+        * (1.0 - p["support_concealment"] * support)
     )
     p_det = p_det + p["strike_rate"] * model.air * model.support * cover
     p_det = np.where(
         model.syria, p["detect_rate"] * model.lev["syria_campaign"] * model.air * cover, p_det
     )
-    caught = rng.binomial(C, np.clip(p_det, 0, 1))
+    p_det = np.clip(p_det, 0.0, 1.0)
+    caught = rng.binomial(C, p_det)
     C -= caught
     model.m_isd += caught
+    model.m_is_killed += rng.binomial(caught, p["detect_kill_share"])
     return p_det
 
 
-def recruitment(model) -> None:
-    """Recruits from active households join the fighters of the area they live in."""
+def recruitment(model, boost: float) -> None:
+    """Recruits from active households of IS's communities join the fighters where they live."""
     p, rng, pop, n = model.p, model.rng, model.pop, model.n
     C, H = model.F[CLANDESTINE], model.F[HOLDING]
     present = (C + H) > 0
-    rate = p["recruit_rate"] * np.where(present, 1.0, p["recruit_remote"])
-    # IS recruits from Sunni communities: Sunni Arabs and (Tal Afar's mostly Sunni) Turkmen
+    rate = p["recruit_rate"] * boost * np.where(present, 1.0, p["recruit_remote"])
     # (in Syria the havens' growth, haven_growth, stands for local and foreign recruits)
-    sunni = (pop.group == SUNNI_ARAB) | (pop.group == TURKMEN)
-    act = np.flatnonzero((pop.stance == 2) & sunni & model.iraq[pop.loc])
+    act = np.flatnonzero((pop.active > 0) & model._sunni & model.iraq[pop.loc])
     if len(act):
-        r = rng.binomial(pop.size[act], rate[pop.loc[act]])
+        r = rng.binomial(pop.size[act], np.minimum(1.0, pop.active[act] * rate[pop.loc[act]]))
         pop.size[act] -= r
         per = np.bincount(pop.loc[act], r, n).astype(np.int64)
         model.recruited += int(r.sum())
@@ -95,34 +160,50 @@ def recruitment(model) -> None:
         C += per - under
 
 
+def haven_ceiling(model) -> np.ndarray:
+    """The capacity each haven can reach: the Syrian ground IS holds (with a floor for desert
+    hideouts) times the ``haven_limit`` event."""
+    p = model.p
+    ground = p["haven_ground_floor"] + (1.0 - p["haven_ground_floor"]) * model.is_share
+    return np.where(model.haven, model.lev["haven_limit"] * ground, 0.0)
+
+
 def havens(model) -> None:
-    """Haven capacity shrinks under the Syria campaign and regrows without it; fighters grow."""
+    """Haven capacity shrinks under the Syria campaign and regrows toward its ceiling without
+    it; fighters grow logistically toward what the capacity houses."""
     p, rng = model.p, model.rng
     C, H = model.F[CLANDESTINE], model.F[HOLDING]
     camp = model.lev["syria_campaign"]
-    model.haven_capacity += np.where(
+    ceiling = haven_ceiling(model)
+    kappa = model.haven_capacity
+    kappa += np.where(
         model.haven,
-        -p["haven_decay"] * camp * model.haven_capacity
-        + p["haven_regrowth"] * (1 - camp) * (1 - model.haven_capacity),
+        -p["haven_decay"] * camp * kappa + p["haven_regrowth"] * (1 - camp) * (ceiling - kappa),
         0.0,
     )
-    model.haven_capacity = np.clip(model.haven_capacity, 0, 1)
-    grow = rng.poisson(p["haven_growth"] * model.haven_capacity * (C + H) * model.haven)
-    C += grow
+    np.clip(kappa, 0.0, ceiling, out=kappa)
+    room = np.clip(1.0 - (C + H) / np.maximum(p["haven_fighter_ceiling"] * kappa, 1.0), 0.0, 1.0)
+    C += rng.poisson(p["haven_growth"] * kappa * (C + H) * room * model.haven)
 
 
 def border(model) -> None:
-    """Cross-border resupply: each haven sends fighters over its border links, in edge order."""
+    """Cross-border movement, link by link in edge order: infiltration that border control
+    interdicts, and, where a haven's usable force outmatches the policing of the Iraqi side
+    (``haven_offensive_ratio``), a crossing in force."""
     p, rng = model.p, model.rng
     C, H = model.F[CLANDESTINE], model.F[HOLDING]
-    open_border = 1.0 - model.lev["border_control"]
+    open_border = 1.0 - model.border_control  # the control the posted troops achieve
+    r0 = p["haven_offensive_ratio"]
     for s, i in model.border_pairs:
         if model.iraq[s]:
             s, i = i, s
+        force = model.haven_capacity[s] * (C[s] + H[s])
+        ratio = force / (model.policing[i] + 1.0)
+        share = p["haven_resupply"] * model.haven_capacity[s] * open_border
+        if ratio > r0:
+            share += p["haven_offensive_share"] * min(1.0, (ratio - r0) / r0)
         # the haven sends from all its fighters, its cells first
-        send = rng.binomial(
-            C[s] + H[s], min(1.0, p["haven_resupply"] * model.haven_capacity[s] * open_border)
-        )
+        send = rng.binomial(C[s] + H[s], min(1.0, share))
         from_c = min(send, C[s])
         C[s] -= from_c
         H[s] -= send - from_c
@@ -136,10 +217,26 @@ def attrition(model) -> None:
         F -= model.rng.binomial(F, model.p["fighter_attrition"])
 
 
+def sorties(model, p_det: np.ndarray) -> None:
+    """Fighters holding a sanctuary go out as cells to the neighbouring governed area where
+    they are least likely to be caught."""
+    H, C = model.F[HOLDING], model.F[CLANDESTINE]
+    share = model.p["sanctuary_sortie"]
+    for a in np.flatnonzero(model.sanctuary & (H > 0)):
+        nb = model.nbrs[a]
+        nb = nb[model.iraq[nb] & ~model.sanctuary[nb]]
+        if len(nb) == 0:
+            continue
+        k = int(model.rng.binomial(H[a], share))
+        if k:
+            H[a] -= k
+            C[int(nb[np.argmin(p_det[nb])])] += k
+
+
 def movement(model, p_det: np.ndarray) -> None:
     """Hunted cells move to safer neighbours in the same country.
 
-    Crossing the border is the resupply process (``border``), subject to border control.
+    Crossing the border is ``border``, subject to border control.
     """
     p, n = model.p, model.n
     C = model.F[CLANDESTINE]
@@ -154,13 +251,14 @@ def movement(model, p_det: np.ndarray) -> None:
 
 
 def seizure(model, support: np.ndarray) -> None:
-    """Cells that outnumber the policing of a governed Iraqi area seize part of it."""
+    """Cells that outnumber the policing of an Iraqi area seize part of it: governed territory
+    with its residents, or a refuge without residents as a sanctuary."""
     p = model.p
     C, H = model.F[CLANDESTINE], model.F[HOLDING]
     thr = p["retaken_threshold"]
-    ratio = C * (0.5 + support) / (model.policing + 1.0)
-    # hideouts in hills, deserts and havens are not governed territory: no seizure there
-    can = model.iraq & ~model.refuge & (model.residents > 1000)
+    ratio = C * (p["seize_support_base"] + support) / (model.policing + 1.0)
+    # populated refuges (hills and desert towns) give cover but are governed like any area
+    can = model.iraq & (model.governed | model.sanctuary)
     for a in np.flatnonzero(can & (ratio > p["seize_ratio"]) & (C > 0)):
         grab = p["seize_rate"] * min(1.0, (ratio[a] - p["seize_ratio"]) / p["seize_ratio"])
         new = min(1.0, model.is_share[a] + grab)
@@ -168,15 +266,18 @@ def seizure(model, support: np.ndarray) -> None:
             k = int(C[a] * grab / max(new, 1e-9))
             C[a] -= k
             H[a] += k
-            _occupy(model, a, (new - model.is_share[a]) / max(1.0 - model.is_share[a], 1e-9))
+            if model.governed[a]:
+                _occupy(model, a, (new - model.is_share[a]) / max(1.0 - model.is_share[a], 1e-9))
             model.is_share[a] = new
 
 
-def _kill_residents(model, rate: np.ndarray) -> np.ndarray:
-    """Kill residents at ``rate[a]`` deaths per person in area a; return deaths per area.
+def _kill_residents(model, rate: np.ndarray, exact: bool = False) -> np.ndarray:
+    """Kill residents of every area; return deaths per area.
 
-    The month's deaths are Poisson with mean sum(size x rate); each death falls on a
-    household drawn in proportion to size x rate (a multinomial split), whole persons only.
+    With ``exact`` False, ``rate[a]`` is deaths per person and the month's total is Poisson
+    with mean sum(size x rate). With ``exact`` True, ``rate[a]`` x residents deaths are placed
+    (the total is given). Each death falls on a household drawn in proportion to size x rate,
+    whole persons only.
     """
     pop, rng = model.pop, model.rng
     w = pop.size * rate[pop.loc]
@@ -184,7 +285,7 @@ def _kill_residents(model, rate: np.ndarray) -> np.ndarray:
     total = float(cum[-1]) if len(cum) else 0.0
     if total <= 0:
         return np.zeros(model.n, dtype=np.int64)
-    k = rng.poisson(total)
+    k = int(round(total)) if exact else rng.poisson(total)
     picks = np.searchsorted(cum, rng.random(k) * total, side="right")
     d = np.minimum(np.bincount(picks, minlength=len(w)), pop.size)
     pop.size -= d

@@ -87,7 +87,14 @@ class StabilizationModel(mesa.Model):
         self.tension = float(self.p["tension0"])
         self.kirkuk = float(self.p["kirkuk0"])
         self.kirkuk_crisis_month: int | None = None
-        levers_and_events.step(self)  # the levers of month 0
+        self.leadership = 1.0  # IS attack capacity left after leadership losses (1 = intact)
+        self.leaders_lost = 0
+        self.m_family_returns = 0
+        # the scenario's levers act from the first step on, through the stocks' lags: the
+        # state at set-up is the data's, the same for every scenario
+        self.lev = {k: float(v[0]) for k, v in self.lever_paths.items()}
+        levers_and_events.initial_stocks(self)
+        self.haven_strength0 = insurgency.haven_strength(self)
         population.count_residents(self)
         population.update(self, initial=True)
         self.recorder = Recorder(self, record_levels)
@@ -106,6 +113,8 @@ class StabilizationModel(mesa.Model):
         self.m_sec = np.zeros(self.n)
         self.m_isd = np.zeros(self.n)
         self.m_recruits = np.zeros(self.n)
+        self.m_civ_battle = np.zeros(self.n)
+        self.m_is_killed = np.zeros(self.n)
         self.m_inflow = 0
         self.hosts = displacement.host_areas(self)
         population.count_residents(self)
@@ -140,10 +149,12 @@ class StabilizationModel(mesa.Model):
         return self.recorder.summary()
 
     def accounting(self) -> dict[str, int]:
-        """Persons now at home, displaced, recruited and killed (they sum to the initial)."""
+        """Persons now at home, displaced, recruited and killed (they sum to the initial plus
+        those born)."""
         pop = self.pop
         return {
             "initial": self.initial_persons,
+            "born": int(self.born),
             "home": int(pop.size[pop.status == HOME].sum()),
             "displaced": int(pop.size[pop.status == DISPLACED].sum()),
             "recruited": int(self.recruited),

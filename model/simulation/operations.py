@@ -1,8 +1,10 @@
 """Operations: docs/ODD.md sections 7.2, 7.3 and 7.4 (schedule steps 6-8 of section 3).
 
-Effective security and policing of every area (7.2), then the offensives: the planner, the
-spread of the mobile forces and the fighting, in Iraq (7.3) and against the Syrian havens (7.4).
-Liberated households may flee (``displacement.displace``).
+Effective security and policing of every area, with the troops posted on the Syrian border
+(7.2), then the offensives: the planner, the spread of the mobile forces and the fighting, in
+Iraq (7.3) and against the Syrian havens (7.4), and the sweeps of IS sanctuaries by idle forces.
+Liberated households may flee (``displacement.displace``). Offensives progress at a rate set by
+the force ratio with month-to-month noise (battles go faster or slower than planned).
 """
 
 from __future__ import annotations
@@ -15,10 +17,36 @@ from model.simulation.displacement import displace
 
 
 def step(model) -> None:
-    """Security, then the offensives in Iraq, then in Syria."""
+    """Border posts, security, then the offensives in Iraq, the sweeps, then Syria."""
+    border_posts(model)
     security_effective(model)
     iraq(model)
+    sweeps(model)
     syria(model)
+
+
+def border_posts(model) -> None:
+    """Troops for border control come out of the idle mobile forces (and go back to them).
+
+    Interdiction works in proportion to the troops actually posted: when the mobile forces are
+    all committed to offensives, border control is weaker than the lever asks.
+    """
+    p = model.p
+    want = model.lev["border_control"] * p["border_troops_full"]
+    have = float(model.border_force.sum())
+    if want > have and model.pool.sum() > 0:
+        take = min(want - have, float(model.pool.sum()))
+        move = model.pool * take / model.pool.sum()
+        model.pool -= move
+        model.border_force += move
+    elif want < have:
+        back = model.border_force * (have - want) / have
+        model.border_force -= back
+        model.pool += back
+    posted = float(model.border_force.sum())
+    model.border_control = (
+        model.lev["border_control"] * min(1.0, posted / want) if want > 0 else 0.0
+    )
 
 
 def security_effective(model) -> None:
@@ -27,6 +55,8 @@ def security_effective(model) -> None:
         model.disputed, 1.0 - model.p["coordination_loss"] * model.kirkuk, 1.0
     )
     sec = model.eff @ model.garrison
+    if model.border_areas.any():
+        sec[model.border_areas] += float(model.eff @ model.border_force) / model.border_areas.sum()
     for g in model.groups:
         sec[model.aidx[g.area]] += float(model.eff @ g.strength)
     model.security_raw = model.garrison.sum(axis=0) + np.bincount(
@@ -34,14 +64,19 @@ def security_effective(model) -> None:
         [g.strength.sum() for g in model.groups],
         model.n,
     )
-    # mobile forces with no offensive to fight sweep for cells where the cells are
+    model.security_raw = model.security_raw + model.border_force.sum() * model.border_areas / max(
+        model.border_areas.sum(), 1
+    )
+    # mobile forces with no offensive to fight sweep for cells and sanctuaries where they are
+    model.sweep_force = np.zeros(model.n)
     if model.pool.sum() > 0:
-        cells = model.F[CLANDESTINE] * model.iraq
-        if cells.sum() > 0:
-            share = cells / cells.sum()
-            sec += float(model.eff @ model.pool) * share
+        targets = (model.F[CLANDESTINE] + model.F[HOLDING] * model.sanctuary) * model.iraq
+        if targets.sum() > 0:
+            share = targets / targets.sum()
+            model.sweep_force = float(model.eff @ model.pool) * share
+            sec += model.sweep_force
             model.security_raw = model.security_raw + model.pool.sum() * share
-    model.security_eff = sec * model.multiplier * model.coordination
+    model.security_eff = sec * model.policing_multiplier * model.coordination
     # local police deter and find cells (arrest risk, detection) but do not fight offensives
     residents = model.residents if hasattr(model, "residents") else 0.0
     # (in Syria: the internal security of whoever holds the non-IS part)
@@ -80,7 +115,7 @@ def _plan(model, groups, slot_ready, slot_of, mask, theatre: str) -> None:
         if model.is_share[a] <= thr:
             _end_offensive(model, g, a, groups, slot_ready, slot_of)
     engaged = {model.aidx[g.area] for g in groups}
-    ready = mask & (model.is_share > thr) & (model.op_start <= t)
+    ready = mask & model.governed & (model.is_share > thr) & (model.op_start <= t)
     targets = [a for a in np.flatnonzero(ready) if a not in engaged]
     if not targets:
         return
@@ -131,7 +166,8 @@ def _rebalance(model, groups: list[StrikeGroup], theatre: str) -> None:
         total[0] = model.p["syria_force"] * model.lev["syria_campaign"]
     w = np.array(
         [
-            model.F[HOLDING, model.aidx[g.area]] * model.defence[model.aidx[g.area]] + 50.0
+            model.F[HOLDING, model.aidx[g.area]] * model.defence[model.aidx[g.area]]
+            + model.p["op_weight_floor"]
             for g in groups
         ]
     )
@@ -151,7 +187,7 @@ def _fight(model, g: StrikeGroup, a: int, multiplier: float) -> None:
         force = (
             float(g.strength.sum())
             * p["syria_clear_scale"]
-            * (1.0 + p["coalition_effect"] * model.air)
+            * (1.0 + p["coalition_effect_offensive"] * model.air)
         )
     defenders = model.F[HOLDING, a]
     ratio = force / (defenders * model.defence[a] + 1.0)
@@ -159,13 +195,16 @@ def _fight(model, g: StrikeGroup, a: int, multiplier: float) -> None:
     if g.theatre == "iraq" and ratio < p["op_min_ratio"]:
         return
     cleared = float(
-        rules.clearing_progress(held, ratio, model.clear_rate[a], p["force_ratio_half"])
+        rules.clearing_progress(
+            held, ratio, model.clear_rate[a] * _noise(model), p["force_ratio_half"]
+        )
     )
     killed = rng.binomial(defenders, min(1.0, p["is_combat_loss"] * pressure))
     left = defenders - killed
     out = rng.binomial(left, min(1.0, p["withdraw_rate"] * pressure))
     model.F[HOLDING, a] -= killed + out
     model.m_isd[a] += killed
+    model.m_is_killed[a] += killed
     if out:
         _withdraw(model, a, out)
     gov_dead = (
@@ -217,6 +256,7 @@ def _liberate(model, a: int, fraction: float) -> None:
     total = int(dead.sum())
     by_is = int(rng.binomial(total, p["civ_harm_is_share"])) if total else 0
     _civilian_deaths(model, a, total, total - by_is)
+    model.m_civ_battle[a] += total
     flee = rng.random(len(idx)) < (
         p["displace_urban"] * model.urban[a] + p["displace_open"] * (1 - model.urban[a])
     )
@@ -228,6 +268,43 @@ def _civilian_deaths(model, a: int, total: int, by_government: int) -> None:
     model.killed += total
     model.m_civ[a] += total
     model.m_civ_gov[a] += by_government
+
+
+def _noise(model) -> float:
+    """A gamma-distributed factor with mean 1 and coefficient of variation ``offensive_noise``."""
+    cv = model.p["offensive_noise"]
+    if cv <= 0:
+        return 1.0
+    shape = 1.0 / cv**2
+    return float(model.rng.gamma(shape, 1.0 / shape))
+
+
+def sweeps(model) -> None:
+    """Idle mobile forces sweeping a held sanctuary clear part of it and kill some of its
+    fighters; the rest of the fighters stay (the terrain is theirs again if the sweeps stop)."""
+    p, rng = model.p, model.rng
+    thr = p["retaken_threshold"]
+    for a in np.flatnonzero(model.sanctuary & (model.is_share > thr) & (model.sweep_force > 0)):
+        held = model.is_share[a]
+        defenders = int(model.F[HOLDING, a])
+        ratio = (
+            model.sweep_force[a] * model.policing_multiplier / (defenders * model.defence[a] + 1.0)
+        )
+        pressure = float(rules.saturating(ratio, p["force_ratio_half"]))
+        cleared = min(held, p["sweep_clear_rate"] * pressure * _noise(model))
+        killed = int(
+            rng.binomial(
+                defenders, min(1.0, p["is_combat_loss"] * pressure * p["sweep_clear_rate"])
+            )
+        )
+        model.F[HOLDING, a] -= killed
+        model.m_isd[a] += killed
+        model.m_is_killed[a] += killed
+        model.is_share[a] = held - cleared
+        if model.is_share[a] <= thr:
+            model.is_share[a] = 0.0
+            model.F[CLANDESTINE, a] += model.F[HOLDING, a]
+            model.F[HOLDING, a] = 0
 
 
 def _withdraw(model, a: int, n: int) -> None:

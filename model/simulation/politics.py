@@ -1,10 +1,15 @@
 """Politics: docs/ODD.md section 7.8 (schedule step 14 of section 3).
 
-The Kirkuk crisis (once per run, when disputed-territory tension has crossed its threshold),
-remembered civilian harm by government fire, sectarian tension and disputed-territory tension.
+The Kirkuk crisis (a monthly hazard once disputed-territory tension is above its threshold,
+lowered by a settlement), remembered civilian harm by government fire, sectarian tension (with
+the costs of the policy levers: hardliner mobilization against inclusion and reconciliation,
+militia attacks on the coalition, the return of IS-affiliated families) and disputed-territory
+tension.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -14,9 +19,12 @@ from model.simulation.agents import FORCES
 def step(model) -> None:
     """The month's politics, after the population and displacement."""
     p, lev = model.p, model.lev
-    # a crisis follows the month in which disputed-territory tension crossed the threshold
-    if model.kirkuk_crisis_month is None and model.kirkuk > p["kirkuk_crisis_threshold"]:
-        _kirkuk_crisis(model)
+    if model.kirkuk_crisis_month is None:
+        excess = max(0.0, model.kirkuk - p["kirkuk_crisis_threshold"])
+        protection = 1.0 - p["kirkuk_settlement_protection"] * lev["kirkuk_settlement"]
+        chance = 1.0 - math.exp(-p["kirkuk_hazard"] * excess * protection)
+        if excess > 0 and model.rng.random() < chance:
+            _kirkuk_crisis(model)
     iq = model.iraq
     pop_iq = float(model.residents[iq].sum())
     deaths = float((model.m_civ + model.m_sec)[iq].sum())
@@ -24,22 +32,26 @@ def step(model) -> None:
     model.harm_gov = model.harm_gov * p["harm_memory"] + 1000.0 * model.m_civ_gov / np.maximum(
         model.residents, 1.0
     )
-    decay = p["tension_decay"] + p["tension_reconciliation"] * lev["reconciliation"]
+    decay = p["tension_decay"] + p["tension_reconciliation"] * model.perceived["reconciliation"]
     model.tension = float(
         np.clip(
             model.tension
             + p["tension_violence"] * deaths / pop_iq * 1e5
             + p["tension_abuse"] * abuse
+            + p["hardliner_tension"] * model.hardliners
+            + p["tension_militia"] * model.militia_attacks
+            + p["family_return_tension"] * model.m_family_returns / 1e4
             - decay * model.tension,
             0,
             1,
         )
     )
+    floor = p["kirkuk_decay_floor"]
     model.kirkuk = float(
         np.clip(
             model.kirkuk
             + p["kirkuk_shock"] * lev["kurdish_referendum"]
-            - p["kirkuk_decay"] * (0.2 + 0.8 * lev["kirkuk_settlement"]) * model.kirkuk,
+            - p["kirkuk_decay"] * (floor + (1 - floor) * lev["kirkuk_settlement"]) * model.kirkuk,
             0,
             1,
         )
@@ -48,6 +60,7 @@ def step(model) -> None:
 
 def _kirkuk_crisis(model) -> None:
     """Federal forces take the disputed areas; the Peshmerga withdraw to the Kurdistan Region."""
+    p = model.p
     model.kirkuk_crisis_month = model.t
     pesh = FORCES.index("PESHMERGA")
     moved = model.disputed & model.krg
@@ -60,7 +73,9 @@ def _kirkuk_crisis(model) -> None:
     model.garrison[pesh, moved] = 0.0
     # federal replacements come out of the mobile forces
     total = model.pool + sum(g.strength for g in model.groups)
-    take = min(0.5 * departed, 0.2 * float(total.sum()))
+    take = min(
+        p["kirkuk_replacement_share"] * departed, p["kirkuk_replacement_cap"] * float(total.sum())
+    )
     if take > 0 and total.sum() > 0:
         frac = take / float(total.sum())
         repl = total * frac

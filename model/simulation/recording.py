@@ -21,12 +21,14 @@ _AREA_VARS = (
     "fighters_hold",
     "fighters_cland",
     "held",
+    "sanctuary",
     "pop_under_is",
     "incidents",
     "civ",
     "civ_gov",
     "sec",
     "isd",
+    "battle",
     "recruits",
     "population",
     "idps",
@@ -34,7 +36,20 @@ _AREA_VARS = (
     "security",
 )
 _GROUP_VARS = ("persons", "legit", "griev", "active", "symp")
-_NAT_VARS = ("tension", "kirkuk", "haven_capacity", "syria_fighters", "inflow", "us_troops")
+_NAT_VARS = (
+    "tension",
+    "kirkuk",
+    "haven_capacity",
+    "syria_fighters",
+    "inflow",
+    "us_troops",
+    "support",
+    "aid",
+    "aid_committed",
+    "hardliners",
+    "militia",
+    "leaders",
+)
 
 
 class Recorder:
@@ -57,7 +72,9 @@ class Recorder:
         A = self.area
         A["fighters_hold"][t] = m.F[HOLDING]
         A["fighters_cland"][t] = m.F[CLANDESTINE]
-        A["held"][t] = m.is_share > m.p["retaken_threshold"]
+        held = m.is_share > m.p["retaken_threshold"]
+        A["held"][t] = held & m.governed
+        A["sanctuary"][t] = held & m.sanctuary
         self.share[t] = m.is_share
         size = pop.size.astype(float)
         A["pop_under_is"][t] = np.bincount(pop.loc, size * pop.under_is, n)
@@ -70,16 +87,16 @@ class Recorder:
         A["civ_gov"][t] = m.m_civ_gov
         A["sec"][t] = m.m_sec
         A["isd"][t] = m.m_isd
+        A["battle"][t] = m.m_sec + m.m_is_killed + m.m_civ_battle
         A["recruits"][t] = m.m_recruits
         A["returnees"][t] = m.returnees
         A["security"][t] = m.security_raw
         # persons by (area, group, stance) in one bincount; legitimacy and grievance sums
         key = pop.loc * g + m.group64
-        by_stance = np.bincount(key * 3 + pop.stance, size, n * g * 3).reshape(n, g, 3)
         G = self.group
-        G["persons"][t] = by_stance.sum(axis=2)
-        G["active"][t] = by_stance[..., 2]
-        G["symp"][t] = by_stance[..., 1]
+        G["persons"][t] = np.bincount(key, size, n * g).reshape(n, g)
+        G["active"][t] = np.bincount(key, size * pop.active, n * g).reshape(n, g)
+        G["symp"][t] = np.bincount(key, size * (pop.engaged - pop.active), n * g).reshape(n, g)
         G["legit"][t] = np.bincount(key, size * pop.legitimacy, n * g).reshape(n, g)
         G["griev"][t] = np.bincount(key, size * m.grievance, n * g).reshape(n, g)
         N = self.nat
@@ -88,7 +105,13 @@ class Recorder:
         N["haven_capacity"][t] = float(m.haven_capacity[m.haven].mean()) if m.haven.any() else 0.0
         N["syria_fighters"][t] = float(m.F[:, m.syria].sum())
         N["inflow"][t] = m.m_inflow
-        N["us_troops"][t] = m.lev["us_troops"]
+        N["us_troops"][t] = m.us_present
+        N["support"][t] = m.support
+        N["aid"][t] = m.aid_delivered
+        N["aid_committed"][t] = m.lev["aid"]
+        N["hardliners"][t] = m.hardliners
+        N["militia"][t] = m.militia_attacks
+        N["leaders"][t] = float(m.m_leader_lost)
         self.filled = t + 1
 
     # ------------------------------------------------------------------ tables
@@ -111,12 +134,14 @@ class Recorder:
                 "is_fighters_holding": a["fighters_hold"],
                 "is_fighters_clandestine": a["fighters_cland"],
                 "is_held_areas": a["held"],
+                "sanctuaries": a["sanctuary"],
                 "pop_under_is": a["pop_under_is"],
                 "incidents": a["incidents"],
                 "civilian_deaths": a["civ"],
                 "civilian_deaths_by_government": a["civ_gov"],
                 "security_deaths": a["sec"],
                 "is_deaths": a["isd"],
+                "battle_deaths": a["battle"],
                 "recruits": a["recruits"],
                 "population": a["population"],
                 "idps": a["idps"],
@@ -149,6 +174,12 @@ class Recorder:
         nat["syria_is_fighters"] = N["syria_fighters"]
         nat["border_inflow"] = N["inflow"]
         nat["us_troops"] = N["us_troops"]
+        nat["coalition_support"] = N["support"]
+        nat["aid_delivered"] = N["aid"]
+        nat["hardliner_mobilization"] = N["hardliners"]
+        nat["militia_attacks"] = N["militia"]
+        nat["leadership_losses"] = N["leaders"]
+        nat["battle_deaths_12m"] = rules.trailing_year(nat["battle_deaths"])
         nat["stability"] = np.array(
             [
                 rules.stability_index(
@@ -159,6 +190,8 @@ class Recorder:
                     nat["idps"][t],
                     nat["population"][t],
                     m.p["stability_incident_scale"],
+                    m.p["stability_is_scale"],
+                    m.p["stability_idp_share"],
                 )
                 for t in range(T)
             ]
@@ -207,36 +240,38 @@ class Recorder:
         return pd.DataFrame(df)
 
     def summary(self, nat: dict[str, np.ndarray] | None = None) -> dict:
-        """Run-level outcomes (model.simulation.outcomes.SUMMARY)."""
+        """Run-level outcomes (model.simulation.outcomes.SUMMARY); definitions in docs/ODD.md 7.9."""
         m = self.m
         nat = nat or self.national()
         T = self.filled
-        held = nat["is_held_areas"]
-        defeat = next((t for t in range(T) if held[t] == 0), None)
-        res_month = None
-        if defeat is not None:
-            area_held = self.share[:T][:, m.iraq] >= m.p["resurgence_share"]
-            run = 0
-            for t in range(defeat + 1, T):
-                seized = bool(area_held[t].any())
-                run = run + 1 if nat["incidents"][t] > m.p["resurgence_incidents"] else 0
-                if seized or run >= m.p["resurgence_months"]:
-                    res_month = t if seized else t - int(m.p["resurgence_months"]) + 1
-                    break
+        c = rules.conflict_course(
+            nat["is_held_areas"],
+            nat["battle_deaths_12m"],
+            (self.share[:T] >= m.p["resurgence_share"])[:, m.iraq & m.governed].any(axis=1),
+            m.p["war_threshold"],
+            m.p["conflict_threshold"],
+        )
         last = slice(max(0, T - 24), T)
 
         def month(t):
             return pd.Timestamp(m.month_label(t) + "-01") if t is not None else pd.NaT
 
+        def months(x):
+            return float(x) if x is not None else np.nan
+
         out = {
-            "defeat_month": month(defeat),
-            "months_to_defeat": float(defeat) if defeat is not None else np.nan,
-            "resurgence": int(res_month is not None),
-            "resurgence_month": month(res_month),
+            "defeat_month": month(c.defeat),
+            "months_to_defeat": months(c.defeat),
+            "resurgence": int(c.relapse is not None),
+            "resurgence_month": month(c.relapse),
+            "conflict_outcome": float(c.outcome),
+            "months_at_risk": months(c.at_risk),
             "kirkuk_crisis_month": month(m.kirkuk_crisis_month),
             "cumulative_civilian_deaths": float(nat["civilian_deaths"].sum()),
             "cumulative_security_deaths": float(nat["security_deaths"].sum()),
             "cumulative_deaths": float(nat["civilian_deaths"].sum() + nat["security_deaths"].sum()),
+            "cumulative_battle_deaths": float(nat["battle_deaths"].sum()),
+            "battle_deaths_final_year": float(nat["battle_deaths_12m"][T - 1]),
             "cumulative_incidents": float(nat["incidents"].sum()),
             "idps_final": float(nat["idps"][T - 1]),
             "is_fighters_final": float(nat["is_fighters"][T - 1]),
@@ -244,6 +279,8 @@ class Recorder:
             "mean_incidents_last24": float(nat["incidents"][last].mean()),
             "mean_stability_last24": float(nat["stability"][last].mean()),
             "mean_legitimacy_sunni_arab_last24": float(nat["legitimacy_sunni_arab"][last].mean()),
+            "us_troop_years": float(nat["us_troops"].sum() / 12.0),
+            "aid_committed_total": float(self.nat["aid_committed"][:T].sum()),
         }
         assert tuple(out) == SUMMARY_NAMES
         return out

@@ -6,9 +6,9 @@ at once. Randomness is drawn by the caller from the model's seeded generator.
 
 from __future__ import annotations
 
-import numpy as np
+from dataclasses import dataclass
 
-QUIET, SYMPATHISER, ACTIVE = 0, 1, 2
+import numpy as np
 
 
 def arrest_probability(
@@ -33,21 +33,30 @@ def grievance(hardship: np.ndarray, legitimacy: np.ndarray) -> np.ndarray:
     return hardship * (1.0 - legitimacy)
 
 
-def stance(
+def mobilization(
     grievance_: np.ndarray,
     risk_aversion: np.ndarray,
     arrest_p: np.ndarray,
     t_active: float,
     t_symp: float,
-) -> np.ndarray:
-    """Stance from grievance minus net risk N = R P: active above T, sympathiser above T_s."""
+    spread: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Shares of a cohort that would be active and engaged (active or sympathiser).
+
+    Epstein's rule, active when the net grievance N = G - R P exceeds the threshold T, applied
+    to the persons of a cohort whose thresholds are spread around T (logistic, scale
+    ``spread``; Granovetter 1978): the share above T is 1 / (1 + exp(-(N - T) / spread)). With
+    ``spread`` 0 it is Epstein's all-or-nothing rule.
+    """
     net = grievance_ - risk_aversion * arrest_p
-    out = np.where(net > t_symp, SYMPATHISER, QUIET).astype(np.int8)
-    out[net > t_active] = ACTIVE
-    return out
+    if spread <= 0:
+        return (net > t_active).astype(float), (net > t_symp).astype(float)
+    active = 1.0 / (1.0 + np.exp(-(net - t_active) / spread))
+    engaged = 1.0 / (1.0 + np.exp(-(net - t_symp) / spread))
+    return active, np.maximum(engaged, active)
 
 
-def relax(current: np.ndarray, target: np.ndarray, rate: float) -> np.ndarray:
+def relax(current: np.ndarray, target: np.ndarray, rate: np.ndarray | float) -> np.ndarray:
     """Move ``current`` a share ``rate`` of the way toward ``target``."""
     return current + rate * (target - current)
 
@@ -101,18 +110,97 @@ def stability_index(
     idps: float,
     population: float,
     incident_scale: float,
+    is_scale: float = 1.0e6,
+    idp_share: float = 0.1,
 ) -> float:
     """Composite stability index 0-100: the mean of five parts, each 0-1.
 
-    territory 1 - min(1, persons under IS / 1 million); violence exp(-incidents / scale);
+    territory 1 - min(1, persons under IS / ``is_scale``); violence exp(-incidents / scale);
     legitimacy (persons-weighted mean); calm 1 - sectarian tension; homes
-    1 - min(1, displaced / (10% of the population)).
+    1 - min(1, displaced / (``idp_share`` of the population)).
     """
     parts = (
-        1.0 - min(1.0, pop_under_is / 1.0e6),
+        1.0 - min(1.0, pop_under_is / is_scale),
         float(np.exp(-incidents / incident_scale)),
         legitimacy,
         1.0 - tension,
-        1.0 - min(1.0, idps / (0.1 * max(population, 1.0))),
+        1.0 - min(1.0, idps / (idp_share * max(population, 1.0))),
     )
     return 100.0 * float(np.mean(parts))
+
+
+def trailing_year(monthly: np.ndarray) -> np.ndarray:
+    """Sum over the last 12 months at every month; before month 12, the months so far scaled
+    to a year (so the series starts at the yearly rate of the first months)."""
+    x = np.asarray(monthly, dtype=float)
+    cum = np.concatenate([[0.0], np.cumsum(x)])
+    t = np.arange(len(x))
+    lo = np.maximum(0, t - 11)
+    span = t - lo + 1
+    return (cum[t + 1] - cum[lo]) * 12.0 / span
+
+
+OUTCOME_CLASSES: tuple[str, ...] = (
+    "stable",
+    "low_level",
+    "persistent_insurgency",
+    "resurgence",
+    "never_defeated",
+)
+"""The ordered run outcome, best (0) to worst (4): ``conflict_outcome`` in the run summary."""
+
+
+@dataclass(frozen=True)
+class ConflictCourse:
+    """Months (indices) of a run's course; None where it did not happen."""
+
+    defeat: int | None
+    war_ended: int | None
+    relapse: int | None
+    at_risk: int | None
+    outcome: int
+
+
+def conflict_course(
+    held_areas: np.ndarray,
+    battle_deaths_12m: np.ndarray,
+    territory_back: np.ndarray,
+    war: float,
+    conflict: float,
+) -> ConflictCourse:
+    """The course of the conflict in a run, on the standard battle-death thresholds.
+
+    - defeat: the first month no governed Iraqi area is held by IS;
+    - war ended: the first month from the defeat on with fewer than ``war`` battle-related
+      deaths over the last 12 months;
+    - relapse: the first month after the defeat in which IS holds ``territory_back`` (a governed
+      area at the resurgence share) or, after the war ended, yearly battle deaths are back at
+      ``war``;
+    - at risk: months from the war's end (or the defeat, if it never ended) to the relapse, or
+      to the last month if none (a censored time to relapse);
+    - outcome: index in :data:`OUTCOME_CLASSES`: never defeated; resurgence (a relapse);
+      persistent insurgency (defeated, the war never ended); low-level (final yearly battle
+      deaths at least ``conflict``); stable.
+    """
+    T = len(held_areas)
+    defeat = next((t for t in range(T) if held_areas[t] == 0), None)
+    if defeat is None:
+        return ConflictCourse(None, None, None, None, 4)
+    ended = next((t for t in range(defeat, T) if battle_deaths_12m[t] < war), None)
+    relapse = None
+    for t in range(defeat + 1, T):
+        back = ended is not None and t > ended and battle_deaths_12m[t] >= war
+        if territory_back[t] or back:
+            relapse = t
+            break
+    start = ended if ended is not None and (relapse is None or ended < relapse) else defeat
+    at_risk = (relapse if relapse is not None else T - 1) - start
+    if relapse is not None:
+        outcome = 3
+    elif ended is None:
+        outcome = 2
+    elif battle_deaths_12m[T - 1] >= conflict:
+        outcome = 1
+    else:
+        outcome = 0
+    return ConflictCourse(defeat, ended, relapse, at_risk, outcome)
