@@ -27,9 +27,12 @@ def _setting(lever: str, value: float):
     return value
 
 
-@pytest.mark.parametrize("lever", sorted(LEVER_EFFECTS))
-def test_lever_direction_with_common_random_numbers(lever, baseline, state):
-    spec = LEVER_EFFECTS[lever]
+_CASES = [(lever, k) for lever, specs in sorted(LEVER_EFFECTS.items()) for k in range(len(specs))]
+
+
+@pytest.mark.parametrize(("lever", "k"), _CASES, ids=[f"{lever}-{k}" for lever, k in _CASES])
+def test_lever_direction_with_common_random_numbers(lever, k, baseline, state):
+    spec = LEVER_EFFECTS[lever][k]
     base = baseline.with_changes(
         horizon=60, parameters={"persons_per_agent": 10000}, levels=("national",)
     )

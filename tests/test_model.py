@@ -88,7 +88,9 @@ def test_keyword_arguments_are_checked(state):
     start = float(state.policy.at["us_troops", "value"])
     lag = REGISTRY["us_adjust_months"].default
     first = start + (5200 - start) / lag
-    assert m.recorder.national()["us_troops"].tolist() == pytest.approx([first, first - first / lag])
+    assert m.recorder.national()["us_troops"].tolist() == pytest.approx(
+        [first, first - first / lag]
+    )
 
 
 @pytest.mark.parametrize("path", sorted(p for p in SCENARIOS.glob("*.yaml")), ids=lambda p: p.stem)

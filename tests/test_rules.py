@@ -66,7 +66,14 @@ def test_services_and_support():
     assert rules.services(np.array([0.0]), np.array([0.0]), 8.0)[0] == 1.0
     assert rules.services(np.array([1.0]), np.array([0.0]), 8.0)[0] == 0.0
     assert rules.services(np.array([1.0]), np.array([8.0]), 8.0)[0] > 0.6
-    assert rules.coalition_support(0, 3000) == 0.0 and 0.8 < rules.coalition_support(5200, 3000) < 1
+    assert (
+        rules.coalition_support(0, 4000, 1.5) == 0.0
+        and rules.coalition_support(4000, 4000, 1.5) == 0.5
+    )
+    xs = np.linspace(0, 30000, 301)
+    ys = np.array([rules.coalition_support(x, 4000, 1.5) for x in xs])
+    assert (np.diff(ys) > 0).all() and ys[-1] < 1  # rising without a jump, saturating
+    assert np.abs(np.diff(ys)).max() < 0.05
 
 
 def test_stability_index_range():

@@ -42,50 +42,80 @@ class LeverTest:
 
 
 E = Effect
-LEVER_EFFECTS: dict[str, LeverTest] = {
-    "us_troops": LeverTest(
-        0,
-        10000,
-        (
-            E("incidents", "mean", -1),
-            E("months_to_defeat", "summary", -1),
-            E("is_fighters", "mean", -1),
+LEVER_EFFECTS: dict[str, tuple[LeverTest, ...]] = {
+    "us_troops": (
+        LeverTest(
+            0,
+            5200,
+            (
+                E("incidents", "mean", -1),
+                E("is_fighters", "mean", -1),
+                E("coalition_support", "mean", +1),
+            ),
+        ),
+        # the costs of a large foreign presence: militia attacks, nationalist backlash
+        LeverTest(
+            5200, 20000, (E("militia_attacks", "sum", +1), E("legitimacy_shia_arab", "mean", -1))
         ),
     ),
-    "coalition_air": LeverTest(
-        0.0, 1.0, (E("civilian_deaths_by_government", "sum", -1), E("is_fighters", "mean", -1))
-    ),
-    "aid": LeverTest(
-        0,
-        200,
-        (
-            E("active_share_sunni_arab", "mean", -1),
-            E("idps", "last", -1),
-            E("stability", "mean", +1),
+    "coalition_air": (
+        LeverTest(
+            0.0, 1.0, (E("civilian_deaths_by_government", "sum", -1), E("is_fighters", "mean", -1))
         ),
     ),
-    "aid_targeting": LeverTest(
-        0.0, 1.0, (E("idps", "last", -1), E("active_share_sunni_arab", "mean", -1))
+    "aid": (
+        LeverTest(0, 200, (E("active_share_sunni_arab", "mean", -1), E("stability", "mean", +1))),
     ),
-    "reconciliation": LeverTest(
-        0.0, 0.8, (E("active_share", "mean", -1), E("sectarian_tension", "mean", -1))
+    "aid_targeting": (LeverTest(0.0, 1.0, (E("active_share_sunni_arab", "mean", -1),)),),
+    "reconciliation": (
+        LeverTest(
+            0.0, 0.8, (E("active_share", "mean", -1), E("legitimacy_sunni_arab", "mean", +1))
+        ),
+        # the cost: hardliners mobilize, victims see impunity
+        LeverTest(0.0, 0.8, (E("hardliner_mobilization", "mean", +1),)),
     ),
-    "sunni_inclusion": LeverTest(
-        0.0, 0.8, (E("legitimacy_sunni_arab", "mean", +1), E("active_share_sunni_arab", "mean", -1))
+    "sunni_inclusion": (
+        LeverTest(
+            0.0,
+            0.8,
+            (E("legitimacy_sunni_arab", "mean", +1), E("active_share_sunni_arab", "mean", -1)),
+        ),
+        LeverTest(
+            0.0,
+            0.8,
+            (E("hardliner_mobilization", "mean", +1), E("legitimacy_shia_arab", "mean", -1)),
+        ),
     ),
-    "militia_discipline": LeverTest(
-        0.0, 1.0, (E("grievance_sunni_arab", "mean", -1), E("legitimacy_sunni_arab", "mean", +1))
+    "militia_discipline": (
+        LeverTest(
+            0.0,
+            1.0,
+            (
+                E("grievance_sunni_arab", "mean", -1),
+                E("legitimacy_sunni_arab", "mean", +1),
+                E("militia_attacks", "sum", -1),
+            ),
+        ),
     ),
-    "family_policy": LeverTest(0.0, 1.0, (E("recruits", "sum", -1),)),
-    "border_control": LeverTest(
-        0.0, 1.0, (E("border_inflow", "sum", -1), E("is_fighters", "mean", -1))
+    "family_policy": (LeverTest(0.0, 1.0, (E("recruits", "sum", -1),)),),
+    "border_control": (
+        LeverTest(0.0, 1.0, (E("border_inflow", "sum", -1), E("is_fighters", "mean", -1))),
     ),
-    "syria_campaign": LeverTest(
-        0.0, 1.0, (E("syria_is_fighters", "mean", -1), E("is_fighters", "mean", -1))
+    "syria_campaign": (
+        LeverTest(0.0, 1.0, (E("syria_is_fighters", "mean", -1), E("is_fighters", "mean", -1))),
     ),
-    "kirkuk_settlement": LeverTest(
-        0.0, 1.0, (E("kirkuk_tension", "mean", -1), E("legitimacy_kurd", "mean", +1))
+    "kirkuk_settlement": (
+        LeverTest(0.0, 1.0, (E("kirkuk_tension", "mean", -1), E("legitimacy_kurd", "mean", +1))),
     ),
-    "kurdish_referendum": LeverTest(0.0, 1.0, (E("kirkuk_tension", "mean", +1),)),
+    "kurdish_referendum": (LeverTest(0.0, 1.0, (E("kirkuk_tension", "mean", +1),)),),
+    "haven_limit": (
+        LeverTest(0.0, 1.0, (E("border_inflow", "sum", +1), E("is_fighters", "mean", +1))),
+    ),
 }
-"""Lever -> settings and expected effects. The referendum is a one-month pulse (2017-09)."""
+"""Lever -> settings and the effects expected between them; a lever with a cost has a second
+pair, so non-monotonic shapes are documented. The referendum is a one-month pulse (2017-09)."""
+
+THRESHOLDS: dict[tuple[str, str], str] = {}
+"""(lever, outcome) pairs whose response may jump between neighbouring lever values, each with
+the docs/ODD.md section that documents the threshold. ``tests/test_lever_response.py`` allows
+a jump only for these."""

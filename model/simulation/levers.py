@@ -64,7 +64,9 @@ def initial_stocks(model) -> None:
         1.0, model.us_present / p["us_troops_reference"]
     )
     model.support = rules.coalition_support(
-        model.us_present + model.partners_present, p["us_troops_scale"]
+        model.us_present + model.partners_present,
+        p["coalition_support_half"],
+        p["coalition_support_shape"],
     )
     model.perceived = {name: float(pol[name]) for name in REFORMS}
     model.aid_delivered = float(pol["aid"])
@@ -91,7 +93,9 @@ def step(model) -> None:
         * model.tension
     )
     target = rules.coalition_support(
-        model.us_present + model.partners_present, p["us_troops_scale"]
+        model.us_present + model.partners_present,
+        p["coalition_support_half"],
+        p["coalition_support_shape"],
     ) / (1.0 + p["militia_force_protection"] * model.militia_attacks)
     months = p["support_build_months"] if target > model.support else p["support_decay_months"]
     model.support += (target - model.support) / months

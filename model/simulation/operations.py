@@ -192,7 +192,7 @@ def _fight(model, g: StrikeGroup, a: int, multiplier: float) -> None:
     defenders = model.F[HOLDING, a]
     ratio = force / (defenders * model.defence[a] + 1.0)
     pressure = float(rules.saturating(ratio, p["force_ratio_half"]))
-    if g.theatre == "iraq" and ratio < p["op_min_ratio"]:
+    if ratio < p["op_min_ratio"]:  # the 3:1 rule, for the partners in Syria as for Iraq
         return
     cleared = float(
         rules.clearing_progress(

@@ -66,9 +66,16 @@ def saturating(x: np.ndarray | float, half: float) -> np.ndarray | float:
     return x / (x + half)
 
 
-def coalition_support(us_troops: float, scale: float) -> float:
-    """Coalition support 0-1 from the US troop level: 1 - exp(-troops / scale)."""
-    return 1.0 - float(np.exp(-us_troops / scale))
+def coalition_support(troops: float, half: float, shape: float) -> float:
+    """Coalition support 0-1 from the coalition troops present (a Hill curve).
+
+    support = x^h / (x^h + half^h): 0 without troops, rising slowly for the first troops (they
+    protect themselves before they advise), fastest around ``half`` and saturating; there is
+    no threshold and no jump.
+    """
+    if troops <= 0:
+        return 0.0
+    return float(troops**shape / (troops**shape + half**shape))
 
 
 def services(destruction: np.ndarray, aid_per_capita: np.ndarray, half: float) -> np.ndarray:
