@@ -230,3 +230,26 @@ def test_docs_outputs_is_current():
     assert text == markdown_table(), "docs/outputs.md is stale: regenerate it with `make docs`"
     for name in (*MONTHLY_NAMES, *SUMMARY_NAMES):
         assert f"`{name}`" in text
+
+
+def test_every_scenario_starts_from_the_same_state(state):
+    """Levers act from the first month through their lags: at set-up every scenario file has
+    the April 2017 state of the data (legitimacy, mobilization, policy stocks, forces)."""
+    built = []
+    for path in sorted(SCENARIOS.glob("*.yaml")):
+        loaded = load_any(path)
+        for sc in loaded.scenarios if hasattr(loaded, "scenarios") else (loaded,):
+            built.append(build_model(sc.with_changes(horizon=12, parameters=COARSE), 7, state))
+    first = built[0]
+    for m in built[1:]:
+        assert np.array_equal(m.pop.legitimacy, first.pop.legitimacy)
+        assert np.array_equal(m.pop.active, first.pop.active)
+        assert np.array_equal(m.pop.engaged, first.pop.engaged)
+        assert m.perceived == first.perceived
+        assert (m.us_present, m.partners_present, m.support) == (
+            first.us_present,
+            first.partners_present,
+            first.support,
+        )
+        assert m.aid_delivered == first.aid_delivered
+        assert np.array_equal(m.garrison, first.garrison) and np.array_equal(m.F, first.F)

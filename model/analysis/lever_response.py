@@ -138,3 +138,40 @@ def jumps(
                 )
                 out.append(Jump(lever, o, float(lv[k]), float(lv[k + 1]), float(step), bound))
     return out
+
+
+def confirm(
+    scenario,
+    jump: Jump,
+    replicates: int,
+    points: int = 5,
+    share: float = 0.6,
+    noise: float = 3.0,
+    workers: int = 1,
+    pulse: str | None = None,
+) -> bool:
+    """Whether a flagged step is a discontinuity when looked at more closely.
+
+    The interval between the step's two levels is swept again at ``points`` levels, with more
+    replicates; the step is a discontinuity if one of the finer sub-steps still carries more
+    than ``share`` of the change and stands ``noise`` standard errors clear of zero. A steep
+    but smooth response spreads its change over the sub-steps; a step function does not.
+    """
+    values = np.linspace(jump.low, jump.high, points)
+    if REGISTRY[jump.lever].integer:
+        values = np.unique(np.round(values))
+    table = sweep(
+        scenario, jump.lever, values, replicates, (jump.outcome,), workers=workers, pulse=pulse
+    )
+    wide = table.pivot(index="replicate", columns="level", values=jump.outcome).sort_index(axis=1)
+    wide = wide.fillna(np.nanmax(wide.to_numpy()) if wide.notna().any().any() else 0.0)
+    total = float(wide.iloc[:, -1].mean() - wide.iloc[:, 0].mean())
+    if total == 0:
+        return False
+    diffs = np.diff(wide.to_numpy(dtype=float), axis=1)
+    mean = diffs.mean(axis=0)
+    se = diffs.std(axis=0, ddof=1) / np.sqrt(len(wide)) if len(wide) > 1 else np.zeros(len(mean))
+    biggest = int(np.argmax(np.abs(mean)))
+    return bool(
+        abs(mean[biggest]) > share * abs(total) and abs(mean[biggest]) > noise * se[biggest]
+    )
