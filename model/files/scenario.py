@@ -226,8 +226,8 @@ class Scenario:
             raw["initial"] = initial
         path = changes.pop("path", self.path)
         raw.update({k: (list(v) if isinstance(v, tuple) else v) for k, v in changes.items()})
-        tree = from_plain(raw, Source(None, os.getcwd()))
-        return scenario_from_tree(tree, path=path)
+        data, here = thaw(raw), os.getcwd()
+        return _scenario(data, lambda: from_plain(data, Source(None, here)), here, path)
 
 
 _CHANGEABLE = (
@@ -379,7 +379,13 @@ def scenario_from_tree(
     if "name" not in data and default_name is not None:
         data["name"] = default_name
     where, _ = tree.find(["initial", "data"])
-    spec = check(ScenarioFile, tree, data=data, context={"base": where.src.directory})
+    return _scenario(data, tree, where.src.directory, path)
+
+
+def _scenario(data: dict, tree: Any, base: str, path: str | None) -> Scenario:
+    """Validate scenario data (``tree``: where it is written); ``base``: where ``initial.data``
+    starts from."""
+    spec = check(ScenarioFile, tree, data=data, context={"base": base})
     initial = spec.initial or Initial()
     return Scenario(
         name=spec.name,

@@ -90,13 +90,21 @@ def checked_after(check: Callable[..., Any], *args: Any, **kwargs: Any) -> Plain
 
 def check(
     model: type[M],
-    tree: Node,
+    tree: Node | Callable[[], Node],
     *,
     data: Any = None,
     context: Mapping[str, Any] | None = None,
     root_line: bool = True,
 ) -> M:
     """Validate a located tree (or ``data`` located by it) with ``model``.
+
+    Args:
+        model: the section the data must be.
+        tree: the data as written, or a function making it when a message needs it (plain
+            data without a file has no lines to find).
+        data: the data to validate, if not ``tree.plain()``.
+        context: values the checks may need (e.g. the directory relative paths start from).
+        root_line: whether a mistake of the whole document is given the document's line.
 
     Raises:
         ConfigError: the first mistake in document order: file, line, key path, what is
@@ -105,7 +113,8 @@ def check(
     try:
         return model.model_validate(tree.plain() if data is None else data, context=context)
     except ValidationError as exc:
-        raise first_error(exc, model, tree, root_line=root_line) from None
+        located = tree if isinstance(tree, Node) else tree()
+        raise first_error(exc, model, located, root_line=root_line) from None
 
 
 def first_error(exc: ValidationError, model: type[Section], tree: Node, *, root_line: bool = True):
