@@ -1,21 +1,8 @@
 """Batch designs: a batch file -> the list of runs to make (scenarios x design points x replicates).
 
 A batch lists scenarios, a number of replicates and a master seed, and optionally a ``design:``
-that varies levers and parameters over a grid or a sample drawn with SALib:
-
-.. code-block:: yaml
-
-    design:
-      kind: grid                       # grid | lhs | sobol | morris
-      levers: {us_troops: [0, 2500, 5200]}
-      parameters: {arrest_k: [2.0, 2.3]}
-
-    design:
-      kind: sobol
-      n: 64                            # SALib's N (sobol: a power of 2)
-      vary: {us_troops: [0, 10000], arrest_k: null}   # null = the registry range
-
-Every design point overrides, in every scenario, the levers and parameters it names (a lever
+that varies levers and parameters over a grid or a sample drawn with SALib (its format and checks:
+``model.files.design``; here the points are drawn). Every design point overrides, in every scenario, the levers and parameters it names (a lever
 becomes a constant for the whole horizon). Replicate r of every scenario and design point gets
 the same seed, ``model.experiments.run.replicate_seed(batch.seed, r)``: common random numbers.
 The format is documented in ``docs/batches.md``.
@@ -199,7 +186,7 @@ def _sample(
         options["second_order"] = spec.second_order
         x = sobol.sample(problem, spec.n, calc_second_order=spec.second_order, seed=seed)
     else:
-        options["levels"] = spec.levels if spec.levels is not None else 4
+        options["levels"] = spec.levels
         x = morris.sample(problem, spec.n, num_levels=options["levels"], seed=seed)
     integer = np.array([REGISTRY[name].integer for name in names])
     lows = np.array([b[0] for b in bounds])

@@ -113,9 +113,9 @@ def _sobol_n(value: Any) -> int:
     return n
 
 
-def _levels(value: Any) -> int | None:
-    levels = _optional_count(value, 2, 100, _LEVELS)
-    if levels is not None and levels % 2:
+def _levels(value: Any) -> int:
+    levels = 4 if value is None else count(value, 2, 100, _LEVELS)
+    if levels % 2:
         raise Problem(f"{levels} is odd", allowed=_LEVELS)
     return levels
 
@@ -237,7 +237,7 @@ class MorrisDesign(DesignSpec):
     kind: str = "morris"
     n: _N_TYPE
     seed: _SEED = None
-    levels: Annotated[int | None, checked(_levels)] = None
+    levels: Annotated[int, checked(_levels)] = 4
     levers: _LEVERS = None
     parameters: _PARAMETERS = None
     vary: _VARY = None

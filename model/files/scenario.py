@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as _dt
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, ClassVar
@@ -367,6 +367,7 @@ class ScenarioFile(Section):
         return super().unknown(key)
 
 
+_NO_INITIAL = Initial()
 SCENARIO_KEYS: tuple[str, ...] = ScenarioFile.keys()
 INITIAL_KEYS: tuple[str, ...] = Initial.keys()
 
@@ -382,11 +383,11 @@ def scenario_from_tree(
     return _scenario(data, tree, where.src.directory, path)
 
 
-def _scenario(data: dict, tree: Any, base: str, path: str | None) -> Scenario:
+def _scenario(data: dict, tree: Node | Callable[[], Node], base: str, path: str | None) -> Scenario:
     """Validate scenario data (``tree``: where it is written); ``base``: where ``initial.data``
     starts from."""
     spec = check(ScenarioFile, tree, data=data, context={"base": base})
-    initial = spec.initial or Initial()
+    initial = spec.initial or _NO_INITIAL
     return Scenario(
         name=spec.name,
         description=spec.description.strip(),

@@ -331,12 +331,7 @@ def study_from_record(record: Mapping[str, Any], scenario: Scenario, path: str |
         if key in options:
             data[key] = options[key]
     study = study_from_dict(data)
-    extra = {"path": path, "scenario_file": record.get("scenario")}
-    return _replace(study, **extra)
-
-
-def _replace(study: Study, **changes: Any) -> Study:
-    return dataclasses.replace(study, **changes)
+    return dataclasses.replace(study, path=path, scenario_file=record.get("scenario"))
 
 
 # The private names the analysis layer imported before the split.
