@@ -44,6 +44,7 @@ CONDITIONS = "conditions such as 'resurgence == 1' or 'is_held_areas[36] > 0'"
 
 
 def points(method: str, n: int, d: int, options: Mapping[str, Any]) -> int:
+    """Design points of a study varying ``d`` names with sample size ``n``."""
     if method == "sobol":
         return n * (2 * d + 2 if options.get("second_order") else d + 2)
     if method == "morris":
