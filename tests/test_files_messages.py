@@ -454,3 +454,29 @@ def test_the_mistake_reads_as_one_exact_line(
         _load(kind, arg)
     line = f"{type(info.value).__name__}: {info.value}".replace(str(tmp_path.resolve()), "<tmp>")
     assert line == expected
+
+
+# The names other layers import from the former single modules (kept as re-exports).
+OLD_NAMES = {
+    "model.files.config": (
+        "Batch ConfigError DEFAULTS FrozenMap Scenario Schedule load_any load_batch load_scenario "
+        "month_range parse_month _suggest _describe _read _as_number _freeze _thaw _key_path"
+    ),
+    "model.files.study": (
+        "METHODS PER_YEAR Condition Study base_outcome load_study parse_condition "
+        "study_from_dict study_from_record _DATE_OUTCOMES _as_number"
+    ),
+    "model.files.targets": (
+        "DEFAULT_TARGETS EVENTS KINDS STATISTICS USES Target load_targets _mi _ms"
+    ),
+    "model.experiments.design": (
+        "DESIGN_KINDS Design RunSpec design_table expand parse_design part_name run_id"
+    ),
+}
+
+
+@pytest.mark.parametrize("module", sorted(OLD_NAMES))
+def test_the_former_names_still_import(module: str) -> None:
+    imported = __import__(module, fromlist=["x"])
+    missing = [n for n in OLD_NAMES[module].split() if not hasattr(imported, n)]
+    assert not missing

@@ -9,7 +9,7 @@ their names and values with a :class:`RegistrySection` saying how they are worde
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -105,7 +105,7 @@ class RegistrySection:
         """The section as name -> checked value, in file order."""
         if value is None:
             return FrozenMap()
-        if not isinstance(value, dict | FrozenMap):
+        if not isinstance(value, Mapping):
             raise Problem(self.not_mapping.format(got=describe(value)), allowed=self.shape)
         out = {}
         for key, item in value.items():

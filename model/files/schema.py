@@ -16,7 +16,7 @@ from typing import Annotated, Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict, PlainValidator, ValidationError, model_validator
 
-from model.files.errors import Problem, describe, unknown_key
+from model.files.errors import ConfigError, Problem, describe, unknown_key
 from model.files.yaml_reader import Node, error_at
 
 __all__ = ["Section", "check", "checked", "checked_after"]
@@ -117,7 +117,9 @@ def check(
         raise first_error(exc, model, located, root_line=root_line) from None
 
 
-def first_error(exc: ValidationError, model: type[Section], tree: Node, *, root_line: bool = True):
+def first_error(
+    exc: ValidationError, model: type[Section], tree: Node, *, root_line: bool = True
+) -> ConfigError:
     """The ConfigError of the mistake of ``exc`` written first in the document."""
     spans = tree.spans()
     found = []

@@ -131,7 +131,9 @@ def _hashable(part: Any) -> bool:
     return True
 
 
-def error_at(tree: Node, path: Iterable[Any], problem: Problem, *, root_line: bool = True):
+def error_at(
+    tree: Node, path: Iterable[Any], problem: Problem, *, root_line: bool = True
+) -> ConfigError:
     """The ConfigError of ``problem`` found at ``path`` (below ``tree``; ``problem.at`` added).
 
     The line is that of the value (or of its key, for ``problem.on_key``); a path that is not
