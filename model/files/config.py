@@ -33,7 +33,16 @@ from model.files.scenario import (
 )
 from model.files.schedules import POINT_KEYS, Schedule, int_if
 from model.files.values import SEED_RANGE
-from model.files.yaml_reader import MAX_NODES, Node, Source, abs_note, abspath, from_plain, read
+from model.files.yaml_reader import (
+    MAX_NODES,
+    Node,
+    Source,
+    abs_note,
+    abspath,
+    from_plain,
+    read,
+    with_src,
+)
 
 __all__ = [
     "DEFAULTS",
@@ -61,6 +70,7 @@ _read = read
 _Loc = Node
 _Source = Source
 _from_plain = from_plain
+_with_src = with_src
 _abspath = abspath
 _abs_note = abs_note
 _month_index = month_index
