@@ -1,4 +1,4 @@
-"""Tests of model.files.config (scenario and batch files) and the `stabsim` shell commands."""
+"""Tests of scenario and batch files (model.files.scenario, .batch) and the `stabsim` commands."""
 
 from __future__ import annotations
 
@@ -13,17 +13,11 @@ import pytest
 import yaml
 
 from model import cli
-from model.files.config import (
-    Batch,
-    ConfigError,
-    Scenario,
-    Schedule,
-    load_any,
-    load_batch,
-    load_scenario,
-    month_range,
-    parse_month,
-)
+from model.files.batch import Batch, load_any, load_batch
+from model.files.errors import ConfigError
+from model.files.months import month_range, parse_month
+from model.files.scenario import Scenario, load_scenario
+from model.files.schedules import Schedule
 from model.simulation import outcomes
 from model.simulation.parameters import LEVERS, PARAMETERS, REGISTRY, markdown_table
 
