@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from model import cli
+from model.cli.common import is_user_error
 from model.files.batch import Batch, load_any, load_batch
 from model.files.errors import ConfigError
 from model.files.months import month_range, parse_month
@@ -473,8 +474,8 @@ def test_data_error_is_a_user_error(monkeypatch):
     fake = type(sys)("model.data")
     fake.DataError = DataError
     monkeypatch.setitem(sys.modules, "model.data", fake)
-    assert cli._is_user_error(DataError("bad file"))
-    assert not cli._is_user_error(RuntimeError("bug"))
+    assert is_user_error(DataError("bad file"))
+    assert not is_user_error(RuntimeError("bug"))
 
 
 def test_python_dash_m(tmp_path):

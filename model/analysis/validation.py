@@ -3,7 +3,7 @@ show the result (text, Markdown, figure, the generated part of docs/validation.m
 
 Targets are data (``seeds/targets.yaml``; format in docs/validation.md; ``model.files.targets``).
 Measurement and scoring are in ``model.analysis.scoring``, calibration in
-``model.analysis.calibration``; both are re-exported here. The runs go through
+``model.analysis.calibration``. The runs go through
 ``model.experiments.executors.map_runs``; no Mesa here.
 """
 
@@ -17,29 +17,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from model.analysis.calibration import (  # noqa: F401  (re-exported)
-    Calibration,
-    calibrate,
-    write_calibration,
-)
-from model.analysis.scoring import (  # noqa: F401  (re-exported)
-    LOSS_CAP,
-    evaluate,
-    measure,
-    prepare,
-    score,
-)
-from model.files.targets import (  # noqa: F401  (re-exported: the target file's API)
-    DEFAULT_TARGETS,
-    EVENTS,
-    KINDS,
-    STATISTICS,
-    USES,
-    Target,
-    _mi,
-    _ms,
-    load_targets,
-)
+from model.analysis.scoring import evaluate, prepare
+from model.files.months import month_index, month_str
+from model.files.targets import Target
 
 
 def validate(
@@ -76,9 +56,9 @@ def validation_figure(table: pd.DataFrame, title: str = ""):
         ax = axes[0, i]
         i += 1
         y = np.arange(len(ev))[::-1]
-        to_date = lambda m: pd.Timestamp(_ms(m) + "-15")  # noqa: E731
+        to_date = lambda m: pd.Timestamp(month_str(m) + "-15")  # noqa: E731
         for yy, r in zip(y, ev.itertuples(), strict=True):
-            obs = _mi(r.observed)
+            obs = month_index(r.observed)
             ax.plot(
                 [to_date(obs - r.tolerance), to_date(obs + r.tolerance)],
                 [yy, yy],

@@ -3,7 +3,7 @@
 Each subcommand is a module here (``model.cli.<name>``) that parses its arguments and prints its
 results; its ``COMMAND`` is listed in :data:`COMMANDS`, the one place commands are registered,
 and ``main`` builds the parser from that list. Helpers the commands share are in
-:mod:`model.cli.common`. A mistake in the user's input (a :class:`~model.files.config.ConfigError`,
+:mod:`model.cli.common`. A mistake in the user's input (a :class:`~model.files.errors.ConfigError`,
 or ``model.data.DataError``) is printed as one line ``stabsim: error: <message>`` on stderr with
 exit status 2, never as a traceback.
 """
@@ -56,8 +56,6 @@ COMMANDS: tuple[Subcommand, ...] = (
 """Every ``stabsim`` subcommand, in the order ``stabsim --help`` lists them."""
 
 SUBCOMMANDS: dict[str, Subcommand] = {cmd.name: cmd for cmd in COMMANDS}
-
-_is_user_error = is_user_error  # the name tests use
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from model.files.config import ConfigError
+from model.files.errors import ConfigError
 
 if TYPE_CHECKING:
     from model.experiments.executors import Report
@@ -202,7 +202,8 @@ def run_session(
         The executor's report, or an exit status: 2 if the executor cannot start, 130 if
         interrupted.
     """
-    from model.experiments.executors import ExecutorError, default_workers, execute
+    from model.experiments.executors import execute
+    from model.experiments.worker import ExecutorError, default_workers
 
     is_quiet = quiet(args)
     for note in store.warnings:

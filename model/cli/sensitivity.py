@@ -89,9 +89,10 @@ def _plan_text(study: Any, points: int) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Run (or resume) a study and analyse it: 0 done, 1 runs missing, 2 bad input."""
-    from model.analysis.sensitivity import StudyError, open_study, study_design
-    from model.experiments.store import StoreError
-    from model.files.config import ConfigError
+    from model.analysis.discovery import StudyError
+    from model.analysis.sensitivity import open_study, study_design
+    from model.experiments.batchfiles import StoreError
+    from model.files.errors import ConfigError
     from model.files.study import load_study
 
     executor = chosen_executor(args)

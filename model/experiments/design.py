@@ -16,10 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from model.files.batch import Batch
-from model.files.design import (  # noqa: F401  (re-exported: the design file's names)
-    DESIGN_KINDS,
-    MAX_POINTS,
-    SAMPLE_KINDS,
+from model.files.design import (
     DesignSpec,
     read_design,
 )
@@ -28,7 +25,6 @@ from model.files.scenario import Scenario
 from model.simulation.parameters import REGISTRY
 
 __all__ = [
-    "DESIGN_KINDS",
     "Design",
     "RunSpec",
     "design_table",

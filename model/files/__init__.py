@@ -3,6 +3,6 @@
 Each file kind is a pydantic schema (``scenario``, ``batch``, ``design``, ``study_file``,
 ``targets``) over one located YAML reader (``yaml_reader``); every mistake is a one-line
 :class:`~model.files.errors.ConfigError` naming the file, line and key. The loaded objects
-(``Scenario``, ``Batch``, ``Study``, ``Target``) are frozen dataclasses. ``config`` keeps the
-names of the former single module.
+(``Scenario``, ``Batch``, ``Study``, ``Target``) are frozen dataclasses. Import each name from
+the module that defines it, e.g. ``from model.files.scenario import load_scenario``.
 """

@@ -16,21 +16,16 @@ from pathlib import Path
 from typing import Any
 
 from model.files.batch import Batch
-from model.files.conditions import (  # noqa: F401  (re-exported: the study file's API)
-    DATE_OUTCOMES,
-    Condition,
+from model.files.conditions import (
     base_outcome,
     parse_condition,
 )
-from model.files.errors import ConfigError, Problem, as_number, suggest
+from model.files.errors import ConfigError, Problem, suggest
 from model.files.frozen import FrozenMap
 from model.files.scenario import Scenario, load_scenario
 from model.files.schema import check
-from model.files.study_file import (  # noqa: F401  (re-exported: the study file's API)
+from model.files.study_file import (
     CONDITIONS,
-    MAX_RUNS,
-    METHODS,
-    PER_YEAR,
     Prim,
     StudyFile,
     points,
@@ -39,16 +34,7 @@ from model.files.yaml_reader import Node, Source, error_at, from_plain, read, re
 from model.simulation import outcomes as _outcomes
 from model.simulation.parameters import REGISTRY
 
-__all__ = [
-    "METHODS",
-    "Condition",
-    "Study",
-    "base_outcome",
-    "load_study",
-    "parse_condition",
-    "study_from_dict",
-    "study_from_record",
-]
+__all__ = ["Study", "load_study", "study_from_dict", "study_from_record"]
 
 _HINT = "'key: value' lines, starting with 'study: <name>' (docs/sensitivity.md)"
 
@@ -332,8 +318,3 @@ def study_from_record(record: Mapping[str, Any], scenario: Scenario, path: str |
             data[key] = options[key]
     study = study_from_dict(data)
     return dataclasses.replace(study, path=path, scenario_file=record.get("scenario"))
-
-
-# The private names the analysis layer imported before the split.
-_DATE_OUTCOMES = DATE_OUTCOMES
-_as_number = as_number

@@ -29,9 +29,6 @@ EVENTS = ("retaken", "lost", "defeat", "kirkuk_crisis")
 STATISTICS = ("mean", "sum", "last")
 USES = ("calibration", "validation")
 
-_mi = month_index  # the names the validation layer imported first
-_ms = month_str
-
 
 @dataclass(frozen=True)
 class Target:

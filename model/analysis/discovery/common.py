@@ -40,7 +40,7 @@ def write_atomic(path: Path, write: Callable[[Path], Any]) -> None:
     The temporary name starts with a dot and ends with the store's ``.tmp`` suffix, like the
     store's own writers.
     """
-    from model.experiments.store import TMP_SUFFIX
+    from model.experiments.atomic import TMP_SUFFIX
 
     tmp = path.with_name(f".{path.name}.{os.getpid()}{TMP_SUFFIX}")
     write(tmp)
@@ -53,7 +53,7 @@ def write_table(table: pd.DataFrame, stem: Path, folder: Path | None = None) -> 
     Returns:
         The two paths, relative to ``folder`` when given and inside it.
     """
-    from model.experiments.store import write_parquet_atomic
+    from model.experiments.atomic import write_parquet_atomic
 
     write_parquet_atomic(table, stem.with_suffix(".parquet"))
     write_atomic(

@@ -11,7 +11,7 @@ from model.analysis.discovery.common import StudyError, month_start
 
 if TYPE_CHECKING:
     from model.experiments.results import BatchResults
-    from model.files.study import Condition
+    from model.files.conditions import Condition
 
 
 def condition_values(

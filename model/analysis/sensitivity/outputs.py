@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 
 from model.analysis.discovery.common import StudyError, month_start
-from model.files.study import Study, base_outcome
+from model.files.conditions import base_outcome
+from model.files.study import Study
 from model.simulation import outcomes as _outcomes
 
 if TYPE_CHECKING:
