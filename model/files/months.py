@@ -1,4 +1,8 @@
-"""Months as written in user files (``YYYY-MM``) and month arithmetic."""
+"""Months as written in user files (``YYYY-MM``): parsing, and month numbers for analysis.
+
+The calendar arithmetic itself is the model's (``model.simulation.months``); the month number
+here is that arithmetic counted from year 0, so months of different runs compare as numbers.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +11,12 @@ import re
 from typing import Any
 
 from model.files.errors import describe
+from model.simulation.months import month_add, months_between
 
-__all__ = ["MONTH_ALLOWED", "add_months", "month_index", "month_range", "month_str", "parse_month"]
+__all__ = ["MONTH_ALLOWED", "month_index", "month_range", "month_str", "parse_month"]
 
 MONTH_ALLOWED = "a month as YYYY-MM, e.g. 2017-04"
+_YEAR_ZERO = "0000-01"  # month number 0
 _MONTH_RE = re.compile(r"^\s*(\d{4})-(\d{1,2})(?:-(\d{1,2}))?\s*$")
 
 
@@ -51,21 +57,15 @@ def parse_month(value: Any) -> str:
 
 def month_index(month: str) -> int:
     """Months since year 0 of ``"YYYY-MM"``."""
-    return int(month[:4]) * 12 + int(month[5:7]) - 1
+    return months_between(_YEAR_ZERO, month)
 
 
 def month_str(index: float) -> str:
     """``"YYYY-MM"`` of a month index (rounded to a whole month)."""
-    i = int(round(index))
-    return f"{i // 12:04d}-{i % 12 + 1:02d}"
+    return month_add(_YEAR_ZERO, int(round(index)))
 
 
 def month_range(start: str, horizon: int) -> list[str]:
     """The ``horizon`` months from ``start`` as ``"YYYY-MM"`` strings."""
-    first = month_index(parse_month(start))
-    return [month_str(first + i) for i in range(int(horizon))]
-
-
-def add_months(month: str, n: int) -> str:
-    """The month ``n`` months after ``month``."""
-    return month_str(month_index(month) + n)
+    first = parse_month(start)
+    return [month_add(first, i) for i in range(int(horizon))]

@@ -23,13 +23,14 @@ from pydantic import PlainValidator
 from model.files.errors import ConfigError, Problem, below, describe, names_text, suggest
 from model.files.extends import EXTENDS_ALLOWED, resolve
 from model.files.frozen import FrozenMap, freeze, thaw
-from model.files.months import add_months, month_range
+from model.files.months import month_range
 from model.files.registry import RegistrySection, range_text, registry_value
 from model.files.schedules import Schedule, int_if, schedule
 from model.files.schema import Section, check, checked
 from model.files.values import SEED_RANGE, identifier, mapping, month, name_list, text, whole
 from model.files.yaml_reader import Node, Source, abs_note, abspath, from_plain, read
 from model.simulation import outcomes as _outcomes
+from model.simulation.months import month_add
 from model.simulation.parameters import LEVERS, PARAMETERS, REGISTRY, Parameter
 
 __all__ = [
@@ -100,7 +101,7 @@ class Scenario:
     @property
     def end(self) -> str:
         """The last simulated month, ``"YYYY-MM"``."""
-        return add_months(self.start, self.horizon - 1)
+        return month_add(self.start, self.horizon - 1)
 
     @property
     def months(self) -> list[str]:
