@@ -38,15 +38,8 @@ def _stat(s: pd.Series, period: tuple[str, str], statistic: str) -> float:
 def measure(target: Target, monthly: pd.DataFrame, summary: pd.Series) -> float:
     """The model's value for one target in one run (an event as a month index; NaN if absent)."""
     if target.kind == "event":
-        if target.event == "defeat":
-            d = summary.get("defeat_month")
-            return (
-                float(month_index(pd.Timestamp(d).strftime("%Y-%m")))
-                if pd.notna(d)
-                else float("nan")
-            )
-        if target.event == "kirkuk_crisis":
-            d = summary.get("kirkuk_crisis_month")
+        if target.event in ("defeat", "kirkuk_crisis"):  # dates of the run summary
+            d = summary.get(f"{target.event}_month")
             return (
                 float(month_index(pd.Timestamp(d).strftime("%Y-%m")))
                 if pd.notna(d)

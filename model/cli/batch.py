@@ -20,6 +20,7 @@ from model.cli.common import (
     chosen_executor,
     duration,
     error,
+    executor_options,
     positive,
     run_session,
 )
@@ -37,20 +38,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="batch YAML file (may be left out with --resume: the batch recorded there is used)",
     )
-    p.add_argument(
-        "--executor",
-        choices=("serial", "process", "dask"),
-        default=None,
-        help="where runs execute: this process, local processes (default), or a Dask cluster",
-    )
-    p.add_argument(
-        "--workers", type=positive, metavar="N", help="worker processes (default: all cores)"
-    )
-    p.add_argument(
-        "--scheduler",
-        metavar="ADDRESS",
-        help="Dask scheduler address, e.g. tcp://host:8786 (implies --executor dask)",
-    )
+    executor_options(p)
     where = p.add_mutually_exclusive_group()
     where.add_argument(
         "--out",

@@ -159,6 +159,25 @@ def duration(seconds: float) -> str:
 # ---- running a batch store (batch, sensitivity) -----------------------------------------------
 
 
+def executor_options(p: argparse.ArgumentParser) -> None:
+    """The options that choose where a batch's runs execute (batch, sensitivity); read them
+    with :func:`chosen_executor`."""
+    p.add_argument(
+        "--executor",
+        choices=("serial", "process", "dask"),
+        default=None,
+        help="where runs execute: this process, local processes (default), or a Dask cluster",
+    )
+    p.add_argument(
+        "--workers", type=positive, metavar="N", help="worker processes (default: all cores)"
+    )
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="Dask scheduler address, e.g. tcp://host:8786 (implies --executor dask)",
+    )
+
+
 def chosen_executor(args: argparse.Namespace) -> str | None:
     """The executor ``--executor`` and ``--scheduler`` ask for (a scheduler implies Dask).
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from model.analysis.discovery.common import StudyError, month_start
+from model.analysis.discovery.common import StudyError, month_start, months_after
 
 if TYPE_CHECKING:
     from model.experiments.results import BatchResults
@@ -34,8 +34,7 @@ def condition_values(
             pick = month == month_start(condition.month)
         else:
             first = month.groupby(table["run_id"]).transform("min")
-            index = (month.dt.year - first.dt.year) * 12 + (month.dt.month - first.dt.month)
-            pick = index == condition.month
+            pick = months_after(month, first) == condition.month
         table = table.loc[pick, [*keys, condition.outcome]]
         runs = results.summary(scenarios=scenarios, columns=[])
         if len(table) < len(runs):
