@@ -1,6 +1,7 @@
-"""What the ``stabsim`` commands share: exit codes, the command record, the one-line error,
-argument types, the quiet switch, the run options of validate and calibrate, short number and
-text formatting, and the session header and interrupt handling of batch and sensitivity.
+"""What the ``stabsim`` commands share: exit codes, the command record, the parser and the
+dispatch of a command line, the one-line error, argument types, the quiet switch, the run
+options, short number and text formatting, and the session header and interrupt handling of
+batch and sensitivity.
 """
 
 from __future__ import annotations
@@ -35,6 +36,56 @@ class Subcommand:
     help: str
     arguments: Callable[[argparse.ArgumentParser], None] | None
     run: Callable[[argparse.Namespace], int]
+
+
+# ---- the command line -------------------------------------------------------------------------
+
+
+def command_parser(commands: Sequence[Subcommand]) -> argparse.ArgumentParser:
+    """The ``stabsim`` argument parser with the given subcommands (``model.cli.COMMANDS``)."""
+    parser = argparse.ArgumentParser(
+        prog="stabsim",
+        description="Scenario simulation of stabilization in Iraq after Mosul (2017).",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for cmd in commands:
+        p = sub.add_parser(cmd.name, help=cmd.help, description=cmd.help)
+        if cmd.arguments is not None:
+            cmd.arguments(p)
+        p.set_defaults(_run=cmd.run)
+    return parser
+
+
+def _version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("stabsim")
+    except Exception:  # noqa: BLE001 - not installed: run from a checkout
+        return "unknown"
+
+
+def run_command(commands: Sequence[Subcommand], argv: Sequence[str] | None = None) -> int:
+    """Parse ``argv`` with the given subcommands and run the chosen one; return its exit status
+    (2 for a mistake in the input, printed as one line; 130 if interrupted)."""
+    parser = command_parser(commands)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version or a usage error (argparse printed it)
+        return exc.code if isinstance(exc.code, int) else EXIT_USER_ERROR
+    try:
+        return int(args._run(args))
+    except KeyboardInterrupt:
+        print("stabsim: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:  # e.g. `stabsim params | head`
+        sys.stderr.close()
+        return EXIT_OK
+    except Exception as exc:
+        if is_user_error(exc):
+            return error(exc)
+        raise
 
 
 # ---- errors -----------------------------------------------------------------------------------

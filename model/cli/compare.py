@@ -13,7 +13,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from model.cli.common import EXIT_OK, Subcommand
+from model.cli.common import EXIT_OK, Subcommand, run_command
 from model.files.errors import ConfigError
 
 __all__ = ["COMMAND", "HELP", "add_arguments", "main", "run"]
@@ -118,9 +118,7 @@ def run(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m model.cli.compare BATCH ...``: the same as ``stabsim compare``."""
-    from model.cli import main as stabsim
-
-    return stabsim(["compare", *(sys.argv[1:] if argv is None else argv)])
+    return run_command((COMMAND,), ["compare", *(sys.argv[1:] if argv is None else argv)])
 
 
 COMMAND = Subcommand("compare", HELP, add_arguments, run)
