@@ -428,7 +428,7 @@ def test_stabsim_compare_when_registered(batch: BatchResults, tmp_path: Path) ->
     from model import cli
 
     if "compare" not in cli.SUBCOMMANDS:
-        pytest.skip("`compare` is not registered in model/cli.py yet")
+        pytest.skip("`compare` is not registered in model/cli/__init__.py yet")
     assert cli.main(["compare", str(batch.path), "--scenarios", "nope"]) == 2
     out = tmp_path / "c"
     assert cli.main(["compare", str(batch.path), "--out", str(out), "--quiet"]) == 0

@@ -1,5 +1,5 @@
 """Conditions evaluated over stored results: the outcome of each finished run and whether a
-condition (``model.files.study.Condition``, e.g. ``is_held_areas[36] > 0``) holds in it."""
+condition (``model.files.conditions.Condition``, e.g. ``is_held_areas[36] > 0``) holds in it."""
 
 from __future__ import annotations
 
