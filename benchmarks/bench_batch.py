@@ -22,6 +22,8 @@ from __future__ import annotations
 import argparse
 import datetime as _dt
 import json
+import os
+import platform
 import resource
 import subprocess
 import sys
@@ -29,10 +31,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench_common import append_section, machine
-
 HERE = Path(__file__).resolve().parent
 DEFAULT_RESULTS = HERE / "RESULTS.md"
+HEADING = (
+    "# Benchmark results\n\n"
+    "Appended by the scripts in `benchmarks/`; each section records the date, machine and versions.\n"
+)
 
 
 def _maxrss_mb(who: int) -> float:
@@ -100,6 +104,26 @@ def _run_child(runs: int, workers: int, horizon: int) -> dict:
         return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def _machine() -> str:
+    mem = "unknown memory"
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                mem = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB memory"
+                break
+    except OSError:
+        pass
+    cpu = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = " (" + line.split(":", 1)[1].strip() + ")"
+                break
+    except OSError:
+        pass
+    return f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores{cpu}, {mem}"
+
+
 def _versions() -> str:
     from model.experiments.manifest import git_revision, versions
 
@@ -142,7 +166,7 @@ def _section(args: argparse.Namespace, one: dict, many: dict, large: dict) -> st
         "",
         f"- command: `python benchmarks/bench_batch.py {flags}` (process executor; baseline"
         " scenario; one Python process per batch)",
-        f"- machine: {machine()}",
+        f"- machine: {_machine()}",
         f"- versions: {_versions()}",
         "",
         *rows,
@@ -187,7 +211,14 @@ def main(argv: list[str] | None = None) -> int:
     large = _run_child(args.runs, args.workers, args.horizon)
     section = _section(args, one, many, large)
     path = args.results
-    append_section(path, section)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    existing = path.read_text(encoding="utf-8") if path.exists() else ""
+    with open(path, "a", encoding="utf-8") as fh:
+        if not existing.strip():
+            fh.write(HEADING + "\n")
+        elif not existing.endswith("\n\n"):
+            fh.write("\n" if existing.endswith("\n") else "\n\n")
+        fh.write(section)
     print(section)
     print(f"appended to {path}")
     return 0

@@ -47,8 +47,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench_common import append_section, machine
-
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 if str(ROOT) not in sys.path:  # run from a checkout without installing
@@ -56,6 +54,10 @@ if str(ROOT) not in sys.path:  # run from a checkout without installing
 
 DEFAULT_RESULTS = HERE / "RESULTS.md"
 BASELINE = ROOT / "scenarios" / "baseline_historical.yaml"
+HEADING = (
+    "# Benchmark results\n\n"
+    "Appended by the scripts in `benchmarks/`; each section records the date, machine and versions.\n"
+)
 
 # Targets of the performance issue (printed, never asserted).
 TARGET_RATIO = 300.0  # population agent-steps/s vs Mesa's Epstein example
@@ -462,6 +464,33 @@ def profile_run(months: int, top: int = 15) -> dict[str, Any]:
 # ---- the report ---------------------------------------------------------------------------------
 
 
+def _machine() -> str:
+    mem = "unknown memory"
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                mem = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB memory"
+                break
+    except OSError:
+        pass
+    cpu = platform.processor() or "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    cores = f"{os.cpu_count()} cores"
+    try:
+        usable = len(os.sched_getaffinity(0))
+        if usable != os.cpu_count():
+            cores += f" ({usable} usable by this process)"
+    except AttributeError:  # pragma: no cover - not Linux
+        pass
+    return f"{platform.system()} {platform.machine()}, {cores}, {cpu}, {mem}"
+
+
 def _versions() -> str:
     from importlib import metadata
 
@@ -592,7 +621,7 @@ def _section(res: dict[str, Any], quick: bool, command: str) -> str:
         "",
         f"- command: `{command}`",
         f"- date: {now}",
-        f"- machine: {machine()}",
+        f"- machine: {_machine()}",
         f"- versions: {_versions()}",
         f"- git: {_git()}",
         f"- load average (1/5/15 min) at start {res['load_start']}, at end {_load()}"
@@ -641,6 +670,17 @@ def _section(res: dict[str, Any], quick: bool, command: str) -> str:
     return "\n".join(lines)
 
 
+def _append(path: Path, section: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    existing = path.read_text(encoding="utf-8") if path.exists() else ""
+    with open(path, "a", encoding="utf-8") as fh:
+        if not existing.strip():
+            fh.write(HEADING + "\n")
+        elif not existing.endswith("\n\n"):
+            fh.write("\n" if existing.endswith("\n") else "\n\n")
+        fh.write(section)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmarks and append their section to the results file."""
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -686,7 +726,7 @@ def main(argv: list[str] | None = None) -> int:
     flags = list(argv if argv is not None else sys.argv[1:])
     command = " ".join(["python benchmarks/bench_model.py", *flags])
     section = _section(res, args.quick, command)
-    append_section(args.results, section)
+    _append(args.results, section)
     print()
     print(section)
     print(f"appended to {args.results}")

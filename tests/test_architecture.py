@@ -278,29 +278,19 @@ def unregistered_commands(package: Path) -> list[str]:
 # ---- the package ------------------------------------------------------------------------------
 
 
-def test_every_module_belongs_to_a_layer() -> None:
-    problems = unknown_layers(PACKAGE)
-    assert not problems, "\n".join(problems)
-
-
-def test_imports_go_only_downward() -> None:
-    problems = upward_imports(PACKAGE)
+@pytest.mark.parametrize(
+    "check",
+    [unknown_layers, upward_imports, long_modules, unregistered_commands],
+    ids=lambda check: check.__name__,
+)
+def test_the_package_keeps_the_rule(check) -> None:
+    problems = check(PACKAGE)
     assert not problems, "\n".join(problems)
 
 
 def test_no_import_cycles() -> None:
     found = cycles(PACKAGE)
     assert not found, "\n".join(" <-> ".join(group) for group in found)
-
-
-def test_no_module_is_over_500_lines() -> None:
-    problems = long_modules(PACKAGE)
-    assert not problems, "\n".join(problems)
-
-
-def test_commands_are_registered_in_one_place() -> None:
-    problems = unregistered_commands(PACKAGE)
-    assert not problems, "\n".join(problems)
 
 
 def test_the_registry_holds_every_command_once() -> None:
@@ -357,6 +347,7 @@ def test_a_clean_package_passes(tmp_path: Path) -> None:
         "from model import run_model\n",  # through the root's lazy API
         "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from model.cli import run\n",
     ],
+    ids=["from", "import", "in-a-function", "through-the-root", "for-type-checking"],
 )
 def test_an_upward_import_fails(tmp_path: Path, text: str) -> None:
     root = _package(tmp_path, {"files/batch.py": text})
