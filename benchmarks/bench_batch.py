@@ -47,10 +47,12 @@ def _maxrss_mb(who: int) -> float:
 def child(runs: int, workers: int, horizon: int, out: str) -> dict:
     """Run one batch in this process and return its figures (called in a fresh process)."""
     import model
+    from model.experiments.batchfiles import read_status
     from model.experiments.design import expand, parse_design
     from model.experiments.executors import execute
-    from model.experiments.store import BatchStore, read_status
-    from model.files.config import Batch, Scenario, load_scenario
+    from model.experiments.store import BatchStore
+    from model.files.batch import Batch
+    from model.files.scenario import Scenario, load_scenario
 
     base = Path(model.__file__).resolve().parent.parent / "scenarios" / "baseline_historical.yaml"
     scenario = load_scenario(base) if base.exists() else Scenario(name="baseline")
@@ -123,7 +125,7 @@ def _machine() -> str:
 
 
 def _versions() -> str:
-    from model.experiments.store import git_revision, versions
+    from model.experiments.manifest import git_revision, versions
 
     v = versions()
     keys = ("stabsim", "mesa", "numpy", "pandas", "pyarrow", "SALib", "python")

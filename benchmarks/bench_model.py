@@ -132,7 +132,7 @@ def _size_label(n: float) -> str:
 
 
 def _baseline(months: int | None = None) -> Any:
-    from model.files.config import load_scenario
+    from model.files.scenario import load_scenario
 
     scenario = load_scenario(BASELINE)
     return scenario.with_changes(horizon=months) if months else scenario
@@ -341,7 +341,7 @@ def _runner_api() -> Any:
         from model.experiments.design import expand, parse_design
         from model.experiments.executors import execute
         from model.experiments.store import BatchStore
-        from model.files.config import Batch
+        from model.files.batch import Batch
     except (ImportError, AttributeError):
         return None
     return {

@@ -5,7 +5,10 @@ Public API:
     StabilizationModel          the Mesa model (keyword arguments + seed)
     run_model                   one replicate -> (monthly table, run summary)
     run_scenario                all replicates of a scenario, stored under runs/
+    open_batch                  a stored batch folder -> its runs as tables
     REGISTRY                    every parameter and lever with default, range, unit, source
+
+The layers behind it, and which way they import, are described in docs/ARCHITECTURE.md.
 """
 
 from model.simulation.parameters import REGISTRY
@@ -17,23 +20,26 @@ __all__ = [
     "StabilizationModel",
     "load_batch",
     "load_scenario",
+    "open_batch",
     "run_model",
     "run_scenario",
 ]
 
+# Where each lazily imported name lives. Lazy imports keep `import model` light (the CLI's
+# error path and analysis code need no Mesa).
+_LAZY = {
+    "StabilizationModel": "model.simulation.model",
+    "load_scenario": "model.files.scenario",
+    "load_batch": "model.files.batch",
+    "run_model": "model.experiments.run",
+    "run_scenario": "model.experiments.run",
+    "open_batch": "model.experiments.results",
+}
+
 
 def __getattr__(name: str):
-    # Lazy imports keep `import model` light (the CLI's error path and analysis code need no Mesa).
-    if name == "StabilizationModel":
-        from model.simulation.model import StabilizationModel
+    if name not in _LAZY:
+        raise AttributeError(name)
+    from importlib import import_module
 
-        return StabilizationModel
-    if name in ("run_model", "run_scenario"):
-        from model.experiments import run as simulation
-
-        return getattr(simulation, name)
-    if name in ("load_scenario", "load_batch"):
-        from model.files import config
-
-        return getattr(config, name)
-    raise AttributeError(name)
+    return getattr(import_module(_LAZY[name]), name)

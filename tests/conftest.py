@@ -12,7 +12,7 @@ SCENARIOS = ROOT / "scenarios"
 
 @pytest.fixture(scope="session")
 def baseline():
-    from model.files.config import load_scenario
+    from model.files.scenario import load_scenario
 
     return load_scenario(SCENARIOS / "baseline_historical.yaml")
 

@@ -22,18 +22,15 @@ import pyarrow.dataset as ds
 import pytest
 
 from model.cli import main as batch_main
+from model.experiments.batchfiles import STATUS, read_manifest, read_status
 from model.experiments.design import expand, parse_design
-from model.experiments.executors import FAIL_ENV, progress_enabled
+from model.experiments.executors import progress_enabled
+from model.experiments.manifest import batch_from_manifest, batch_hash
 from model.experiments.results import open_batch
 from model.experiments.run import replicate_seed
-from model.experiments.store import (
-    STATUS,
-    batch_from_manifest,
-    batch_hash,
-    read_manifest,
-    read_status,
-)
-from model.files.config import ConfigError, load_batch
+from model.experiments.worker import FAIL_ENV
+from model.files.batch import load_batch
+from model.files.errors import ConfigError
 from model.simulation.parameters import REGISTRY
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -24,10 +24,11 @@ from matplotlib.dates import DateFormatter
 from matplotlib.path import Path as MplPath
 
 from model.analysis import compare as C
-from model.analysis.report import build_report, lever_differences, write_report
+from model.analysis.compare.display import lever_differences
+from model.analysis.compare.report import build_report, write_report
 from model.cli.compare import add_arguments, main, run
 from model.experiments.results import BatchResults, open_batch
-from model.files.config import ConfigError
+from model.files.errors import ConfigError
 from model.simulation.outcomes import MONTHLY, SUMMARY
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,7 +62,7 @@ scenarios:
 
 @pytest.fixture(scope="session")
 def batch(tmp_path_factory: pytest.TempPathFactory) -> BatchResults:
-    from model.cli.batch import run_batch
+    from model.experiments.batches import run_batch
 
     folder = tmp_path_factory.mktemp("compare")
     path = folder / "cmp.yaml"
@@ -427,7 +428,7 @@ def test_stabsim_compare_when_registered(batch: BatchResults, tmp_path: Path) ->
     from model import cli
 
     if "compare" not in cli.SUBCOMMANDS:
-        pytest.skip("`compare` is not registered in model/cli.py yet")
+        pytest.skip("`compare` is not registered in model/cli/__init__.py yet")
     assert cli.main(["compare", str(batch.path), "--scenarios", "nope"]) == 2
     out = tmp_path / "c"
     assert cli.main(["compare", str(batch.path), "--out", str(out), "--quiet"]) == 0
@@ -459,7 +460,7 @@ def test_titles_are_readable() -> None:
 
 def test_analysis_code_does_not_import_mesa() -> None:
     code = (
-        "import sys, model.analysis.compare, model.analysis.report, model.cli.compare; "
+        "import sys, model.analysis.compare, model.analysis.compare.report, model.cli.compare; "
         "sys.exit('mesa' in sys.modules)"
     )
     assert subprocess.run([sys.executable, "-c", code], cwd=ROOT).returncode == 0

@@ -1,4 +1,4 @@
-"""Tests of model.files.config (scenario and batch files) and the `stabsim` shell commands."""
+"""Tests of scenario and batch files (model.files.scenario, .batch) and the `stabsim` commands."""
 
 from __future__ import annotations
 
@@ -13,17 +13,12 @@ import pytest
 import yaml
 
 from model import cli
-from model.files.config import (
-    Batch,
-    ConfigError,
-    Scenario,
-    Schedule,
-    load_any,
-    load_batch,
-    load_scenario,
-    month_range,
-    parse_month,
-)
+from model.cli.common import is_user_error
+from model.files.batch import Batch, load_any, load_batch
+from model.files.errors import ConfigError
+from model.files.months import month_range, parse_month
+from model.files.scenario import Scenario, load_scenario
+from model.files.schedules import Schedule
 from model.simulation import outcomes
 from model.simulation.parameters import LEVERS, PARAMETERS, REGISTRY, markdown_table
 
@@ -479,8 +474,8 @@ def test_data_error_is_a_user_error(monkeypatch):
     fake = type(sys)("model.data")
     fake.DataError = DataError
     monkeypatch.setitem(sys.modules, "model.data", fake)
-    assert cli._is_user_error(DataError("bad file"))
-    assert not cli._is_user_error(RuntimeError("bug"))
+    assert is_user_error(DataError("bad file"))
+    assert not is_user_error(RuntimeError("bug"))
 
 
 def test_python_dash_m(tmp_path):

@@ -1,4 +1,4 @@
-"""Every lever moves its named outcomes in the documented direction (model/effects.py).
+"""Every lever moves its named outcomes in the documented direction (model/simulation/effects.py).
 
 Common random numbers: replicate r of the low and the high setting share one seed, so each
 difference is paired. A lever passes an effect when the mean paired difference has the

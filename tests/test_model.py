@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from model.experiments.run import build_model, replicate_seed, run_model
-from model.files.config import load_any
+from model.files.batch import load_any
 from model.simulation.agents import InsurgentUnit, StrikeGroup
 from model.simulation.model import StabilizationModel
 from model.simulation.outcomes import MONTHLY, MONTHLY_NAMES, SUMMARY_NAMES

@@ -1,4 +1,4 @@
-"""Unit tests of the pure update rules (model/rules.py)."""
+"""Unit tests of the pure update rules (model/simulation/rules.py)."""
 
 from __future__ import annotations
 

@@ -30,8 +30,9 @@ from model.analysis.sensitivity import (
     sobol_indices,
 )
 from model.cli import main as sa_main
-from model.experiments.store import STATUS, read_manifest
-from model.files.study import load_study, parse_condition, study_from_dict
+from model.experiments.batchfiles import STATUS, read_manifest
+from model.files.conditions import parse_condition
+from model.files.study import load_study, study_from_dict
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "scenarios" / "baseline_historical.yaml"

@@ -8,10 +8,12 @@ import json
 import pandas as pd
 import pytest
 
-from model.analysis import validation as V
+from model.analysis import scoring
 from model.cli import main
 from model.experiments.run import replicate_seed, run_model
-from model.files.config import ConfigError
+from model.files.errors import ConfigError
+from model.files.months import month_str
+from model.files.targets import load_targets
 
 from .conftest import SCENARIOS
 
@@ -19,7 +21,7 @@ from .conftest import SCENARIOS
 def test_packaged_targets_load_and_cite_sources():
     import yaml
 
-    targets = V.load_targets()
+    targets = load_targets()
     assert {"mosul-west-retaken", "territorial-defeat-iraq", "baghouz-lost"} <= {
         t.id for t in targets
     }
@@ -60,13 +62,13 @@ def test_bad_target_files_give_one_clear_error(tmp_path, text, needle):
     f = tmp_path / "t.yaml"
     f.write_text(text)
     with pytest.raises(ConfigError) as e:
-        V.load_targets([f])
+        load_targets([f])
     msg = str(e.value)
     assert needle in msg and "t.yaml:2" in msg and "\n" not in msg
 
 
 def _runs(scenario, n, state):
-    sc = V.prepare(scenario, V.load_targets())
+    sc = scoring.prepare(scenario, load_targets())
     return [
         (m, s.iloc[0])
         for m, s in (run_model(sc, replicate_seed(sc.seed, r), state) for r in range(n))
@@ -77,24 +79,24 @@ def test_measurements_from_tables(baseline, state):
     ((monthly, summary),) = _runs(
         baseline.with_changes(horizon=30, parameters={"persons_per_agent": 20000}), 1, state
     )
-    targets = {t.id: t for t in V.load_targets()}
-    mosul = V.measure(targets["mosul-west-retaken"], monthly, summary)
-    assert V._ms(mosul) == pd.Timestamp(
+    targets = {t.id: t for t in load_targets()}
+    mosul = scoring.measure(targets["mosul-west-retaken"], monthly, summary)
+    assert month_str(mosul) == pd.Timestamp(
         monthly.loc[
             (monthly.level == "area") & (monthly.unit == "N2") & (monthly.is_held_areas == 0),
             "month",
         ].min()
     ).strftime("%Y-%m")
-    defeat = V.measure(targets["territorial-defeat-iraq"], monthly, summary)
-    assert V._ms(defeat) == pd.Timestamp(summary["defeat_month"]).strftime("%Y-%m")
-    idps = V.measure(targets["idps-end-2018"], monthly, summary)
+    defeat = scoring.measure(targets["territorial-defeat-iraq"], monthly, summary)
+    assert month_str(defeat) == pd.Timestamp(summary["defeat_month"]).strftime("%Y-%m")
+    idps = scoring.measure(targets["idps-end-2018"], monthly, summary)
     assert (
         idps
         == monthly.loc[
             (monthly.level == "national") & (monthly.month == "2018-12-01"), "idps"
         ].iloc[0]
     )
-    ratio = V.measure(targets["idps-2018-over-2019"], monthly, summary)
+    ratio = scoring.measure(targets["idps-2018-over-2019"], monthly, summary)
     assert ratio > 1
 
 
@@ -103,11 +105,11 @@ def test_rank_target(baseline, state, tmp_path):
     f.write_text(
         "targets:\n  - {id: pop-rank, kind: rank, outcome: population, level: governorate, period: [2017-04, 2017-06], observed: [Baghdad, Nineveh, Basra, Muthanna], tolerance: 0.8, use: validation, source: P2}\n"
     )
-    (t,) = V.load_targets([f])
+    (t,) = load_targets([f])
     run = run_model(
         baseline.with_changes(horizon=3, parameters={"persons_per_agent": 20000}), 1, state
     )
-    rho = V.measure(t, run[0], run[1].iloc[0])
+    rho = scoring.measure(t, run[0], run[1].iloc[0])
     assert rho == pytest.approx(1.0)
 
 
@@ -131,7 +133,7 @@ def test_validate_command_writes_report_and_exits_zero(tmp_path, capsys):
     assert {"target", "observed", "model_median", "model_90", "passed", "use", "source"} <= set(
         table.columns
     )
-    assert len(table) == len(V.load_targets())
+    assert len(table) == len(load_targets())
     assert (folder / "validation.png").stat().st_size > 10_000
     score = json.loads((folder / "score.json").read_text())
     assert set(score) == {"calibration", "validation", "all"}
@@ -169,7 +171,7 @@ def test_calibration_recovers_a_synthetic_target(baseline, state, tmp_path, caps
     samples = pd.read_csv(folder / "samples.csv")
     assert len(samples) == 8 and samples["accepted"].sum() == 2
     assert (folder / "loss.png").exists()
-    from model.files.config import load_scenario
+    from model.files.scenario import load_scenario
 
     written = load_scenario(folder / "start_calibrated.yaml")
     assert written.parameters["return_rate"] == pytest.approx(

@@ -21,8 +21,9 @@ import numpy as np
 import pandas as pd
 
 from model.analysis.scoring import evaluate, prepare
-from model.files.config import ConfigError, _suggest
-from model.files.targets import Target, _mi
+from model.files.errors import ConfigError, suggest
+from model.files.months import month_index
+from model.files.targets import Target
 from model.simulation.parameters import LEVERS, REGISTRY
 
 __all__ = ["Calibration", "calibrate", "write_calibration"]
@@ -69,13 +70,15 @@ def calibrate(
             f"cannot calibrate '{bad[0]}'",
             key="parameters",
             allowed="registry parameters (not levers): see `stabsim params`",
-            suggestion=_suggest(bad[0], [p for p in REGISTRY if p not in LEVERS]),
+            suggestion=suggest(bad[0], [p for p in REGISTRY if p not in LEVERS]),
         )
     cal = [t for t in targets if t.use == "calibration"]
     if not cal:
         raise ConfigError("no target has 'use: calibration'", key="targets")
     sc = prepare(scenario, cal)
-    sc = sc.with_changes(horizon=max(_mi(t.last_month) for t in cal) - _mi(sc.start) + 1)
+    sc = sc.with_changes(
+        horizon=max(month_index(t.last_month) for t in cal) - month_index(sc.start) + 1
+    )
     seeds = [replicate_seed(scenario.seed, r) for r in range(replicates)]
     bounds = {p: (bounds or {}).get(p, (REGISTRY[p].low, REGISTRY[p].high)) for p in parameters}
     unit = qmc.LatinHypercube(d=len(parameters), seed=np.random.default_rng(seed)).random(samples)

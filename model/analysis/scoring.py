@@ -13,7 +13,8 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from model.files.targets import Target, _mi, _ms
+from model.files.months import month_index, month_str
+from model.files.targets import Target
 from model.simulation.outcomes import LEVELS
 
 __all__ = ["LOSS_CAP", "evaluate", "measure", "prepare", "score"]
@@ -37,12 +38,13 @@ def _stat(s: pd.Series, period: tuple[str, str], statistic: str) -> float:
 def measure(target: Target, monthly: pd.DataFrame, summary: pd.Series) -> float:
     """The model's value for one target in one run (an event as a month index; NaN if absent)."""
     if target.kind == "event":
-        if target.event == "defeat":
-            d = summary.get("defeat_month")
-            return float(_mi(pd.Timestamp(d).strftime("%Y-%m"))) if pd.notna(d) else float("nan")
-        if target.event == "kirkuk_crisis":
-            d = summary.get("kirkuk_crisis_month")
-            return float(_mi(pd.Timestamp(d).strftime("%Y-%m"))) if pd.notna(d) else float("nan")
+        if target.event in ("defeat", "kirkuk_crisis"):  # dates of the run summary
+            d = summary.get(f"{target.event}_month")
+            return (
+                float(month_index(pd.Timestamp(d).strftime("%Y-%m")))
+                if pd.notna(d)
+                else float("nan")
+            )
         held = _series(monthly, "area", target.area, "is_held_areas")
         if held.empty:
             return float("nan")
@@ -53,7 +55,7 @@ def measure(target: Target, monthly: pd.DataFrame, summary: pd.Series) -> float:
             hits = np.flatnonzero(flag[:-1] & ~flag[1:]) + 1
         else:
             hits = np.flatnonzero(~flag[:-1] & flag[1:]) + 1
-        return float(_mi(held.index[hits[0]])) if len(hits) else float("nan")
+        return float(month_index(held.index[hits[0]])) if len(hits) else float("nan")
     s = (
         _series(monthly, target.level, target.unit, target.outcome)
         if target.kind != "rank"
@@ -94,8 +96,8 @@ def evaluate(
         med = float(np.median(v)) if missing * 2 <= len(v) and len(ok) else float("nan")
         lo, hi = np.quantile(ok, [0.05, 0.95]) if len(ok) else (np.nan, np.nan)
         if t.kind == "event":
-            err = med - _mi(str(t.observed)) if not np.isnan(med) else float("nan")
-            show = lambda x: _ms(x) if not np.isnan(x) else "never"  # noqa: E731
+            err = med - month_index(str(t.observed)) if not np.isnan(med) else float("nan")
+            show = lambda x: month_str(x) if not np.isnan(x) else "never"  # noqa: E731
             observed, model, interval = str(t.observed), show(med), f"{show(lo)} .. {show(hi)}"
             passed = bool(abs(err) <= t.tolerance) if not np.isnan(err) else False
             unit = "months"
@@ -156,7 +158,8 @@ def prepare(scenario, targets: Sequence[Target], horizon: int | None = None):
     if any(t.level == "governorate" for t in targets):
         levels.add("governorate")
     need = max(
-        (_mi(t.last_month) - _mi(scenario.start) + 1 for t in targets), default=scenario.horizon
+        (month_index(t.last_month) - month_index(scenario.start) + 1 for t in targets),
+        default=scenario.horizon,
     )
     h = horizon or max(scenario.horizon, need)
     return scenario.with_changes(levels=tuple(lv for lv in LEVELS if lv in levels), horizon=h)

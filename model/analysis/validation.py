@@ -3,7 +3,7 @@ show the result (text, Markdown, figure, the generated part of docs/validation.m
 
 Targets are data (``seeds/targets.yaml``; format in docs/validation.md; ``model.files.targets``).
 Measurement and scoring are in ``model.analysis.scoring``, calibration in
-``model.analysis.calibration``; both are re-exported here. The runs go through
+``model.analysis.calibration``. The runs go through
 ``model.experiments.executors.map_runs``; no Mesa here.
 """
 
@@ -17,29 +17,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from model.analysis.calibration import (  # noqa: F401  (re-exported)
-    Calibration,
-    calibrate,
-    write_calibration,
-)
-from model.analysis.scoring import (  # noqa: F401  (re-exported)
-    LOSS_CAP,
-    evaluate,
-    measure,
-    prepare,
-    score,
-)
-from model.files.targets import (  # noqa: F401  (re-exported: the target file's API)
-    DEFAULT_TARGETS,
-    EVENTS,
-    KINDS,
-    STATISTICS,
-    USES,
-    Target,
-    _mi,
-    _ms,
-    load_targets,
-)
+from model.analysis.scoring import evaluate, prepare
+from model.files.months import month_index, month_str
+from model.files.targets import Target
 
 
 def validate(
@@ -76,38 +56,18 @@ def validation_figure(table: pd.DataFrame, title: str = ""):
         ax = axes[0, i]
         i += 1
         y = np.arange(len(ev))[::-1]
-        to_date = lambda m: pd.Timestamp(_ms(m) + "-15")  # noqa: E731
+        to_date = lambda m: pd.Timestamp(month_str(m) + "-15")  # noqa: E731
         for yy, r in zip(y, ev.itertuples(), strict=True):
-            obs = _mi(r.observed)
-            ax.plot(
-                [to_date(obs - r.tolerance), to_date(obs + r.tolerance)],
-                [yy, yy],
-                color="#999999",
-                lw=6,
-                alpha=0.35,
-                solid_capstyle="butt",
+            obs = month_index(r.observed)
+            model = (
+                None
+                if np.isnan(r.median_value)
+                else [to_date(v) for v in (r.q05_value, r.q95_value, r.median_value)]
             )
+            band = [to_date(obs - r.tolerance), to_date(obs + r.tolerance)]
+            _target_row(ax, yy, band, model, r.passed, zorder=4)
             ax.plot(to_date(obs), yy, marker="D", color="black", ms=6, zorder=3)
-            if not np.isnan(r.median_value):
-                ax.plot(
-                    [to_date(r.q05_value), to_date(r.q95_value)], [yy, yy], color="#0072B2", lw=1.5
-                )
-                ax.plot(
-                    to_date(r.median_value),
-                    yy,
-                    marker="o",
-                    color="#0072B2" if r.passed else "#D55E00",
-                    ms=7,
-                    zorder=4,
-                )
-        ax.set_yticks(
-            y,
-            [
-                f"{t} ({'pass' if p else 'MISS'})"
-                for t, p in zip(ev["target"], ev["passed"], strict=True)
-            ],
-            fontsize=8,
-        )
+        ax.set_yticks(y, _row_labels(ev), fontsize=8)
         ax.set_xlabel("month")
         ax.set_title(
             "Event months: record (black diamond, grey = tolerance)\nvs model median (dot) and 90% interval",
@@ -120,32 +80,14 @@ def validation_figure(table: pd.DataFrame, title: str = ""):
         y = np.arange(len(other))[::-1]
         obs = other["observed"].map(lambda s: float(str(s).replace(",", ""))).to_numpy()
         for yy, r, o in zip(y, other.itertuples(), obs, strict=True):
-            ax.plot(
-                [1 - r.tolerance, 1 + r.tolerance],
-                [yy, yy],
-                color="#999999",
-                lw=6,
-                alpha=0.35,
-                solid_capstyle="butt",
+            model = (
+                None
+                if np.isnan(r.median_value)
+                else [v / o for v in (r.q05_value, r.q95_value, r.median_value)]
             )
-            if not np.isnan(r.median_value):
-                ax.plot([r.q05_value / o, r.q95_value / o], [yy, yy], color="#0072B2", lw=1.5)
-                ax.plot(
-                    r.median_value / o,
-                    yy,
-                    marker="o",
-                    color="#0072B2" if r.passed else "#D55E00",
-                    ms=7,
-                )
+            _target_row(ax, yy, [1 - r.tolerance, 1 + r.tolerance], model, r.passed)
         ax.axvline(1.0, color="black", lw=1)
-        ax.set_yticks(
-            y,
-            [
-                f"{t} ({'pass' if p else 'MISS'})"
-                for t, p in zip(other["target"], other["passed"], strict=True)
-            ],
-            fontsize=8,
-        )
+        ax.set_yticks(y, _row_labels(other), fontsize=8)
         ax.set_xlabel("model / observed (1 = the record)")
         ax.set_title(
             "Levels and ratios: model median and 90% interval\nrelative to the record (grey = tolerance)",
@@ -155,6 +97,24 @@ def validation_figure(table: pd.DataFrame, title: str = ""):
     if title:
         fig.suptitle(title, fontsize=10)
     return fig
+
+
+def _target_row(ax, y: float, band: list, model: list | None, passed: bool, **median_style) -> None:
+    """One target's row: the record's tolerance band (grey), then, if the model reached it, the
+    model's 90% interval and median (``model`` = [q05, q95, median]; orange if missed)."""
+    ax.plot(band, [y, y], color="#999999", lw=6, alpha=0.35, solid_capstyle="butt")
+    if model is not None:
+        ax.plot(model[:2], [y, y], color="#0072B2", lw=1.5)
+        ax.plot(
+            model[2], y, marker="o", color="#0072B2" if passed else "#D55E00", ms=7, **median_style
+        )
+
+
+def _row_labels(panel: pd.DataFrame) -> list[str]:
+    return [
+        f"{t} ({'pass' if p else 'MISS'})"
+        for t, p in zip(panel["target"], panel["passed"], strict=True)
+    ]
 
 
 def printable(table: pd.DataFrame) -> str:

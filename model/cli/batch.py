@@ -3,7 +3,7 @@
 ``stabsim batch FILE`` expands a batch file, runs what is not done yet on the chosen executor and
 streams every run to ``runs/<batch-id>/``; it ends with a summary and exits with 1 if any run
 failed (2 for a mistake in the input, 130 if interrupted). ``run_batch``, the same from Python,
-lives in :mod:`model.experiments.batches` and is re-exported here.
+lives in :mod:`model.experiments.batches`.
 """
 
 from __future__ import annotations
@@ -20,12 +20,12 @@ from model.cli.common import (
     chosen_executor,
     duration,
     error,
+    executor_options,
     positive,
     run_session,
 )
-from model.experiments.batches import run_batch
 
-__all__ = ["COMMAND", "HELP", "add_arguments", "run", "run_batch"]
+__all__ = ["COMMAND", "HELP", "add_arguments", "run"]
 
 HELP = "run a batch (scenarios x design points x replicates), stored as runs finish"
 
@@ -38,20 +38,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="batch YAML file (may be left out with --resume: the batch recorded there is used)",
     )
-    p.add_argument(
-        "--executor",
-        choices=("serial", "process", "dask"),
-        default=None,
-        help="where runs execute: this process, local processes (default), or a Dask cluster",
-    )
-    p.add_argument(
-        "--workers", type=positive, metavar="N", help="worker processes (default: all cores)"
-    )
-    p.add_argument(
-        "--scheduler",
-        metavar="ADDRESS",
-        help="Dask scheduler address, e.g. tcp://host:8786 (implies --executor dask)",
-    )
+    executor_options(p)
     where = p.add_mutually_exclusive_group()
     where.add_argument(
         "--out",
@@ -78,8 +65,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run (or resume) a batch; 0 if every run is done, 1 if some failed, 2 for bad input."""
     from model.experiments.batches import open_store, plan_batch
-    from model.experiments.store import StoreError
-    from model.files.config import ConfigError
+    from model.experiments.batchfiles import StoreError
+    from model.files.errors import ConfigError
 
     executor = chosen_executor(args)
     if executor is None:

@@ -13,7 +13,8 @@ from model.cli.common import (
     run_options,
     scenario_path,
 )
-from model.files.config import ConfigError, load_scenario
+from model.files.errors import ConfigError
+from model.files.scenario import load_scenario
 
 HELP = "fit parameters to the record by approximate Bayesian computation"
 
@@ -98,11 +99,13 @@ def parse_ranges(texts: list[str]) -> dict[str, tuple[float, float]]:
 
 def run(args: argparse.Namespace) -> int:
     """ABC rejection over a Latin hypercube; writes samples, posterior, plot and a scenario."""
-    from model.analysis import validation as V
+    from model.analysis.calibration import calibrate, write_calibration
+    from model.analysis.validation import stamp
+    from model.files.targets import load_targets
 
     path = scenario_path(args.scenario)
     scenario = load_scenario(path)
-    targets = V.load_targets(args.targets)
+    targets = load_targets(args.targets)
     params = [p.strip() for p in args.parameters.split(",") if p.strip()]
     bounds = parse_ranges(args.range)
     if not 0 < args.accept <= 1 or args.samples < 2 or args.replicates < 1:
@@ -111,7 +114,7 @@ def run(args: argparse.Namespace) -> int:
             key="--samples/--replicates/--accept",
             allowed="samples >= 2, replicates >= 1, 0 < accept <= 1",
         )
-    cal = V.calibrate(
+    cal = calibrate(
         scenario,
         targets,
         params,
@@ -123,8 +126,8 @@ def run(args: argparse.Namespace) -> int:
         max(1, args.workers),
         not quiet(args),
     )
-    folder = Path(args.runs_dir) / f"calibrate-{scenario.name}-{V.stamp()}"
-    written = V.write_calibration(
+    folder = Path(args.runs_dir) / f"calibrate-{scenario.name}-{stamp()}"
+    written = write_calibration(
         cal, folder, scenario.path, args.name or f"{scenario.name}_calibrated"
     )
     print(

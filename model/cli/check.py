@@ -6,7 +6,8 @@ import argparse
 
 from model.cli.common import EXIT_OK, Subcommand, error
 from model.cli.describe import describe_batch, describe_scenario
-from model.files.config import Batch, ConfigError, load_any
+from model.files.batch import Batch, load_any
+from model.files.errors import ConfigError
 
 HELP = "validate scenario or batch files and summarise them"
 

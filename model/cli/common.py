@@ -1,6 +1,7 @@
-"""What the ``stabsim`` commands share: exit codes, the command record, the one-line error,
-argument types, the quiet switch, the run options of validate and calibrate, short number and
-text formatting, and the session header and interrupt handling of batch and sensitivity.
+"""What the ``stabsim`` commands share: exit codes, the command record, the parser and the
+dispatch of a command line, the one-line error, argument types, the quiet switch, the run
+options, short number and text formatting, and the session header and interrupt handling of
+batch and sensitivity.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from model.files.config import ConfigError
+from model.files.errors import ConfigError
 
 if TYPE_CHECKING:
     from model.experiments.executors import Report
@@ -35,6 +36,56 @@ class Subcommand:
     help: str
     arguments: Callable[[argparse.ArgumentParser], None] | None
     run: Callable[[argparse.Namespace], int]
+
+
+# ---- the command line -------------------------------------------------------------------------
+
+
+def command_parser(commands: Sequence[Subcommand]) -> argparse.ArgumentParser:
+    """The ``stabsim`` argument parser with the given subcommands (``model.cli.COMMANDS``)."""
+    parser = argparse.ArgumentParser(
+        prog="stabsim",
+        description="Scenario simulation of stabilization in Iraq after Mosul (2017).",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for cmd in commands:
+        p = sub.add_parser(cmd.name, help=cmd.help, description=cmd.help)
+        if cmd.arguments is not None:
+            cmd.arguments(p)
+        p.set_defaults(_run=cmd.run)
+    return parser
+
+
+def _version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("stabsim")
+    except Exception:  # noqa: BLE001 - not installed: run from a checkout
+        return "unknown"
+
+
+def run_command(commands: Sequence[Subcommand], argv: Sequence[str] | None = None) -> int:
+    """Parse ``argv`` with the given subcommands and run the chosen one; return its exit status
+    (2 for a mistake in the input, printed as one line; 130 if interrupted)."""
+    parser = command_parser(commands)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version or a usage error (argparse printed it)
+        return exc.code if isinstance(exc.code, int) else EXIT_USER_ERROR
+    try:
+        return int(args._run(args))
+    except KeyboardInterrupt:
+        print("stabsim: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:  # e.g. `stabsim params | head`
+        sys.stderr.close()
+        return EXIT_OK
+    except Exception as exc:
+        if is_user_error(exc):
+            return error(exc)
+        raise
 
 
 # ---- errors -----------------------------------------------------------------------------------
@@ -159,6 +210,25 @@ def duration(seconds: float) -> str:
 # ---- running a batch store (batch, sensitivity) -----------------------------------------------
 
 
+def executor_options(p: argparse.ArgumentParser) -> None:
+    """The options that choose where a batch's runs execute (batch, sensitivity); read them
+    with :func:`chosen_executor`."""
+    p.add_argument(
+        "--executor",
+        choices=("serial", "process", "dask"),
+        default=None,
+        help="where runs execute: this process, local processes (default), or a Dask cluster",
+    )
+    p.add_argument(
+        "--workers", type=positive, metavar="N", help="worker processes (default: all cores)"
+    )
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="Dask scheduler address, e.g. tcp://host:8786 (implies --executor dask)",
+    )
+
+
 def chosen_executor(args: argparse.Namespace) -> str | None:
     """The executor ``--executor`` and ``--scheduler`` ask for (a scheduler implies Dask).
 
@@ -202,7 +272,8 @@ def run_session(
         The executor's report, or an exit status: 2 if the executor cannot start, 130 if
         interrupted.
     """
-    from model.experiments.executors import ExecutorError, default_workers, execute
+    from model.experiments.executors import execute
+    from model.experiments.worker import ExecutorError, default_workers
 
     is_quiet = quiet(args)
     for note in store.warnings:

@@ -3,7 +3,7 @@ of a stored batch.
 
 ``stabsim compare runs/<batch-id>`` writes ``runs/<batch-id>/compare/report.html`` with the PNG
 figures and CSV tables beside it (docs/compare.md). A mistake in the input (a folder that is not
-a batch, an unknown scenario, outcome, unit or month) raises :class:`~model.files.config.ConfigError`,
+a batch, an unknown scenario, outcome, unit or month) raises :class:`~model.files.errors.ConfigError`,
 which ``stabsim`` prints as one line with exit status 2; nothing is written then. No Mesa here.
 """
 
@@ -13,8 +13,8 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from model.cli.common import EXIT_OK, Subcommand
-from model.files.config import ConfigError
+from model.cli.common import EXIT_OK, Subcommand, run_command
+from model.files.errors import ConfigError
 
 __all__ = ["COMMAND", "HELP", "add_arguments", "main", "run"]
 
@@ -69,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
         ConfigError: bad input; nothing is written.
     """
     from model.analysis import compare as C
-    from model.analysis.report import write_report
+    from model.analysis.compare.report import write_report
 
     res = C.open_results(args.folder)
     if args.level != "national" and not args.unit:
@@ -118,9 +118,7 @@ def run(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m model.cli.compare BATCH ...``: the same as ``stabsim compare``."""
-    from model.cli import main as stabsim
-
-    return stabsim(["compare", *(sys.argv[1:] if argv is None else argv)])
+    return run_command((COMMAND,), ["compare", *(sys.argv[1:] if argv is None else argv)])
 
 
 COMMAND = Subcommand("compare", HELP, add_arguments, run)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from model.cli.common import EXIT_OK, Subcommand, here_or_checkout, num, quiet
 from model.cli.describe import describe_batch, differing_levers, schedule_text
-from model.files.config import Batch, load_batch
+from model.files.batch import Batch, load_batch
 from model.simulation import parameters as _parameters
 
 DEMO_BATCH = "scenarios/demo_batch.yaml"
@@ -68,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
 def _demo_report(results) -> Path | None:
     """The comparison report of a finished batch (None if the report module is absent)."""
     try:
-        from model.analysis.report import write_report
+        from model.analysis.compare.report import write_report
     except ImportError:
         return None
     return write_report(results, Path(results.path) / "compare")

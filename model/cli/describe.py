@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from model.cli.common import num, relative, shorten
-from model.files.config import Batch, Scenario, Schedule
+from model.files.batch import Batch
+from model.files.scenario import Scenario
+from model.files.schedules import Schedule
 from model.simulation import outcomes as _outcomes
 from model.simulation import parameters as _parameters
 

@@ -45,7 +45,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run PRIM on a stored batch; print the boxes; write tables and the figure."""
-    from model.analysis.sensitivity import StudyError, discover
+    from model.analysis.discovery import StudyError, discover
 
     names = [n.strip() for n in args.names.split(",") if n.strip()] if args.names else None
     try:

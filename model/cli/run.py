@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from model.cli.common import EXIT_OK, Subcommand, quiet
-from model.files.config import Scenario, load_scenario
+from model.files.scenario import Scenario, load_scenario
 
 HELP = "run one scenario's replicates and store them under runs/"
 
@@ -47,7 +47,7 @@ def write_overview(folder, scenario: Scenario) -> None:
     path = folder.path / "overview.png"
     if path.exists():
         return
-    from model.analysis.overview import overview_figure
+    from model.analysis.compare.figures import overview_figure
 
     title = f"{scenario.name}: {scenario.replicates} replicates"
     overview_figure(folder.monthly(), title=title).savefig(path, dpi=110)

@@ -22,6 +22,7 @@ from model.cli.common import (
     chosen_executor,
     duration,
     error,
+    executor_options,
     positive,
     run_session,
 )
@@ -47,20 +48,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "only the missing runs are made",
     )
     where.add_argument("--resume", metavar="DIR", help="complete and analyse the study in DIR")
-    p.add_argument(
-        "--executor",
-        choices=("serial", "process", "dask"),
-        default=None,
-        help="where runs execute: this process, local processes (default), or a Dask cluster",
-    )
-    p.add_argument(
-        "--workers", type=positive, metavar="N", help="worker processes (default: all cores)"
-    )
-    p.add_argument(
-        "--scheduler",
-        metavar="ADDRESS",
-        help="Dask scheduler address, e.g. tcp://host:8786 (implies --executor dask)",
-    )
+    executor_options(p)
     p.add_argument("--retry-failed", action="store_true", help="also run again runs that failed")
     p.add_argument("--n", type=positive, metavar="N", help="sample size (override the file's n)")
     p.add_argument(
@@ -89,9 +77,10 @@ def _plan_text(study: Any, points: int) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Run (or resume) a study and analyse it: 0 done, 1 runs missing, 2 bad input."""
-    from model.analysis.sensitivity import StudyError, open_study, study_design
-    from model.experiments.store import StoreError
-    from model.files.config import ConfigError
+    from model.analysis.discovery import StudyError
+    from model.analysis.sensitivity import open_study, study_design
+    from model.experiments.batchfiles import StoreError
+    from model.files.errors import ConfigError
     from model.files.study import load_study
 
     executor = chosen_executor(args)

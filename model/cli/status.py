@@ -24,7 +24,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Print the progress of a batch folder: done, failed and missing runs per scenario."""
     from model.experiments.batches import batch_progress
-    from model.experiments.store import StoreError
+    from model.experiments.batchfiles import StoreError
 
     try:
         progress = batch_progress(args.folder)
@@ -80,7 +80,7 @@ def _print_counts(folder: str, progress: BatchProgress) -> None:
 
 
 def _print_failed(progress: BatchProgress, tracebacks: bool) -> None:
-    from model.experiments.store import last_line
+    from model.experiments.batchfiles import last_line
 
     failed = progress.failed
     if not failed:

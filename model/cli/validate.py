@@ -14,7 +14,7 @@ from model.cli.common import (
     run_options,
     scenario_path,
 )
-from model.files.config import load_scenario
+from model.files.scenario import load_scenario
 
 HELP = "score a scenario against the historical record (seeds/targets.yaml)"
 
@@ -44,9 +44,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run the scenario's replicates, print target by target, store table and plot; exit 0."""
     from model.analysis import validation as V
+    from model.analysis.scoring import score
+    from model.files.targets import load_targets
 
     scenario = load_scenario(scenario_path(args.scenario))
-    targets = V.load_targets(args.targets)
+    targets = load_targets(args.targets)
     n = args.replicates or scenario.replicates
     table = V.validate(scenario, targets, n, workers=max(1, args.workers), progress=not quiet(args))
     folder = Path(args.runs_dir) / f"validate-{scenario.name}-{V.stamp()}"
@@ -56,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
     )
     fig = V.validation_figure(table, f"{scenario.name}: {n} replicates against the record")
     fig.savefig(folder / "validation.png", dpi=110)
-    scores = {u: V.score(table, u) for u in ("calibration", "validation")} | {"all": V.score(table)}
+    scores = {u: score(table, u) for u in ("calibration", "validation")} | {"all": score(table)}
     (folder / "score.json").write_text(json.dumps(scores, indent=2))
     print(V.printable(table))
     for use, sc in scores.items():

@@ -15,9 +15,14 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["TMP_SUFFIX", "write_json_atomic", "write_parquet_atomic"]
+__all__ = ["TMP_SUFFIX", "temporary_path", "write_json_atomic", "write_parquet_atomic"]
 
 TMP_SUFFIX = ".tmp"
+
+
+def temporary_path(path: Path) -> Path:
+    """Where ``path`` is written before its rename: ``.<name>.<pid>.tmp`` beside it."""
+    return path.with_name(f".{path.name}.{os.getpid()}{TMP_SUFFIX}")
 
 
 def _fsync_dir(path: Path) -> None:
@@ -40,7 +45,7 @@ def write_parquet_atomic(df: pd.DataFrame, path: str | os.PathLike[str]) -> None
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}{TMP_SUFFIX}")
+    tmp = temporary_path(path)
     table = pa.Table.from_pandas(df, preserve_index=False)
     with open(tmp, "wb") as fh:
         pq.write_table(table, fh, compression="zstd")
@@ -51,7 +56,7 @@ def write_parquet_atomic(df: pd.DataFrame, path: str | os.PathLike[str]) -> None
 
 def write_json_atomic(data: Any, path: Path) -> None:
     """Write a JSON file durably and atomically (temp file, fsync, rename, fsync of the folder)."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}{TMP_SUFFIX}")
+    tmp = temporary_path(path)
     with open(tmp, "w", encoding="utf-8") as fh:
         json.dump(data, fh, indent=1, default=str)
         fh.write("\n")

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from model.experiments.design import Design, RunSpec
     from model.experiments.results import BatchResults
     from model.experiments.store import BatchStore
-    from model.files.config import Batch
+    from model.files.batch import Batch
 
 __all__ = [
     "BatchPlan",
@@ -70,14 +70,9 @@ def load_for_run(
         ConfigError: a mistake in the batch file.
         StoreError: nothing to resume, or overrides for a batch being resumed.
     """
-    from model.experiments.store import (
-        MANIFEST,
-        StoreError,
-        batch_from_manifest,
-        is_batch_folder,
-        read_manifest,
-    )
-    from model.files.config import Batch, load_batch
+    from model.experiments.batchfiles import MANIFEST, StoreError, is_batch_folder, read_manifest
+    from model.experiments.manifest import batch_from_manifest
+    from model.files.batch import Batch, load_batch
 
     if isinstance(source, Batch):
         batch = source
@@ -223,7 +218,8 @@ def batch_progress(folder: str | os.PathLike[str]) -> BatchProgress:
     Raises:
         StoreError: the folder is not a batch folder.
     """
-    from model.experiments.store import lock_holder, read_manifest, read_status, run_states
+    from model.experiments.batchfiles import read_manifest, read_status, run_states
+    from model.experiments.locking import lock_holder
 
     manifest = read_manifest(folder)
     status = read_status(folder)

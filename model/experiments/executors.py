@@ -3,8 +3,7 @@
 
 ``execute`` streams every finished run to a store (``model.experiments.store``) at once, keeps a
 bounded number of runs in flight (memory stays flat), and shows a progress bar. What runs in a
-worker (``run_one``, ``RunOutput``, ...) lives in ``model.experiments.worker`` and is re-exported
-here.
+worker (``run_one``, ``RunOutput``, ...) lives in ``model.experiments.worker``.
 
 Executors:
     serial    one run after another in this process (debugging, tiny batches).
@@ -31,12 +30,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import pandas as pd
 
-from model.experiments.batchfiles import KEY_COLUMNS
 from model.experiments.dask_executor import run_dask
 from model.experiments.worker import (
-    FAIL_ENV,
-    ExecutorError,
-    InjectedFailure,
     RunOutput,
     _lost,
     _main_hidden,
@@ -52,19 +47,11 @@ if TYPE_CHECKING:
 
 __all__ = [
     "EXECUTORS",
-    "FAIL_ENV",
-    "KEY_COLUMNS",
     "RUNS_PER_WORKER",
-    "ExecutorError",
-    "InjectedFailure",
     "Report",
-    "RunOutput",
-    "default_workers",
     "execute",
-    "failing_runs",
     "map_runs",
     "progress_enabled",
-    "run_one",
 ]
 
 EXECUTORS: tuple[str, ...] = ("serial", "process", "dask")

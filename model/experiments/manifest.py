@@ -16,7 +16,7 @@ from model.experiments.batchfiles import FORMAT, STATUS, _now
 
 if TYPE_CHECKING:
     from model.experiments.design import Design, RunSpec
-    from model.files.config import Batch
+    from model.files.batch import Batch
 
 __all__ = ["batch_from_manifest", "batch_hash", "git_revision", "versions"]
 
@@ -87,7 +87,8 @@ def batch_from_manifest(manifest: Mapping[str, Any]) -> Batch:
     Raises:
         ConfigError: if the recorded values are no longer valid for the parameter registry.
     """
-    from model.files.config import Batch, Scenario
+    from model.files.batch import Batch
+    from model.files.scenario import Scenario
 
     raw = manifest["batch"]
     scenarios = []

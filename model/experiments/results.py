@@ -18,16 +18,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from model.experiments.batchfiles import KEY_COLUMNS
-from model.experiments.store import (
+from model.experiments.batchfiles import (
+    KEY_COLUMNS,
     TABLES,
     list_parts,
-    lock_holder,
     read_manifest,
     read_status,
     run_parts,
     run_states,
 )
+from model.experiments.locking import lock_holder
 
 __all__ = ["KEY_COLUMNS", "BatchResults", "open_batch"]
 

@@ -15,10 +15,10 @@ a ``kill -9`` loses at most the runs in flight. Re-opening the folder removes or
 files and runs only what is missing. The manifest's per-run status is derived from
 ``status.jsonl``. No Mesa here.
 
-This module holds :class:`BatchStore` (a folder open for writing) and re-exports the helpers it
-builds on: atomic writes (``model.experiments.atomic``), the file layout and reading
-(``model.experiments.batchfiles``), the manifest and provenance (``model.experiments.manifest``)
-and the lock (``model.experiments.locking``).
+This module holds :class:`BatchStore` (a folder open for writing). It builds on atomic writes
+(``model.experiments.atomic``), the file layout and reading (``model.experiments.batchfiles``),
+the manifest and provenance (``model.experiments.manifest``) and the lock
+(``model.experiments.locking``); import those names from there.
 """
 
 from __future__ import annotations
@@ -35,7 +35,6 @@ from typing import TYPE_CHECKING, Any
 
 from model.experiments.atomic import TMP_SUFFIX, write_json_atomic, write_parquet_atomic
 from model.experiments.batchfiles import (
-    FORMAT,
     LOCK,
     MANIFEST,
     STATUS,
@@ -46,18 +45,14 @@ from model.experiments.batchfiles import (
     is_batch_folder,
     last_line,
     list_parts,
-    part_path,
     read_manifest,
-    read_status,
     run_parts,
-    run_states,
 )
-from model.experiments.locking import _acquire_lock, _Lock, lock_holder
+from model.experiments.locking import _acquire_lock, _Lock
 from model.experiments.manifest import (
     _difference,
     _new_manifest,
     _strip,
-    batch_from_manifest,
     batch_hash,
     git_revision,
     versions,
@@ -65,31 +60,10 @@ from model.experiments.manifest import (
 
 if TYPE_CHECKING:
     from model.experiments.design import Design, RunSpec
-    from model.experiments.executors import RunOutput
-    from model.files.config import Batch
+    from model.experiments.worker import RunOutput
+    from model.files.batch import Batch
 
-__all__ = [
-    "FORMAT",
-    "MANIFEST",
-    "STATUS",
-    "TABLES",
-    "BatchStore",
-    "StoreError",
-    "batch_from_manifest",
-    "batch_hash",
-    "git_revision",
-    "is_batch_folder",
-    "last_line",
-    "list_parts",
-    "lock_holder",
-    "part_path",
-    "read_manifest",
-    "read_status",
-    "run_parts",
-    "run_states",
-    "versions",
-    "write_parquet_atomic",
-]
+__all__ = ["BatchStore"]
 
 
 def _remove_orphans(root: Path) -> int:

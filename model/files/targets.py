@@ -1,35 +1,33 @@
 """Target files: observations from the historical record that the model should reproduce.
 
-Targets are data (``seeds/targets.yaml``; format in docs/validation.md). This module reads and
-checks them into frozen :class:`Target` objects; measuring and scoring them against runs is
-``model.analysis.validation``.
+Targets are data (``seeds/targets.yaml``; format in docs/validation.md). This module declares
+their schema and reads them into frozen :class:`Target` objects; measuring and scoring them
+against runs is ``model.analysis.validation``.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated, Any, ClassVar
 
-from model.files.config import ConfigError, _read, _suggest, parse_month
+from pydantic import BeforeValidator, Field
+
+from model.files.errors import Problem, suggest
+from model.files.months import month_index, month_str, parse_month
+from model.files.schema import Section, check, checked, checked_after
+from model.files.yaml_reader import error_at, read
 from model.simulation.outcomes import LEVELS, MONTHLY
+
+__all__ = ["DEFAULT_TARGETS", "EVENTS", "KINDS", "STATISTICS", "USES", "Target", "load_targets"]
 
 DEFAULT_TARGETS = Path(__file__).resolve().parents[2] / "seeds" / "targets.yaml"
 KINDS = ("event", "level", "ratio", "rank")
 EVENTS = ("retaken", "lost", "defeat", "kirkuk_crisis")
 STATISTICS = ("mean", "sum", "last")
 USES = ("calibration", "validation")
-
-
-def _mi(month: str) -> int:
-    """Month index (months since year 0) of "YYYY-MM"."""
-    return int(month[:4]) * 12 + int(month[5:7]) - 1
-
-
-def _ms(index: float) -> str:
-    i = int(round(index))
-    return f"{i // 12:04d}-{i % 12 + 1:02d}"
 
 
 @dataclass(frozen=True)
@@ -62,15 +60,174 @@ class Target:
     def last_month(self) -> str:
         """The latest month the target looks at (to choose a horizon)."""
         if self.kind == "event":
-            return _ms(_mi(str(self.observed)) + int(self.tolerance) + 1)
+            return month_str(month_index(str(self.observed)) + int(self.tolerance) + 1)
         months = [m for p in (self.period, self.base_period) if p for m in p]
         return max(months)
 
 
-_FIELDS = {
-    "id", "kind", "observed", "tolerance", "use", "source", "event", "area", "outcome", "level",
-    "unit", "period", "base_period", "statistic", "note",
-}  # fmt: skip
+# ---- the file -----------------------------------------------------------------------------------
+# Keys that do not apply to a target's kind are ignored, as before (an event has no period).
+
+
+def _choice(value: Any, allowed: tuple[str, ...]) -> str:
+    if value not in allowed:
+        raise Problem(
+            f"'{value}' is not allowed",
+            allowed=", ".join(allowed),
+            suggestion=suggest(str(value), allowed),
+        )
+    return value
+
+
+def _for(kinds: tuple[str, ...], check: Any, *args: Any) -> Any:
+    """A check of a key that applies to targets of ``kinds`` only."""
+
+    def run(value: Any, earlier: Mapping[str, Any]) -> Any:
+        return check(value, *args) if earlier.get("kind") in kinds else value
+
+    return checked_after(run)
+
+
+def _float(value: Any, what: str) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise Problem(f"{what} must be a number, got {value!r}") from None
+
+
+def _tolerance(value: Any) -> float:
+    tol = _float(value, "tolerance")
+    if tol < 0:
+        raise Problem("tolerance must not be negative")
+    return tol
+
+
+def _month(value: Any) -> str:
+    try:
+        return parse_month(value)
+    except (ValueError, TypeError):
+        raise Problem(f"{value!r} is not a month", allowed="YYYY-MM, e.g. 2017-07") from None
+
+
+def _period(value: Any, missing: str = "missing key 'period'") -> tuple[str, str]:
+    if value is None:
+        raise Problem(missing)
+    if not isinstance(value, list) or len(value) != 2:
+        raise Problem("a period is [first month, last month]", allowed="[YYYY-MM, YYYY-MM]")
+    first, last = _month(value[0]), _month(value[1])
+    if last < first:
+        raise Problem("the period ends before it starts")
+    return (first, last)
+
+
+def _observed(value: Any, earlier: Mapping[str, Any]) -> Any:
+    kind = earlier.get("kind")
+    if kind == "event":
+        return _month(value)
+    if kind == "rank":
+        if not isinstance(value, list) or len(value) < 3:
+            raise Problem("a rank target observes a list of at least 3 units, highest first")
+        return tuple(str(u) for u in value)
+    return value if kind is None else _float(value, "observed")
+
+
+def _area(value: Any, earlier: Mapping[str, Any]) -> str | None:
+    event = earlier.get("event")
+    if earlier.get("kind") == "event" and event in ("retaken", "lost") and not value:
+        raise Problem(f"an event '{event}' needs an area id")
+    return value and str(value)
+
+
+def _outcome(value: Any) -> str:
+    if value not in MONTHLY:
+        raise Problem(
+            f"unknown outcome '{value}'",
+            allowed="an outcome of docs/outputs.md",
+            suggestion=suggest(str(value), MONTHLY),
+        )
+    return value
+
+
+def _level(value: Any, earlier: Mapping[str, Any]) -> str:
+    if earlier.get("kind") == "event":
+        return value
+    level = _choice(value, LEVELS)
+    if earlier.get("kind") == "rank" and level == "national":
+        raise Problem("a rank target ranks governorates or areas", allowed="governorate, area")
+    return level
+
+
+_NON_EVENTS = ("level", "ratio", "rank")
+_DEFAULT = {"default": None, "validate_default": True}  # checked when missing, too
+
+
+class TargetEntry(Section):
+    """One target of a target file; the keys that matter depend on its ``kind``."""
+
+    not_mapping: ClassVar[str] = "each target must be a mapping"
+    shape: ClassVar[str | None] = "id, kind, observed, tolerance, use, source, ..."
+
+    id: Any
+    kind: Annotated[str, checked(_choice, KINDS)]
+    observed: Annotated[Any, checked_after(_observed)]
+    tolerance: Annotated[float, checked(_tolerance)]
+    use: Annotated[str, checked(_choice, USES)]
+    source: Any
+    event: Annotated[str | None, _for(("event",), _choice, EVENTS)] = Field(**_DEFAULT)
+    area: Annotated[str | None, checked_after(_area)] = Field(**_DEFAULT)
+    outcome: Annotated[str | None, _for(_NON_EVENTS, _outcome)] = Field(**_DEFAULT)
+    level: Annotated[str, checked_after(_level)] = Field("national", validate_default=True)
+    unit: Any = None
+    period: Annotated[Any, _for(_NON_EVENTS, _period)] = Field(**_DEFAULT)
+    base_period: Annotated[Any, _for(("ratio",), _period, "a ratio target needs 'base_period'")] = (
+        Field(**_DEFAULT)
+    )
+    statistic: Annotated[str, _for(_NON_EVENTS, _choice, STATISTICS)] = "mean"
+    note: Any = ""
+
+    @classmethod
+    def keys(cls) -> tuple[str, ...]:
+        return tuple(sorted(cls.model_fields))
+
+    @classmethod
+    def missing(cls, key: str) -> Problem:
+        return Problem(f"missing key '{key}'", at=(key,))
+
+    def target(self, file: str) -> Target:
+        """The target (the keys of its kind only)."""
+        common: dict[str, Any] = dict(
+            id=str(self.id),
+            kind=self.kind,
+            observed=self.observed,
+            tolerance=self.tolerance,
+            use=self.use,
+            source=str(self.source),
+            note=str(self.note),
+            file=file,
+        )
+        if self.kind == "event":
+            return Target(event=self.event, area=self.area, **common)
+        common.update(outcome=self.outcome, level=self.level, period=self.period)
+        common.update(statistic=self.statistic)
+        if self.kind == "rank":
+            return Target(unit="", **common)
+        unit = self.unit if "unit" in self.model_fields_set else ""
+        if "unit" not in self.model_fields_set and self.level == "national":
+            unit = "Iraq"
+        base = self.base_period if self.kind == "ratio" else None
+        return Target(unit=str(unit), base_period=base, **common)
+
+
+def _target_list(value: Any) -> Any:
+    if not isinstance(value, list):
+        raise Problem("expected a list under 'targets:'")
+    return value
+
+
+class TargetFile(Section):
+    """A target file: ``targets:``, a list of targets."""
+
+    targets: Annotated[tuple[TargetEntry, ...], BeforeValidator(_target_list)]
 
 
 def load_targets(paths: Iterable[str | os.PathLike] | None = None) -> tuple[Target, ...]:
@@ -79,183 +236,15 @@ def load_targets(paths: Iterable[str | os.PathLike] | None = None) -> tuple[Targ
     seen: set[str] = set()
     for path in paths or [DEFAULT_TARGETS]:
         display = os.fspath(path)
-        tree = _read(path, display)
-        items = tree.value.get("targets")
-        if items is None or not isinstance(items.value, list):
-            raise ConfigError(
-                "expected a list under 'targets:'", file=display, line=tree.line, key="targets"
-            )
-        extra = set(tree.value) - {"targets"}
-        if extra:
-            k = sorted(extra)[0]
-            raise ConfigError(
-                f"unknown key '{k}'",
-                file=display,
-                line=tree.value[k].key_at,
-                key=k,
-                allowed="targets",
-            )
-        for i, item in enumerate(items.value):
-            t = _target(item, display, f"targets[{i}]")
-            if t.id in seen:
-                raise ConfigError(
-                    f"duplicate target id '{t.id}'",
-                    file=display,
-                    line=item.at,
-                    key=f"targets[{i}].id",
-                )
-            seen.add(t.id)
-            out.append(t)
+        tree = read(path, display)
+        if "targets" not in tree.value:  # likely not a target file at all: say so first
+            raise error_at(tree, ["targets"], Problem("expected a list under 'targets:'"))
+        spec = check(TargetFile, tree)
+        for i, entry in enumerate(spec.targets):
+            target = entry.target(display)
+            if target.id in seen:
+                problem = Problem(f"duplicate target id '{target.id}'")
+                raise error_at(tree, ["targets", i], problem.below("id")) from None
+            seen.add(target.id)
+            out.append(target)
     return tuple(out)
-
-
-def _target(item, file: str, key: str) -> Target:
-    def fail(msg, k=None, allowed=None, suggestion=None, line=None):
-        raise ConfigError(
-            msg,
-            file=file,
-            line=line or item.at,
-            key=f"{key}.{k}" if k else key,
-            allowed=allowed,
-            suggestion=suggestion,
-        )
-
-    if not isinstance(item.value, dict):
-        fail(
-            "each target must be a mapping",
-            allowed="id, kind, observed, tolerance, use, source, ...",
-        )
-    v = {k: loc.plain() for k, loc in item.value.items()}
-    lines = {k: loc.at for k, loc in item.value.items()}
-    for k in v:
-        if k not in _FIELDS:
-            fail(
-                f"unknown key '{k}'", k, ", ".join(sorted(_FIELDS)), _suggest(k, _FIELDS), lines[k]
-            )
-    for k in ("id", "kind", "observed", "tolerance", "use", "source"):
-        if k not in v:
-            fail(f"missing key '{k}'", k)
-
-    def choice(k, allowed, default=None):
-        val = v.get(k, default)
-        if val not in allowed:
-            fail(
-                f"'{val}' is not allowed",
-                k,
-                ", ".join(allowed),
-                _suggest(str(val), allowed),
-                lines.get(k),
-            )
-        return val
-
-    kind = choice("kind", KINDS)
-    use = choice("use", USES)
-    try:
-        tol = float(v["tolerance"])
-    except (TypeError, ValueError):
-        fail(
-            f"tolerance must be a number, got {v['tolerance']!r}",
-            "tolerance",
-            line=lines["tolerance"],
-        )
-    if tol < 0:
-        fail("tolerance must not be negative", "tolerance", line=lines["tolerance"])
-
-    def month(k, val):
-        try:
-            return parse_month(val)
-        except (ConfigError, ValueError, TypeError):
-            fail(f"{val!r} is not a month", k, "YYYY-MM, e.g. 2017-07", line=lines.get(k))
-
-    def period(k):
-        p = v.get(k)
-        if p is None:
-            return None
-        if not isinstance(p, list) or len(p) != 2:
-            fail(
-                "a period is [first month, last month]", k, "[YYYY-MM, YYYY-MM]", line=lines.get(k)
-            )
-        a, b = month(k, p[0]), month(k, p[1])
-        if b < a:
-            fail("the period ends before it starts", k, line=lines.get(k))
-        return (a, b)
-
-    common = dict(
-        id=str(v["id"]),
-        kind=kind,
-        tolerance=tol,
-        use=use,
-        source=str(v["source"]),
-        note=str(v.get("note", "")),
-        file=file,
-    )
-    if kind == "event":
-        ev = choice("event", EVENTS)
-        area = v.get("area")
-        if ev in ("retaken", "lost") and not area:
-            fail(f"an event '{ev}' needs an area id", "area")
-        return Target(
-            observed=month("observed", v["observed"]), event=ev, area=area and str(area), **common
-        )
-    outcome = v.get("outcome")
-    if outcome not in MONTHLY:
-        fail(
-            f"unknown outcome '{outcome}'",
-            "outcome",
-            "an outcome of docs/outputs.md",
-            _suggest(str(outcome), MONTHLY),
-            lines.get("outcome"),
-        )
-    level = choice("level", LEVELS, "national")
-    unit = str(v.get("unit", "Iraq" if level == "national" else ""))
-    stat = choice("statistic", STATISTICS, "mean")
-    per = period("period")
-    if per is None:
-        fail("missing key 'period'", "period")
-    if kind == "rank":
-        obs = v["observed"]
-        if not isinstance(obs, list) or len(obs) < 3:
-            fail(
-                "a rank target observes a list of at least 3 units, highest first",
-                "observed",
-                line=lines["observed"],
-            )
-        if level == "national":
-            fail(
-                "a rank target ranks governorates or areas",
-                "level",
-                "governorate, area",
-                line=lines.get("level"),
-            )
-        return Target(
-            observed=tuple(str(u) for u in obs),
-            outcome=outcome,
-            level=level,
-            unit="",
-            period=per,
-            statistic=stat,
-            **common,
-        )
-    try:
-        obs = float(v["observed"])
-    except (TypeError, ValueError):
-        fail(
-            f"observed must be a number, got {v['observed']!r}", "observed", line=lines["observed"]
-        )
-    if kind == "ratio":
-        base = period("base_period")
-        if base is None:
-            fail("a ratio target needs 'base_period'", "base_period")
-        return Target(
-            observed=obs,
-            outcome=outcome,
-            level=level,
-            unit=unit,
-            period=per,
-            base_period=base,
-            statistic=stat,
-            **common,
-        )
-    return Target(
-        observed=obs, outcome=outcome, level=level, unit=unit, period=per, statistic=stat, **common
-    )

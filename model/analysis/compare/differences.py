@@ -22,7 +22,7 @@ from model.analysis.compare.names import (
     open_results,
 )
 from model.analysis.compare.tables import _summary, read_monthly
-from model.files.config import ConfigError
+from model.files.errors import ConfigError
 from model.simulation.outcomes import MONTHLY, SUMMARY
 
 BOOTSTRAP_SEED = 20170401

@@ -47,7 +47,7 @@ from model.analysis.compare.style import (
 )
 from model.analysis.compare.tables import monthly_quantiles, read_monthly
 from model.experiments.results import BatchResults
-from model.files.config import ConfigError
+from model.files.errors import ConfigError
 from model.simulation.outcomes import MONTHLY, SUMMARY
 
 

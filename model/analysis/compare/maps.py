@@ -26,7 +26,7 @@ from model.analysis.compare.names import (
 )
 from model.analysis.compare.style import Readable
 from model.experiments.results import BatchResults
-from model.files.config import ConfigError, _suggest
+from model.files.errors import ConfigError, suggest
 
 MAP_COLOUR_BY: tuple[str, ...] = ("control", "incidents")
 """What the network map can be coloured by."""
@@ -152,7 +152,7 @@ def map_values(
             f"unknown colouring '{colour_by}'",
             key="colour_by",
             allowed=", ".join(MAP_COLOUR_BY),
-            suggestion=_suggest(colour_by, MAP_COLOUR_BY),
+            suggestion=suggest(colour_by, MAP_COLOUR_BY),
         )
     wanted = check_months(res, months, chosen)
     levels = _levels(res, chosen)

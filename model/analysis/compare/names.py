@@ -1,7 +1,7 @@
 """Names in a comparison: the batch, its scenarios, outcomes and places, checked against what the
 batch holds, and readable titles for them.
 
-Every check raises a :class:`~model.files.config.ConfigError` that names the key, what is allowed
+Every check raises a :class:`~model.files.errors.ConfigError` that names the key, what is allowed
 and the closest known name, so a typo in a notebook or on the command line is easy to fix.
 """
 
@@ -11,9 +11,9 @@ import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from model.experiments.batchfiles import StoreError
 from model.experiments.results import BatchResults, open_batch
-from model.experiments.store import StoreError
-from model.files.config import ConfigError, _suggest
+from model.files.errors import ConfigError, suggest
 from model.simulation.outcomes import MONTHLY, SUMMARY
 
 Results = BatchResults | str | os.PathLike
@@ -132,7 +132,7 @@ def check_scenarios(
                 f"no scenario '{name}' in batch {res.manifest.get('batch_id')}",
                 key=key,
                 allowed=", ".join(res.scenarios),
-                suggestion=_suggest(name, res.scenarios),
+                suggestion=suggest(name, res.scenarios),
             )
     return [s for s in res.scenarios if s in names]
 
@@ -232,7 +232,7 @@ def check_outcomes(
                 f"unknown outcome '{name}'",
                 key=key,
                 allowed="the names listed by `stabsim outcomes`",
-                suggestion=_suggest(name, known),
+                suggestion=suggest(name, known),
             )
     return monthly, summary or list(_numeric_summary())
 

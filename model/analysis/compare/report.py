@@ -21,8 +21,6 @@ from matplotlib.figure import Figure
 
 from model.analysis.compare.differences import monthly_differences, paired_differences
 from model.analysis.compare.display import (
-    lever_differences,
-    provenance,
     summary_csv,
     table_csv,
 )
@@ -37,10 +35,10 @@ from model.analysis.compare.names import (
 )
 from model.analysis.compare.page import render
 from model.analysis.compare.tables import monthly_quantiles, read_monthly, summary_table
-from model.files.config import ConfigError
+from model.files.errors import ConfigError
 from model.simulation.outcomes import MONTHLY
 
-__all__ = ["Report", "build_report", "lever_differences", "provenance", "write_report"]
+__all__ = ["Report", "build_report", "write_report"]
 
 
 DPI = 110

@@ -17,7 +17,7 @@ from model.analysis.compare.names import (
     open_results,
 )
 from model.experiments.results import BatchResults
-from model.files.config import ConfigError, _suggest
+from model.files.errors import ConfigError, suggest
 from model.simulation.outcomes import SUMMARY
 
 _QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
@@ -60,7 +60,7 @@ def read_monthly(
             f"no {level} '{unit}' in this batch",
             key="unit",
             allowed=", ".join(units),
-            suggestion=_suggest(unit, units),
+            suggestion=suggest(unit, units),
         )
     return frame[frame["unit"] == unit].reset_index(drop=True)
 

@@ -1,5 +1,6 @@
-"""What scenario discovery and sensitivity analysis share: their error, their output folder, the
-atomic writers of tables, text and figures, the number format of summaries and the figure factory.
+"""What scenario discovery and sensitivity analysis share: their error, their output folder,
+months of stored tables, the atomic writers of tables, text and figures, the number format of
+summaries and the figure factory.
 
 It sits in ``discovery`` because sensitivity analysis uses discovery (a study's ``discover``
 conditions), never the reverse.
@@ -33,6 +34,13 @@ def month_start(text: str) -> pd.Timestamp:
     return pd.Timestamp(f"{text}-01")
 
 
+def months_after(month: pd.Series, first: pd.Series | pd.Timestamp) -> pd.Series:
+    """Whole months from ``first`` (per row, or one date) to each date of ``month``."""
+    if isinstance(first, pd.Series):
+        first = first.dt
+    return (month.dt.year - first.year) * 12 + (month.dt.month - first.month)
+
+
 def write_atomic(path: Path, write: Callable[[Path], Any]) -> None:
     """Write ``path`` through ``write(temporary path)``, then rename, so readers never see half
     a file.
@@ -40,9 +48,9 @@ def write_atomic(path: Path, write: Callable[[Path], Any]) -> None:
     The temporary name starts with a dot and ends with the store's ``.tmp`` suffix, like the
     store's own writers.
     """
-    from model.experiments.store import TMP_SUFFIX
+    from model.experiments.atomic import temporary_path
 
-    tmp = path.with_name(f".{path.name}.{os.getpid()}{TMP_SUFFIX}")
+    tmp = temporary_path(path)
     write(tmp)
     os.replace(tmp, path)
 
@@ -53,7 +61,7 @@ def write_table(table: pd.DataFrame, stem: Path, folder: Path | None = None) -> 
     Returns:
         The two paths, relative to ``folder`` when given and inside it.
     """
-    from model.experiments.store import write_parquet_atomic
+    from model.experiments.atomic import write_parquet_atomic
 
     write_parquet_atomic(table, stem.with_suffix(".parquet"))
     write_atomic(

@@ -1,5 +1,5 @@
 """Conditions evaluated over stored results: the outcome of each finished run and whether a
-condition (``model.files.study.Condition``, e.g. ``is_held_areas[36] > 0``) holds in it."""
+condition (``model.files.conditions.Condition``, e.g. ``is_held_areas[36] > 0``) holds in it."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from model.analysis.discovery.common import StudyError, month_start
+from model.analysis.discovery.common import StudyError, month_start, months_after
 
 if TYPE_CHECKING:
     from model.experiments.results import BatchResults
-    from model.files.study import Condition
+    from model.files.conditions import Condition
 
 
 def condition_values(
@@ -34,8 +34,7 @@ def condition_values(
             pick = month == month_start(condition.month)
         else:
             first = month.groupby(table["run_id"]).transform("min")
-            index = (month.dt.year - first.dt.year) * 12 + (month.dt.month - first.dt.month)
-            pick = index == condition.month
+            pick = months_after(month, first) == condition.month
         table = table.loc[pick, [*keys, condition.outcome]]
         runs = results.summary(scenarios=scenarios, columns=[])
         if len(table) < len(runs):

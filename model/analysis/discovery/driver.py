@@ -25,8 +25,8 @@ from model.analysis.discovery.common import (
 )
 from model.analysis.discovery.conditions import condition_values
 from model.analysis.discovery.prim import PrimResult, plot_prim, prim
-from model.files.config import _suggest
-from model.files.study import Condition, parse_condition
+from model.files.conditions import Condition, parse_condition
+from model.files.errors import suggest
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -64,8 +64,8 @@ def discovery_cases(
         StudyError: no design, no finished run, or an unknown name or scenario.
         ValueError: a condition that cannot be read.
     """
+    from model.experiments.batchfiles import StoreError
     from model.experiments.results import open_batch
-    from model.experiments.store import StoreError
 
     folder = Path(folder)
     try:
@@ -81,7 +81,7 @@ def discovery_cases(
     dims = list(names) if names else varied
     for n in dims:
         if n not in varied:
-            near = _suggest(n, varied)
+            near = suggest(n, varied)
             raise StudyError(
                 f"{n!r} is not varied in {folder}; allowed: {', '.join(varied)}"
                 + (f"; did you mean '{near}'?" if near else "")

@@ -20,24 +20,13 @@ Beside the methods: ``outputs`` (stored runs -> one value per design point and o
 ``runner`` (the study's folder, running and analysing it) and ``figures``.
 
 Time-series outcomes (national monthly table) are summarised per year of the horizon and
-analysed year by year. Scenario discovery (PRIM) lives in ``model.analysis.discovery``; its
-names are re-exported here.
+analysed year by year. Scenario discovery (PRIM) lives in ``model.analysis.discovery``, with ``StudyError``, the error
+both raise; the study file itself is read by ``model.files.study``.
 
 Everything here reads stored results only and never imports Mesa; ``run_study`` imports the
 runner (which does) only when it runs the model.
 """
 
-from model.analysis.discovery import (
-    OUTPUT_DIR,
-    WEAK_QP,
-    DiscoveryResult,
-    PrimResult,
-    StudyError,
-    condition_values,
-    discover,
-    plot_prim,
-)
-from model.analysis.discovery.prim import prim
 from model.analysis.sensitivity.figures import (
     plot_morris,
     plot_over_time,
@@ -61,55 +50,26 @@ from model.analysis.sensitivity.runner import (
     summary_text,
 )
 from model.analysis.sensitivity.sobol import sobol_indices
-from model.files.study import (  # the study file's API, for the callers of this package
-    METHODS,
-    PER_YEAR,
-    Condition,
-    Study,
-    base_outcome,
-    load_study,
-    parse_condition,
-    study_from_dict,
-    study_from_record,
-)
 
 __all__ = [
-    "METHODS",
-    "OUTPUT_DIR",
-    "PER_YEAR",
     "STUDY_FILE",
-    "WEAK_QP",
-    "Condition",
-    "DiscoveryResult",
     "Output",
-    "PrimResult",
-    "Study",
-    "StudyError",
     "StudyResult",
     "StudyRun",
     "analyze_study",
-    "base_outcome",
-    "condition_values",
-    "discover",
-    "load_study",
     "morris_indices",
     "oat_design",
     "oat_effects",
     "open_study",
-    "parse_condition",
     "plot_morris",
     "plot_over_time",
-    "plot_prim",
     "plot_sobol",
     "plot_tornado",
-    "prim",
     "record_study",
     "run_study",
     "sobol_indices",
     "study_design",
     "study_figures",
-    "study_from_dict",
-    "study_from_record",
     "study_outputs",
     "study_plan",
     "summary_text",

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from model.files.config import FrozenMap
+from model.files.frozen import FrozenMap
 from model.simulation.parameters import REGISTRY
 
 if TYPE_CHECKING:

@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from model.analysis.discovery.common import StudyError, month_start
-from model.files.study import Study, base_outcome
+from model.analysis.discovery.common import StudyError, month_start, months_after
+from model.files.conditions import base_outcome
+from model.files.study import Study
 from model.simulation import outcomes as _outcomes
 
 if TYPE_CHECKING:
@@ -98,8 +99,7 @@ def study_outputs(results: BatchResults, study: Study) -> tuple[pd.DataFrame, li
         monthly = results.monthly(level="national", columns=series_bases)
         start = month_start(study.scenario.start)
         month = pd.to_datetime(monthly["month"])
-        index = (month.dt.year - start.year) * 12 + (month.dt.month - start.month)
-        monthly["year"] = (index // 12 + 1).astype(int)
+        monthly["year"] = (months_after(month, start) // 12 + 1).astype(int)
         yearly = monthly.groupby([*keys, "year"], sort=True)[series_bases].agg(per_year)
         years = sorted(yearly.index.get_level_values("year").unique())
         end = start + pd.DateOffset(months=study.scenario.horizon - 1)

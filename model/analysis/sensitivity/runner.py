@@ -36,7 +36,7 @@ from model.simulation.parameters import REGISTRY
 if TYPE_CHECKING:
     from model.experiments.design import Design, RunSpec
     from model.experiments.executors import Report
-    from model.files.config import Batch
+    from model.files.batch import Batch
 
 STUDY_FILE = "study.json"
 
@@ -275,7 +275,8 @@ def open_study(folder: str | os.PathLike[str]) -> Study:
     Raises:
         StudyError: the folder holds no study.
     """
-    from model.experiments.store import StoreError, batch_from_manifest, read_manifest
+    from model.experiments.batchfiles import StoreError, read_manifest
+    from model.experiments.manifest import batch_from_manifest
 
     folder = Path(folder)
     record_path = folder / STUDY_FILE

@@ -1,0 +1,71 @@
+"""Months as written in user files (``YYYY-MM``): parsing, and month numbers for analysis.
+
+The calendar arithmetic itself is the model's (``model.simulation.months``); the month number
+here is that arithmetic counted from year 0, so months of different runs compare as numbers.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from typing import Any
+
+from model.files.errors import describe
+from model.simulation.months import month_add, months_between
+
+__all__ = ["MONTH_ALLOWED", "month_index", "month_range", "month_str", "parse_month"]
+
+MONTH_ALLOWED = "a month as YYYY-MM, e.g. 2017-04"
+_YEAR_ZERO = "0000-01"  # month number 0
+_MONTH_RE = re.compile(r"^\s*(\d{4})-(\d{1,2})(?:-(\d{1,2}))?\s*$")
+
+
+def parse_month(value: Any) -> str:
+    """Normalise a month to ``"YYYY-MM"``.
+
+    Args:
+        value: a ``date``/``datetime`` or a string ``YYYY-MM`` or ``YYYY-MM-DD`` (any day of
+            the month stands for the month).
+
+    Returns:
+        The month as ``"YYYY-MM"``.
+
+    Raises:
+        ValueError: if ``value`` is not a month.
+    """
+    if isinstance(value, _dt.date):
+        return f"{value.year:04d}-{value.month:02d}"
+    if not isinstance(value, str):
+        raise ValueError(f"expected a month, got {describe(value)}")
+    m = _MONTH_RE.match(value)
+    if not m:
+        raise ValueError(f"{value!r} is not a month")
+    year, month = int(m.group(1)), int(m.group(2))
+    if not 1 <= month <= 12:
+        raise ValueError(f"{value!r} is not a month: month {month} does not exist")
+    if m.group(3) is not None:
+        try:
+            _dt.date(year, month, int(m.group(3)))
+        except ValueError:
+            raise ValueError(
+                f"{value!r} is not a date: day {int(m.group(3))} does not exist"
+            ) from None
+    if year < 1:
+        raise ValueError(f"{value!r} is not a month: year 0 does not exist")
+    return f"{year:04d}-{month:02d}"
+
+
+def month_index(month: str) -> int:
+    """Months since year 0 of ``"YYYY-MM"``."""
+    return months_between(_YEAR_ZERO, month)
+
+
+def month_str(index: float) -> str:
+    """``"YYYY-MM"`` of a month index (rounded to a whole month)."""
+    return month_add(_YEAR_ZERO, int(round(index)))
+
+
+def month_range(start: str, horizon: int) -> list[str]:
+    """The ``horizon`` months from ``start`` as ``"YYYY-MM"`` strings."""
+    first = parse_month(start)
+    return [month_add(first, i) for i in range(int(horizon))]
