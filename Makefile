@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip --disable-pip-version-check --quiet
 
-.PHONY: demo test lint format docs bench clean
+.PHONY: demo test lint format docs odd bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,9 @@ format: $(VENV)/.installed-dev
 docs: $(VENV)/.installed
 	$(BIN)/stabsim params --markdown > docs/parameters.md
 	$(BIN)/stabsim outcomes --markdown > docs/outputs.md
+
+odd: $(VENV)/.installed
+	$(BIN)/python -m model.analysis.odd_figures
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/bench_model.py

@@ -18,6 +18,14 @@ from model.files.conditions import parse_condition
 from model.files.scenario import load_scenario
 from model.files.study import load_study, study_from_dict
 from model.files.targets import load_targets
+from model.simulation.outcomes import MONTHLY_NAMES as _MONTHLY_NAMES
+from model.simulation.parameters import LEVERS as _ALL_LEVERS
+from model.simulation.parameters import PARAMETERS as _PARAMETERS
+
+# registry-derived parts of the messages (they grow with the registry and the catalogue)
+_NP = len(_PARAMETERS)
+_NO = len(_MONTHLY_NAMES)
+_LEVERS = ", ".join(_ALL_LEVERS)
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = str(ROOT / "scenarios" / "baseline_historical.yaml")
@@ -111,8 +119,8 @@ CASES = [
     SC('seed-big', 'seed: 9223372036854775808\n', 'ConfigError: s.yaml:1: seed: 9223372036854775808 is out of range; allowed: a whole number >= 0'),
     SC('reps-zero', 'replicates: 0\n', 'ConfigError: s.yaml:1: replicates: 0 is out of range; allowed: a whole number of runs in 1 - 10000'),
     SC('levers-int', 'levers: 5\n', 'ConfigError: s.yaml:1: levers: expected a mapping, got 5; allowed: lever: schedule lines'),
-    SC('lever-unknown', 'levers:\n  aid: 3\n  us_troop: 5\n', "ConfigError: s.yaml:3: levers.us_troop: unknown lever 'us_troop'; allowed: us_troops, coalition_air, aid, aid_targeting, reconciliation, sunni_inclusion, militia_discipline, family_policy, border_control, syria_campaign, kirkuk_settlement, kurdish_referendum; did you mean 'us_troops'?"),
-    SC('lever-unknown-int', 'levers:\n  5: 5\n', "ConfigError: s.yaml:2: levers[5]: unknown lever '5'; allowed: us_troops, coalition_air, aid, aid_targeting, reconciliation, sunni_inclusion, militia_discipline, family_policy, border_control, syria_campaign, kirkuk_settlement, kurdish_referendum"),
+    SC('lever-unknown', 'levers:\n  aid: 3\n  us_troop: 5\n', f"ConfigError: s.yaml:3: levers.us_troop: unknown lever 'us_troop'; allowed: {_LEVERS}; did you mean 'us_troops'?"),
+    SC('lever-unknown-int', 'levers:\n  5: 5\n', f"ConfigError: s.yaml:2: levers[5]: unknown lever '5'; allowed: {_LEVERS}"),
     SC('lever-initial', 'levers:\n  strike_force: 3\n', 'ConfigError: s.yaml:2: levers.strike_force: strike_force is an initial, not a lever: put it under parameters:'),
     SC('lever-technical', 'levers:\n  persons_per_agent: 3\n', 'ConfigError: s.yaml:2: levers.persons_per_agent: persons_per_agent is a technical, not a lever: put it under parameters:'),
     SC('lever-text', 'levers:\n  aid: abc\n', "ConfigError: s.yaml:2: levers.aid: expected a number, got 'abc'; allowed: a number in 0 - 500 (million USD per month)"),
@@ -136,8 +144,8 @@ CASES = [
     SC('schedmap-bad-value', 'levers:\n  aid:\n    2017-04: 900\n', 'ConfigError: s.yaml:3: levers.aid.2017-04: 900 is out of range; allowed: a number in 0 - 500 (million USD per month)'),
     SC('schedmap-order', 'levers:\n  aid:\n    2018-01: 1\n    2017-01: 2\n', 'ConfigError: s.yaml:4: levers.aid.2017-01: 2017-01 comes after 2018-01: points must be in increasing date order; allowed: a month after 2018-01'),
     SC('params-int', 'parameters: 5\n', 'ConfigError: s.yaml:1: parameters: expected a mapping, got 5; allowed: name: value lines'),
-    SC('param-unknown', 'parameters:\n  arest_k: 2\n', "ConfigError: s.yaml:2: parameters.arest_k: unknown parameter 'arest_k'; allowed: one of 116 registry parameters (stabsim params); did you mean 'arrest_k'?"),
-    SC('param-unknown-int', 'parameters:\n  5: 2\n', "ConfigError: s.yaml:2: parameters[5]: unknown parameter '5'; allowed: one of 116 registry parameters (stabsim params)"),
+    SC('param-unknown', 'parameters:\n  arest_k: 2\n', f"ConfigError: s.yaml:2: parameters.arest_k: unknown parameter 'arest_k'; allowed: one of {_NP} registry parameters (stabsim params); did you mean 'arrest_k'?"),
+    SC('param-unknown-int', 'parameters:\n  5: 2\n', f"ConfigError: s.yaml:2: parameters[5]: unknown parameter '5'; allowed: one of {_NP} registry parameters (stabsim params)"),
     SC('param-event', 'parameters:\n  kurdish_referendum: 1\n', 'ConfigError: s.yaml:2: parameters.kurdish_referendum: kurdish_referendum is an event: put it under levers:'),
     SC('param-map', 'parameters:\n  arrest_k: {a: 1}\n', 'ConfigError: s.yaml:2: parameters.arrest_k: expected a number, got a mapping (only levers and events take schedules); allowed: a number in 1 - 4 (dimensionless)'),
     SC('param-null', 'parameters:\n  arrest_k:\n', 'ConfigError: s.yaml:2: parameters.arrest_k: expected a number, got nothing (null); allowed: a number in 1 - 4 (dimensionless)'),
@@ -153,12 +161,12 @@ CASES = [
     SC('initial-area-val-null', 'initial:\n  areas: {N2: {is_share: null}}\n', 'ConfigError: s.yaml:2: initial.areas.N2.is_share: expected a number or text, got nothing (null); allowed: a number or text'),
     SC('initial-area-val-date', 'initial:\n  areas: {N2: {is_share: 2017-01-01}}\n', 'ConfigError: s.yaml:2: initial.areas.N2.is_share: expected a number or text, got 2017-01-01; allowed: a number or text'),
     SC('initial-forces-bad', 'initial:\n  forces: {PMF: {strength: {a: 1}}}\n', 'ConfigError: s.yaml:2: initial.forces.PMF.strength: expected a number or text, got a mapping; allowed: a number or text'),
-    SC('outcomes-int', 'outcomes: 5\n', "ConfigError: s.yaml:1: outcomes: expected 'all' or a list of outcomes, got 5; allowed: 'all' or names from model.simulation.outcomes.MONTHLY_NAMES (50 outcomes)"),
-    SC('outcomes-empty', 'outcomes: []\n', "ConfigError: s.yaml:1: outcomes: expected 'all' or a list of outcomes, got a list; allowed: 'all' or names from model.simulation.outcomes.MONTHLY_NAMES (50 outcomes)"),
-    SC('outcomes-str-bad', 'outcomes: incidnts\n', "ConfigError: s.yaml:1: outcomes[0]: unknown outcome 'incidnts'; allowed: 'all' or names from model.simulation.outcomes.MONTHLY_NAMES (50 outcomes); did you mean 'incidents'?"),
+    SC('outcomes-int', 'outcomes: 5\n', f"ConfigError: s.yaml:1: outcomes: expected 'all' or a list of outcomes, got 5; allowed: 'all' or names from model.simulation.outcomes.MONTHLY_NAMES ({_NO} outcomes)"),
+    SC('outcomes-empty', 'outcomes: []\n', f"ConfigError: s.yaml:1: outcomes: expected 'all' or a list of outcomes, got a list; allowed: 'all' or names from model.simulation.outcomes.MONTHLY_NAMES ({_NO} outcomes)"),
+    SC('outcomes-str-bad', 'outcomes: incidnts\n', f"ConfigError: s.yaml:1: outcomes[0]: unknown outcome 'incidnts'; allowed: 'all' or names from model.simulation.outcomes.MONTHLY_NAMES ({_NO} outcomes); did you mean 'incidents'?"),
     SC('outcomes-twice', 'outcomes: [incidents, incidents]\n', 'ConfigError: s.yaml:1: outcomes[1]: incidents is listed twice'),
-    SC('outcomes-item-int', 'outcomes: [5]\n', "ConfigError: s.yaml:1: outcomes[0]: unknown outcome 5; allowed: 'all' or names from model.simulation.outcomes.MONTHLY_NAMES (50 outcomes)"),
-    SC('outcomes-item-list', 'outcomes: [[a]]\n', "ConfigError: s.yaml:1: outcomes[0]: unknown outcome a list; allowed: 'all' or names from model.simulation.outcomes.MONTHLY_NAMES (50 outcomes)"),
+    SC('outcomes-item-int', 'outcomes: [5]\n', f"ConfigError: s.yaml:1: outcomes[0]: unknown outcome 5; allowed: 'all' or names from model.simulation.outcomes.MONTHLY_NAMES ({_NO} outcomes)"),
+    SC('outcomes-item-list', 'outcomes: [[a]]\n', f"ConfigError: s.yaml:1: outcomes[0]: unknown outcome a list; allowed: 'all' or names from model.simulation.outcomes.MONTHLY_NAMES ({_NO} outcomes)"),
     SC('levels-map', 'levels: {a: 1}\n', "ConfigError: s.yaml:1: levels: expected 'all' or a list of levels, got a mapping; allowed: 'all' or a list of national, governorate, area"),
     SC('levels-twice', 'levels: [national, national]\n', 'ConfigError: s.yaml:1: levels[1]: national is listed twice'),
     CASE('ext-int', 'scenario', {'s.yaml': 'extends: 5\n'}, 's.yaml', 'ConfigError: s.yaml:1: extends: expected text, got 5; allowed: a scenario file path, relative to this file'),
@@ -211,7 +219,7 @@ CASES = [
     DS('d-key-other-kind2', '{kind: lhs, n: 3, levels: 4, vary: {aid: null}}', 'ConfigError: d.yaml:7: design.levels: levels does not apply to a lhs design; allowed: kind, n, seed, levers, parameters, vary'),
     DS('d-nothing', '{kind: grid}', 'ConfigError: d.yaml:7: design: nothing to vary; allowed: levers:, parameters: or vary: with at least one registry name'),
     DS('d-levers-int', '{kind: grid, levers: 5}', 'ConfigError: d.yaml:7: design.levers: expected a mapping of name: values, got 5; allowed: name: [values] (grid) or name: [low, high] / null (samples)'),
-    DS('d-lever-unknown', '{kind: grid, levers: {us_tropps: [1]}}', "ConfigError: d.yaml:7: design.levers.us_tropps: unknown lever 'us_tropps'; allowed: us_troops, coalition_air, aid, aid_targeting, reconciliation, sunni_inclusion, militia_discipline, family_policy, border_control, syria_campaign, kirkuk_settlement, kurdish_referendum; did you mean 'us_troops'?"),
+    DS('d-lever-unknown', '{kind: grid, levers: {us_tropps: [1]}}', f"ConfigError: d.yaml:7: design.levers.us_tropps: unknown lever 'us_tropps'; allowed: {_LEVERS}; did you mean 'us_troops'?"),
     DS('d-lever-param', '{kind: grid, levers: {arrest_k: [2, 3]}}', 'ConfigError: d.yaml:7: design.levers.arrest_k: arrest_k is a parameter, not a lever: put it under parameters:'),
     DS('d-param-lever', '{kind: grid, parameters: {us_troops: [2, 3]}}', 'ConfigError: d.yaml:7: design.parameters.us_troops: us_troops is a lever: put it under levers:'),
     DS('d-param-event', '{kind: grid, parameters: {kurdish_referendum: [1]}}', 'ConfigError: d.yaml:7: design.parameters.kurdish_referendum: kurdish_referendum is an event: put it under levers:'),
@@ -385,11 +393,11 @@ CASES = [
     TG('t-block-missing', 'targets:\n  - id: a\n    kind: level\n', "ConfigError: t.yaml:2: targets[0].observed: missing key 'observed'"),
     CHANGE('wc-0', {'bogus': 1}, "ConfigError: bogus: unknown field 'bogus'; allowed: name, description, path, start, horizon, seed, replicates, levers, parameters, initial_data, initial_areas, initial_forces, outcomes, levels"),
     CHANGE('wc-1', {'levers': 5}, 'ConfigError: levers: expected a mapping, got 5'),
-    CHANGE('wc-2', {'parameters': {'arest_k': 1}}, "ConfigError: parameters.arest_k: unknown parameter 'arest_k'; allowed: one of 116 registry parameters (stabsim params); did you mean 'arrest_k'?"),
+    CHANGE('wc-2', {'parameters': {'arest_k': 1}}, f"ConfigError: parameters.arest_k: unknown parameter 'arest_k'; allowed: one of {_NP} registry parameters (stabsim params); did you mean 'arrest_k'?"),
     CHANGE('wc-3', {'horizon': 0}, 'ConfigError: horizon: 0 is out of range; allowed: a whole number of months in 1 - 600'),
     CHANGE('wc-4', {'initial_areas': 5}, 'ConfigError: initial_areas: expected a mapping, got 5'),
     CHANGE('wc-5', {'start': '2017-13'}, "ConfigError: start: '2017-13' is not a month: month 13 does not exist; allowed: a month as YYYY-MM, e.g. 2017-04"),
-    CHANGE('wc-6', {'outcomes': ['x']}, "ConfigError: outcomes[0]: unknown outcome 'x'; allowed: 'all' or names from model.simulation.outcomes.MONTHLY_NAMES (50 outcomes)"),
+    CHANGE('wc-6', {'outcomes': ['x']}, f"ConfigError: outcomes[0]: unknown outcome 'x'; allowed: 'all' or names from model.simulation.outcomes.MONTHLY_NAMES ({_NO} outcomes)"),
     CHANGE('wc-7', {'name': 'A B'}, "ConfigError: name: 'A B' is not a valid name; allowed: lower-case letters, digits, '_' and '-'"),
     CHANGE('wc-8', {'levers': {'aid': 900}}, 'ConfigError: levers.aid: 900 is out of range; allowed: a number in 0 - 500 (million USD per month)'),
     CHANGE('wc-9', {'levers': {'aid': [{'from': '2017-04', 'value': 900}]}}, 'ConfigError: levers.aid[0].value: 900 is out of range; allowed: a number in 0 - 500 (million USD per month)'),

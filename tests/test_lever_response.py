@@ -23,7 +23,12 @@ from model.simulation.parameters import LEVERS
 
 REPLICATES = 6
 STEPS = 20  # 5% of the range each
+# least changes that can count as a jump: a month of defeat, a quarter of the runs relapsing
 FLOORS = {"months_to_defeat": 1.0, "resurgence": 0.25}
+# the displaced at the horizon are left out at this coarse resolution: every return moves a
+# whole cohort of 20,000 persons, so neighbouring levels differ by +-150,000 from replicate
+# noise alone (the ODD's lever-response curves use 10,000 persons per agent)
+OUTCOMES = tuple(o for o in DEFAULT_OUTCOMES if o != "idps_final")
 PULSES = {"kurdish_referendum": "2017-09"}  # an event: a one-month pulse of each size
 
 
@@ -37,8 +42,10 @@ def coarse(baseline):
 @pytest.mark.parametrize("lever", LEVERS)
 def test_no_jump_between_nearby_lever_values(lever, coarse):
     pulse = PULSES.get(lever)
-    table = sweep(coarse, lever, levels(lever, STEPS), REPLICATES, pulse=pulse)
-    flagged = [j for j in jumps(table, floors=FLOORS) if (lever, j.outcome) not in THRESHOLDS]
+    table = sweep(coarse, lever, levels(lever, STEPS), REPLICATES, OUTCOMES, pulse=pulse)
+    flagged = [
+        j for j in jumps(table, OUTCOMES, floors=FLOORS) if (lever, j.outcome) not in THRESHOLDS
+    ]
     # a flagged step is looked at again between its two levels, with more replicates
     found = [j for j in flagged if confirm(coarse, j, 2 * REPLICATES, pulse=pulse)]
     assert not found, "; ".join(

@@ -150,13 +150,24 @@ def summarize(summary: pd.DataFrame) -> str:
         + (f", median {pd.to_datetime(dm).median().strftime('%Y-%m')}" if len(dm) else "")
     )
     lines.append(f"resurgence: {int(summary['resurgence'].sum())}/{n} runs")
+    if "conflict_outcome" in summary:
+        from model.simulation.rules import OUTCOME_CLASSES
+
+        counts = summary["conflict_outcome"].astype(int).value_counts().sort_index()
+        lines.append(
+            "outcome: "
+            + ", ".join(f"{OUTCOME_CLASSES[k].replace('_', ' ')} {v}/{n}" for k, v in counts.items())
+        )
     for col, unit in (
         ("cumulative_civilian_deaths", "civilian deaths"),
         ("cumulative_security_deaths", "security deaths"),
+        ("battle_deaths_final_year", "battle-related deaths in the last 12 months"),
         ("idps_final", "displaced at horizon"),
         ("is_fighters_final", "IS fighters in Iraq at horizon"),
         ("mean_stability_last24", "stability, last 24 months (0-100)"),
     ):
         q = summary[col].quantile([0.05, 0.5, 0.95])
-        lines.append(f"{unit}: median {q[0.5]:,.0f} (90% {q[0.05]:,.0f}-{q[0.95]:,.0f})")
+        lines.append(
+            f"{unit}: median {q[0.5]:,.0f} (5-95% of replicates {q[0.05]:,.0f}-{q[0.95]:,.0f})"
+        )
     return "\n".join(lines)

@@ -115,7 +115,36 @@ LEVER_EFFECTS: dict[str, tuple[LeverTest, ...]] = {
 """Lever -> settings and the effects expected between them; a lever with a cost has a second
 pair, so non-monotonic shapes are documented. The referendum is a one-month pulse (2017-09)."""
 
-THRESHOLDS: dict[tuple[str, str], str] = {}
+_SYRIA_3_TO_1 = (
+    "docs/ODD.md 7.4: the 3:1 rule in Syria; below about 20% of the 2017 campaign intensity the "
+    "partners clear nothing, above it they retake the havens' towns"
+)
+_KIRKUK = (
+    "docs/ODD.md 7.8: no Kirkuk crisis is possible while disputed-territory tension stays under "
+    "kirkuk_crisis_threshold; a referendum shock of about 0.5 or more takes it over"
+)
+THRESHOLDS: dict[tuple[str, str], str] = {
+    **{
+        ("syria_campaign", o): _SYRIA_3_TO_1
+        for o in (
+            "cumulative_deaths",
+            "cumulative_battle_deaths",
+            "mean_incidents_last24",
+            "is_fighters_final",
+            "mean_stability_last24",
+        )
+    },
+    **{
+        ("kurdish_referendum", o): _KIRKUK
+        for o in (
+            "cumulative_deaths",
+            "cumulative_battle_deaths",
+            "mean_incidents_last24",
+            "is_fighters_final",
+            "mean_stability_last24",
+        )
+    },
+}
 """(lever, outcome) pairs whose response may jump between neighbouring lever values, each with
 the docs/ODD.md section that documents the threshold. ``tests/test_lever_response.py`` allows
 a jump only for these."""

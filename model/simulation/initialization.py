@@ -257,6 +257,7 @@ def build_population(model) -> None:
     model.killed = 0
     model.recruited = 0
     model.born = 0
+    model._birth_carry = np.zeros(m)
 
 
 def _families(model, home, group, size, rng) -> np.ndarray:

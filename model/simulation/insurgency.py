@@ -85,16 +85,15 @@ def attacks(model, support: np.ndarray, boost: float) -> None:
     model.m_incidents += inc
     per_incident = p["civ_deaths_per_incident"]
     mass = p["mass_casualty_share"]
-    civ = _kill_residents(model, per_incident * (1.0 - mass) * inc / residents)
     size = p["mass_casualty_size"]
     # mass-casualty attacks: events chosen among the incidents so that their deaths make up
-    # the share ``mass`` of the expected total
+    # the share ``mass`` of the expected total, each with a geometric number of deaths
     events = rng.binomial(inc, min(1.0, per_incident * mass / size))
-    if events.any():
-        big = np.zeros(model.n)
-        for a in np.flatnonzero(events):
-            big[a] = rng.geometric(1.0 / size, int(events[a])).sum()
-        civ = civ + _kill_residents(model, big / residents, exact=True)
+    big = np.zeros(model.n)
+    for a in np.flatnonzero(events):
+        big[a] = rng.geometric(1.0 / size, int(events[a])).sum()
+    # ordinary deaths (Poisson) and the mass-casualty deaths placed together on the cohorts
+    civ = _kill_residents(model, per_incident * (1.0 - mass) * inc / residents, big)
     model.m_civ += civ
     model.killed += int(civ.sum())
     model.harm_is = model.harm_is * p["harm_memory"] + 1000.0 * civ / residents
@@ -271,21 +270,23 @@ def seizure(model, support: np.ndarray) -> None:
             model.is_share[a] = new
 
 
-def _kill_residents(model, rate: np.ndarray, exact: bool = False) -> np.ndarray:
+def _kill_residents(model, rate: np.ndarray, exact: np.ndarray | None = None) -> np.ndarray:
     """Kill residents of every area; return deaths per area.
 
-    With ``exact`` False, ``rate[a]`` is deaths per person and the month's total is Poisson
-    with mean sum(size x rate). With ``exact`` True, ``rate[a]`` x residents deaths are placed
-    (the total is given). Each death falls on a household drawn in proportion to size x rate,
-    whole persons only.
+    ``rate[a]`` is deaths per person in area a: their number is Poisson with mean
+    sum(size x rate). ``exact[a]`` deaths (if given) are added as they are. Each death falls on
+    a household drawn in proportion to its size x its area's expected deaths per person, whole
+    persons only; in expectation each area gets its own deaths.
     """
     pop, rng = model.pop, model.rng
-    w = pop.size * rate[pop.loc]
+    per_person = rate if exact is None else rate + exact / model.residents
+    w = pop.size * per_person[pop.loc]
     cum = np.cumsum(w)
     total = float(cum[-1]) if len(cum) else 0.0
     if total <= 0:
         return np.zeros(model.n, dtype=np.int64)
-    k = int(round(total)) if exact else rng.poisson(total)
+    ordinary = float(np.dot(pop.size, rate[pop.loc]))
+    k = rng.poisson(ordinary) + (int(round(exact.sum())) if exact is not None else 0)
     picks = np.searchsorted(cum, rng.random(k) * total, side="right")
     d = np.minimum(np.bincount(picks, minlength=len(w)), pop.size)
     pop.size -= d

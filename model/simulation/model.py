@@ -13,7 +13,7 @@ lives in its own module, named after its ODD section:
   7. record the outcomes (``recording``, 7.9).
 The state is built by ``initialization`` (section 5). The model reads no files: the initial state
 is passed in (``model.data``) and the levers come as monthly arrays
-(``model.files.config.Scenario.lever_series``).
+(``model.files.scenario.Scenario.lever_series``).
 """
 
 from __future__ import annotations

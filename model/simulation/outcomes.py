@@ -66,8 +66,8 @@ _MONTHLY: list[Outcome] = [
     _O("security_forces", "troops", "Iraqi security personnel deployed in the unit (all forces).", higher_is=""),
     _O("legitimacy", "index 0-1", "Mean perceived legitimacy of the government, weighted by persons.", higher_is="better"),
     _O("grievance", "index 0-1", "Mean grievance H(1-L), weighted by persons (Epstein 2002)."),
-    _O("active_share", "share", "Share of persons in households whose stance is active."),
-    _O("sympathiser_share", "share", "Share of persons in households whose stance is sympathiser."),
+    _O("active_share", "share", "Share of persons who are active (each cohort is partly active: section 7.6 of docs/ODD.md)."),
+    _O("sympathiser_share", "share", "Share of persons who sympathise without being active."),
 ]
 for _g in GROUPS:
     _MONTHLY += [

@@ -307,7 +307,7 @@ def markdown_table() -> str:
     lines = [
         "# Parameters and levers",
         "",
-        "Generated from `model/parameters.py` by `stabsim params --markdown`; do not edit by hand.",
+        "Generated from `model/simulation/parameters.py` by `stabsim params --markdown`; do not edit by hand.",
         "Sources are ids in `seeds/facts.yaml` or `seeds/references.yaml`, or `assumption`.",
         "",
     ]

@@ -27,10 +27,17 @@ def count_residents(model) -> np.ndarray:
 
 
 def births(model) -> None:
-    """Natural growth of Iraq's population: births join their household cohort."""
+    """Natural growth of Iraq's population: births join their household cohort.
+
+    Each cohort accrues its expected births, size x the monthly rate, and gains the whole
+    persons accrued (the fractions carry over): growth is not a contingent process.
+    """
     pop, p = model.pop, model.p
     monthly = (1.0 + p["population_growth"]) ** (1.0 / 12.0) - 1.0
-    born = model.rng.binomial(pop.size, monthly * model._iraq_home)
+    model._birth_carry += pop.size * (monthly * model._iraq_home)
+    born = np.floor(model._birth_carry)
+    model._birth_carry -= born
+    born = born.astype(np.int64)
     pop.size += born
     model.born += int(born.sum())
 
