@@ -156,7 +156,9 @@ def summarize(summary: pd.DataFrame) -> str:
         counts = summary["conflict_outcome"].astype(int).value_counts().sort_index()
         lines.append(
             "outcome: "
-            + ", ".join(f"{OUTCOME_CLASSES[k].replace('_', ' ')} {v}/{n}" for k, v in counts.items())
+            + ", ".join(
+                f"{OUTCOME_CLASSES[k].replace('_', ' ')} {v}/{n}" for k, v in counts.items()
+            )
         )
     for col, unit in (
         ("cumulative_civilian_deaths", "civilian deaths"),

@@ -142,19 +142,21 @@ def detection(model, support: np.ndarray) -> np.ndarray:
 
 def recruitment(model, boost: float) -> None:
     """Recruits from active households of IS's communities join the fighters where they live."""
-    p, rng, pop, n = model.p, model.rng, model.pop, model.n
+    p, pop, n = model.p, model.pop, model.n
     C, H = model.F[CLANDESTINE], model.F[HOLDING]
     present = (C + H) > 0
     rate = p["recruit_rate"] * boost * np.where(present, 1.0, p["recruit_remote"])
-    # (in Syria the havens' growth, haven_growth, stands for local and foreign recruits)
-    act = np.flatnonzero((pop.active > 0) & model._sunni & model.iraq[pop.loc])
-    if len(act):
-        r = rng.binomial(pop.size[act], np.minimum(1.0, pop.active[act] * rate[pop.loc[act]]))
-        pop.size[act] -= r
-        per = np.bincount(pop.loc[act], r, n).astype(np.int64)
+    # (in Syria the havens' growth, haven_growth, stands for local and foreign recruits);
+    # the recruits of a month are Poisson and each is drawn from a household in proportion to
+    # its active persons (binomial draws per household, for small rates)
+    w = pop.size * pop.active * (rate * model.iraq)[pop.loc] * model._sunni
+    idx, r = _place(model, w, model.rng.poisson(float(w.sum())))
+    if len(idx):
+        pop.size[idx] -= r
+        per = np.bincount(pop.loc[idx], r, n).astype(np.int64)
         model.recruited += int(r.sum())
         model.m_recruits += per
-        under = np.bincount(pop.loc[act], r * pop.under_is[act], n).astype(np.int64)
+        under = np.bincount(pop.loc[idx], r * pop.under_is[idx], n).astype(np.int64)
         H += under
         C += per - under
 
@@ -274,23 +276,34 @@ def _kill_residents(model, rate: np.ndarray, exact: np.ndarray | None = None) ->
     """Kill residents of every area; return deaths per area.
 
     ``rate[a]`` is deaths per person in area a: their number is Poisson with mean
-    sum(size x rate). ``exact[a]`` deaths (if given) are added as they are. Each death falls on
+    residents x rate. ``exact[a]`` deaths (if given) are added as they are. Each death falls on
     a household drawn in proportion to its size x its area's expected deaths per person, whole
     persons only; in expectation each area gets its own deaths.
     """
-    pop, rng = model.pop, model.rng
+    pop = model.pop
     per_person = rate if exact is None else rate + exact / model.residents
-    w = pop.size * per_person[pop.loc]
-    cum = np.cumsum(w)
-    total = float(cum[-1]) if len(cum) else 0.0
-    if total <= 0:
+    if not per_person.any():
         return np.zeros(model.n, dtype=np.int64)
-    ordinary = float(np.dot(pop.size, rate[pop.loc]))
-    k = rng.poisson(ordinary) + (int(round(exact.sum())) if exact is not None else 0)
-    picks = np.searchsorted(cum, rng.random(k) * total, side="right")
-    d = np.minimum(np.bincount(picks, minlength=len(w)), pop.size)
-    pop.size -= d
-    return np.bincount(pop.loc, d, model.n).astype(np.int64)
+    k = model.rng.poisson(float(np.dot(model.residents, rate)))
+    if exact is not None:
+        k += int(round(exact.sum()))
+    idx, d = _place(model, pop.size * per_person[pop.loc], k)
+    pop.size[idx] -= d
+    return np.bincount(pop.loc[idx], d, model.n).astype(np.int64)
+
+
+def _place(model, weights: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Draw ``k`` persons, each from a household chosen in proportion to ``weights``; returns
+    the households drawn and how many persons each gives (at most its size)."""
+    if k <= 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    cum = np.cumsum(weights)
+    total = float(cum[-1])
+    if total <= 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    picks = np.searchsorted(cum, model.rng.random(k) * total, side="right")
+    idx, counts = np.unique(np.minimum(picks, len(cum) - 1), return_counts=True)
+    return idx, np.minimum(counts, model.pop.size[idx])
 
 
 def _occupy(model, a: int, fraction: float) -> None:
