@@ -158,7 +158,7 @@ def test_baseline_reproduces_the_2017_sequence(baseline, state):
     record = _record_months(state)
     sc = baseline.with_changes(horizon=14)
     runs = []
-    for r in range(5):
+    for r in range(9):  # offensives have noise: the median of 9 runs is stable to a month
         m = build_model(sc, replicate_seed(sc.seed, r), state)
         m.run()
         runs.append(m)
@@ -178,7 +178,7 @@ def test_baseline_reproduces_the_2017_sequence(baseline, state):
         and m.recorder.summary()["defeat_month"] <= pd.Timestamp("2018-02-01")
         for m in runs
     )
-    assert cleared >= 3
+    assert cleared >= 5
 
 
 def test_run_command_writes_a_run_folder(tmp_path, capsys):

@@ -154,8 +154,8 @@ def lever_figure(scenario, path: Path, workers: int = 2) -> str:
     fig = Figure(figsize=(12, 9), dpi=110, layout="constrained")
     axes = fig.subplots(4, 4).ravel()
     rows = [
-        "| lever | unit | deaths at the registry low | at the high | lowest at | shape |",
-        "|---|---|---|---|---|---|",
+        "| lever | unit | deaths at the registry low | at the high | shape |",
+        "|---|---|---|---|---|",
     ]
     for ax, lever in zip(axes, LEVERS, strict=False):
         pulse = "2017-09" if lever == "kurdish_referendum" else None
@@ -179,16 +179,7 @@ def lever_figure(scenario, path: Path, workers: int = 2) -> str:
         ax.tick_params(labelsize=7)
         ax.grid(alpha=0.3)
         ax.yaxis.set_major_formatter(lambda v, _: f"{v / 1000:.0f}k")
-        d = np.diff(mean.to_numpy())
-        shape = (
-            "falls"
-            if (d <= 0).mean() > 0.8
-            else "rises"
-            if (d >= 0).mean() > 0.8
-            else "U-shaped"
-            if mean.idxmin() not in (x[0], x[-1])
-            else "mixed"
-        )
+        shape = _shape(mean.to_numpy(dtype=float), x)
         rows.append(
             f"| `{lever}` | {p.unit} | {_fmt(mean.iloc[0])} | {_fmt(mean.iloc[-1])} | {shape} |"
         )
