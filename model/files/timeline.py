@@ -28,7 +28,7 @@ from model.files.errors import Problem, below, describe, suggest, unknown_key
 from model.files.frozen import FrozenMap, freeze
 from model.files.schedules import Schedule, schedule
 from model.files.values import mapping, month, number, text
-from model.simulation.agents import FORCES
+from model.simulation.entities import FORCES
 from model.simulation.outcomes import GROUPS
 from model.simulation.parameters import Parameter
 
