@@ -346,8 +346,11 @@ def BatchViews(folder: str, reference: str | None = None) -> None:
     elif view.value == "map":
         fig = C.network_map(res)
     else:
-        table = C.summary_table(res).reset_index()
-        solara.DataFrame(table, items_per_page=len(table))
+        from model.analysis.compare.display import summary_display
+
+        table = summary_display(C.summary_table(res)).rename_axis("run-level outcome")
+        Note("Median over runs, with the 5%-95% range in brackets; dates as YYYY-MM.")
+        solara.DataFrame(table.reset_index(), items_per_page=len(table))
         return
     solara.FigureMatplotlib(fig, format="png", dpi=80)
 
@@ -366,7 +369,7 @@ def BatchTab() -> None:
             open_results(folder.value)
             opened.set(folder.value)
             problem.set("")
-        except (ConfigError, OSError) as exc:
+        except ConfigError as exc:
             problem.set(str(exc))
 
     with solara.Row(style={"align-items": "center"}):

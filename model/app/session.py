@@ -224,7 +224,7 @@ class ScenarioModel(StabilizationModel):
         return self.datacollector.get_model_vars_dataframe()
 
     def areas(self) -> pd.DataFrame:
-        """A row per area: ``id``, ``name``, ``governorate``, ``lon``, ``lat``, ``is_share``
+        """A row per area: ``id``, ``name``, ``governorate``, ``country``, ``lon``, ``lat``, ``is_share``
         (share of the area's territory IS holds) and ``incidents`` in the last month."""
         a = self.state.areas
         incidents = getattr(self, "m_incidents", None)
@@ -233,6 +233,7 @@ class ScenarioModel(StabilizationModel):
                 "id": list(self.area_ids),
                 "name": a["name"].to_numpy(),
                 "governorate": a["governorate"].to_numpy(),
+                "country": a["country"].to_numpy(),
                 "lon": a["lon"].to_numpy(dtype=float),
                 "lat": a["lat"].to_numpy(dtype=float),
                 "is_share": np.asarray(self.is_share, dtype=float),

@@ -46,9 +46,9 @@ def check_target(target: str | None) -> None:
         return
     path = Path(target)
     if path.is_dir():
-        from model.experiments.results import open_batch
+        from model.analysis.compare.names import open_results
 
-        open_batch(path)
+        open_results(path)
     elif path.is_file():
         from model.files.scenario import load_scenario
 
