@@ -10,7 +10,7 @@ Measures, for one 120-month ``baseline_historical`` run at default resolution (m
    do when they redraw after each step): the extra time is the price of watching a run.
 
 Nothing is asserted (machines are noisy). Appends a dated section to ``benchmarks/RESULTS.md``
-(``--results PATH`` to write elsewhere); ``--quick`` runs 12 months twice.
+(``--results PATH`` to write elsewhere); ``--quick`` runs 12 months once.
 
 Usage::
 
@@ -115,10 +115,10 @@ def main(argv: list[str] | None = None) -> int:
     """Measure, print and append the section; return 0."""
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--repeats", type=int, default=5)
-    p.add_argument("--quick", action="store_true", help="12 months, 2 repeats")
+    p.add_argument("--quick", action="store_true", help="12 months, 1 repeat")
     p.add_argument("--results", type=Path, default=HERE / "RESULTS.md")
     args = p.parse_args(argv)
-    months, repeats = (12, 2) if args.quick else (120, args.repeats)
+    months, repeats = (12, 1) if args.quick else (120, args.repeats)
     res = measure(months, repeats)
     text = section(res, months, repeats, args.quick)
     print(text)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -163,7 +164,7 @@ def test_live_charts_have_units_and_dates(edits: Edits) -> None:
     assert {"Incidents", "incidents per month", "persons"} <= texts
     fig.canvas.draw()
     labels = {t.get_text() for t in fig.axes[0].get_xticklabels()}
-    assert "2017" in labels
+    assert "Apr 2017" in labels
     title = run_map(model.areas(), model.month).axes[0].get_title()
     assert "2017-06" in title and "IS control" in title
 
@@ -213,3 +214,18 @@ def test_the_server_is_set_up_offline() -> None:
     args = solara_arguments(8765)
     assert args[:2] == ["run", "model.app.page"] and "--production" in args
     assert server_command(None, 8765, "127.0.0.1")[1:3] == ["-m", "model.app.server"]
+
+
+def test_the_datacollector_benchmark_runs_quick(tmp_path) -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_app", ROOT / "benchmarks" / "bench_app.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    results = tmp_path / "RESULTS.md"
+    results.write_text("# Benchmark results\n", encoding="utf-8")
+    assert bench.main(["--quick", "--results", str(results)]) == 0
+    text = results.read_text(encoding="utf-8")
+    assert text.startswith("# Benchmark results\n")
+    for row in ("run_model (build + run + frames)", "build + run + view after every month"):
+        assert re.search(rf"\| {re.escape(row)} \| \d+\.\d+ \|", text)

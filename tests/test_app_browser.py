@@ -120,7 +120,7 @@ def test_the_app_steps_a_run_and_a_lever_changes_it(server, tmp_path: Path) -> N
             executable_path=CHROMIUM,
             args=FLAGS,
             headless=True,
-            viewport={"width": 1500, "height": 1300},
+            viewport={"width": 1500, "height": 1900},
         )
         page = browser.new_page()
         page.on("request", note)

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import matplotlib.dates as mdates
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from model.analysis.compare.geography import state_map
 from model.analysis.compare.names import title
@@ -43,7 +43,11 @@ def live_charts(
     fig = Figure(figsize=(4.0 * ncols, 2.55 * nrows + 0.5), layout="constrained")
     axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
     first = pd.Timestamp(f"{start}-01")
-    last = first + pd.DateOffset(months=max(horizon - 1, 0))
+    # the axis shows two years at least and grows with the run, up to the horizon, so the first
+    # months are not squeezed into the corner of a ten-year axis
+    shown = min(horizon - 1, max(23, len(national) + 5))
+    last = first + pd.DateOffset(months=max(shown, 0))
+    span = shown + 1
     for ax, name in zip(axes, outcomes, strict=False):
         if reference is not None and len(reference):
             ax.plot(reference["month"], reference[name], color="0.65", lw=1.2, label="base")
@@ -52,13 +56,15 @@ def live_charts(
             ax.plot(national["month"].iloc[-1:], national[name].iloc[-1:], "o", color="#0072B2")
         ax.set_title(title(name), fontsize=10)
         ax.set_xlim(first - pd.Timedelta(days=10), last + pd.Timedelta(days=10))
-        ax.set_ylim(bottom=0)
-        ax.xaxis.set_major_locator(mdates.YearLocator(base=max(1, horizon // 60)))
-        ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
-        if horizon <= 36:
-            ax.xaxis.set_minor_locator(mdates.MonthLocator(bymonth=(1, 4, 7, 10)))
-            ax.xaxis.set_minor_formatter(mdates.DateFormatter("%b"))
-            ax.tick_params(axis="x", which="minor", labelsize=7, labelcolor="0.35")
+        values = [frame[name].max() for frame in (national, reference) if frame is not None]
+        top = max([v for v in values if pd.notna(v)] or [1.0])
+        ax.set_ylim(0, 1.12 * top if top > 0 else 1.0)
+        if span <= 36:  # quarters, the year on January and on the first tick
+            ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 4, 7, 10)))
+            ax.xaxis.set_major_formatter(FuncFormatter(_quarter))
+        else:
+            ax.xaxis.set_major_locator(mdates.YearLocator(base=max(1, span // 60)))
+            ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
         ax.yaxis.set_major_formatter(Readable())
         ax.yaxis.set_major_locator(MaxNLocator(nbins=5))
         ax.set_ylabel(MONTHLY[name].unit, fontsize=8)
@@ -71,6 +77,13 @@ def live_charts(
     month = f"{national['month'].iloc[-1]:%Y-%m}" if len(national) else "no month yet"
     fig.suptitle(f"Iraq, national figures by month, to {month}", fontsize=11)
     return fig
+
+
+def _quarter(x: float, pos: int | None) -> str:
+    month = mdates.num2date(x)
+    if month.month == 1:
+        return f"{month:%Y}"
+    return f"{month:%b %Y}" if pos == 0 else f"{month:%b}"
 
 
 def run_map(areas: pd.DataFrame, month: str) -> Figure:
