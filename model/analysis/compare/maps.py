@@ -16,7 +16,12 @@ from matplotlib.collections import LineCollection
 from matplotlib.colors import Normalize, PowerNorm
 from matplotlib.figure import Figure
 
-from model.analysis.compare.geography import SOURCE_NOTE, country_outline, draw_boundaries
+from model.analysis.compare.geography import (
+    HALO,
+    SOURCE_NOTE,
+    country_outline,
+    draw_boundaries,
+)
 from model.analysis.compare.names import (
     Results,
     _levels,
@@ -298,10 +303,9 @@ def network_map(
         bar.set_ticks(_sqrt_ticks(norm.vmax))
     bar.ax.xaxis.set_major_formatter(Readable())
     what = "IS control of the areas" if control else f"Insurgent incidents by {level}"
-    heading = f"{what}: a row per scenario, a column per month"
-    if note:
-        heading += "\n" + textwrap.fill(note, width=int(width * 13))
-    fig.suptitle(heading, fontsize=11)
+    fig.suptitle(f"{what}: a row per scenario, a column per month", fontsize=11)
+    if note:  # what was shown instead, and how to get the area level: a caption, not the title
+        grid_fig.supxlabel(textwrap.fill(note, width=int(width * 14)), fontsize=8.5, color="0.3")
     return fig
 
 
@@ -347,14 +351,16 @@ def _draw_key(
             ha=align,
             va="center",
             zorder=4,
+            path_effects=HALO,
         )
     ax.set_title("Key: governorates and the model's areas", fontsize=10)
-    ax.set_xlabel(
+    caption = (
         "Dots: the areas of the network at their coordinates (size: population); blue lines: "
         "its road links (dotted: border crossings)."
         + ("  Circles: the governorates' centres." if centres else "")
-        + "\n"
-        + textwrap.fill(SOURCE_NOTE, width=105),
+    )
+    ax.set_xlabel(
+        textwrap.fill(caption, width=110) + "\n" + textwrap.fill(SOURCE_NOTE, width=110),
         fontsize=7.5,
         color="0.3",
     )
