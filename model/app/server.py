@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import warnings
 from collections.abc import Sequence
 
 OFFLINE: dict[str, str] = {
@@ -68,6 +69,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--host", default="127.0.0.1")
     args = p.parse_args(argv)
     os.environ.update(environment(args.target))
+    # Solara's advice for pages embedded in iframes and its check of Mesa's components' hooks
+    # say nothing to a user of a local app
+    warnings.filterwarnings("ignore", message="Cookies with samesite=none")
+    warnings.filterwarnings("ignore", module="solara.validate_hooks")
     from solara.__main__ import cli  # after the environment: Solara reads it on import
 
     try:
