@@ -40,9 +40,9 @@ def initial_state_for(scenario):
     return state
 
 
-def build_model(scenario, seed: int, state=None) -> StabilizationModel:
-    """A model set up for a scenario with the given seed."""
-    return StabilizationModel(
+def model_arguments(scenario, seed: int, state=None) -> dict:
+    """The keyword arguments of ``StabilizationModel`` for a scenario and a seed."""
+    return dict(
         start=scenario.start,
         horizon=scenario.horizon,
         levers=scenario.lever_series(),
@@ -52,6 +52,11 @@ def build_model(scenario, seed: int, state=None) -> StabilizationModel:
         seed=seed,
         **scenario.parameter_values(),
     )
+
+
+def build_model(scenario, seed: int, state=None) -> StabilizationModel:
+    """A model set up for a scenario with the given seed."""
+    return StabilizationModel(**model_arguments(scenario, seed, state))
 
 
 def run_model(scenario, seed: int, state=None) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -106,6 +106,7 @@ class StabilizationModel(mesa.Model):
         population.count_residents(self)
         population.update(self, initial=True)
         self.recorder = Recorder(self, record_levels)
+        self._datacollector = None
 
     # ------------------------------------------------------------------ the month
     def step(self) -> None:
@@ -151,6 +152,17 @@ class StabilizationModel(mesa.Model):
     def results(self):
         """The monthly table and the run summary as pandas frames (``Recorder.frames``)."""
         return self.recorder.frames()
+
+    @property
+    def datacollector(self):
+        """A Mesa ``DataCollector``-compatible view of the national monthly table, built on
+        demand from the recorder (``model.simulation.datacollector``; nothing extra is collected
+        while the model runs)."""
+        if self._datacollector is None:
+            from model.simulation.datacollector import NationalDataCollector
+
+            self._datacollector = NationalDataCollector(self)
+        return self._datacollector
 
     def summary(self) -> dict:
         """The run summary as a dict."""
