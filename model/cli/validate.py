@@ -34,6 +34,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--replicates", type=int, metavar="N", help="replicates (default: the scenario's)"
     )
     p.add_argument(
+        "--draws",
+        type=int,
+        metavar="N",
+        help="runs of the parameter ensemble for the plausibility targets (base rates; default: "
+        "each target's draws; 0 leaves them out)",
+    )
+    p.add_argument(
         "--update-docs",
         action="store_true",
         help="also rewrite the table and plot in docs/validation.md",
@@ -50,7 +57,14 @@ def run(args: argparse.Namespace) -> int:
     scenario = load_scenario(scenario_path(args.scenario))
     targets = load_targets(args.targets)
     n = args.replicates or scenario.replicates
-    table = V.validate(scenario, targets, n, workers=max(1, args.workers), progress=not quiet(args))
+    table = V.validate(
+        scenario,
+        targets,
+        n,
+        workers=max(1, args.workers),
+        progress=not quiet(args),
+        draws=args.draws,
+    )
     folder = Path(args.runs_dir) / f"validate-{scenario.name}-{V.stamp()}"
     folder.mkdir(parents=True)
     table.drop(columns=[c for c in table.columns if c.startswith("_")]).to_csv(
@@ -58,7 +72,8 @@ def run(args: argparse.Namespace) -> int:
     )
     fig = V.validation_figure(table, f"{scenario.name}: {n} replicates against the record")
     fig.savefig(folder / "validation.png", dpi=110)
-    scores = {u: score(table, u) for u in ("calibration", "validation")} | {"all": score(table)}
+    uses = [u for u in ("calibration", "validation", "plausibility") if (table["use"] == u).any()]
+    scores = {u: score(table, u) for u in uses} | {"all": score(table)}
     (folder / "score.json").write_text(json.dumps(scores, indent=2))
     print(V.printable(table))
     for use, sc in scores.items():

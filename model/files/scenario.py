@@ -27,6 +27,7 @@ from model.files.months import month_range
 from model.files.registry import RegistrySection, range_text, registry_value
 from model.files.schedules import Schedule, int_if, schedule
 from model.files.schema import Section, check, checked
+from model.files.uncertainty import UncertaintyFile, written_uncertainty
 from model.files.values import SEED_RANGE, identifier, mapping, month, name_list, text, whole
 from model.files.yaml_reader import Node, Source, abs_note, abspath, from_plain, read
 from model.simulation import outcomes as _outcomes
@@ -75,6 +76,8 @@ class Scenario:
         initial_forces: per-force column overrides of the initial state.
         outcomes: monthly outcomes to record.
         levels: levels of the monthly table to record.
+        uncertainty: the ``uncertainty:`` mapping as checked (``model.files.uncertainty``), or
+            None: the parameters are held at their values.
     """
 
     name: str
@@ -91,10 +94,13 @@ class Scenario:
     initial_forces: Mapping[str, Mapping[str, float | str | int]] = field(default_factory=FrozenMap)
     outcomes: tuple[str, ...] = _outcomes.MONTHLY_NAMES
     levels: tuple[str, ...] = tuple(DEFAULTS["levels"])
+    uncertainty: Mapping[str, Any] | None = None
 
     def __post_init__(self) -> None:
         for name in ("levers", "parameters", "initial_areas", "initial_forces"):
             object.__setattr__(self, name, freeze(getattr(self, name)))
+        if self.uncertainty is not None:
+            object.__setattr__(self, "uncertainty", freeze(self.uncertainty))
         object.__setattr__(self, "outcomes", tuple(self.outcomes))
         object.__setattr__(self, "levels", tuple(self.levels))
 
@@ -173,6 +179,8 @@ class Scenario:
             out["initial"] = initial
         out["outcomes"] = list(self.outcomes)
         out["levels"] = list(self.levels)
+        if self.uncertainty is not None:
+            out["uncertainty"] = thaw(self.uncertainty)
         return out
 
     def with_changes(self, **fields: Any) -> Scenario:
@@ -246,6 +254,7 @@ _CHANGEABLE = (
     "initial_forces",
     "outcomes",
     "levels",
+    "uncertainty",
 )
 
 
@@ -355,6 +364,7 @@ class ScenarioFile(Section):
     levels: Annotated[
         tuple[str, ...], checked(name_list, _outcomes.LEVELS, "level", _LEVELS_ALLOWED)
     ] = tuple(DEFAULTS["levels"])
+    uncertainty: UncertaintyFile | None = None
 
     @classmethod
     def unknown(cls, key: Any) -> Problem:
@@ -381,13 +391,21 @@ def scenario_from_tree(
     if "name" not in data and default_name is not None:
         data["name"] = default_name
     where, _ = tree.find(["initial", "data"])
-    return _scenario(data, tree, where.src.directory, path)
+    posterior, _ = tree.find(["uncertainty", "posterior"])
+    return _scenario(data, tree, where.src.directory, path, posterior.src.directory)
 
 
-def _scenario(data: dict, tree: Node | Callable[[], Node], base: str, path: str | None) -> Scenario:
+def _scenario(
+    data: dict,
+    tree: Node | Callable[[], Node],
+    base: str,
+    path: str | None,
+    posterior_base: str | None = None,
+) -> Scenario:
     """Validate scenario data (``tree``: where it is written); ``base``: where ``initial.data``
-    starts from."""
-    spec = check(ScenarioFile, tree, data=data, context={"base": base})
+    starts from; ``posterior_base``: where ``uncertainty.posterior`` does (default ``base``)."""
+    context = {"base": base, "posterior_base": posterior_base or base}
+    spec = check(ScenarioFile, tree, data=data, context=context)
     initial = spec.initial or _NO_INITIAL
     return Scenario(
         name=spec.name,
@@ -404,6 +422,7 @@ def _scenario(data: dict, tree: Node | Callable[[], Node], base: str, path: str 
         initial_forces=initial.forces,
         outcomes=spec.outcomes,
         levels=spec.levels,
+        uncertainty=written_uncertainty(data.get("uncertainty"), spec.uncertainty),
     )
 
 

@@ -24,10 +24,10 @@ from model.simulation.outcomes import LEVELS, MONTHLY
 __all__ = ["DEFAULT_TARGETS", "EVENTS", "KINDS", "STATISTICS", "USES", "Target", "load_targets"]
 
 DEFAULT_TARGETS = Path(__file__).resolve().parents[2] / "seeds" / "targets.yaml"
-KINDS = ("event", "level", "ratio", "rank")
+KINDS = ("event", "level", "ratio", "rank", "base_rate")
 EVENTS = ("retaken", "lost", "defeat", "kirkuk_crisis")
 STATISTICS = ("mean", "sum", "last")
-USES = ("calibration", "validation")
+USES = ("calibration", "validation", "plausibility")
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,9 @@ class Target:
     statistic: str = "mean"
     note: str = ""
     file: str = ""
+    within: int = 120
+    threshold: float = 1000.0
+    draws: int = 100
 
     @property
     def needs_areas(self) -> bool:
@@ -58,7 +61,10 @@ class Target:
 
     @property
     def last_month(self) -> str:
-        """The latest month the target looks at (to choose a horizon)."""
+        """The latest month the target looks at (to choose a horizon; a base rate looks at
+        months after the war's end, not at dates: its runs get their own horizon)."""
+        if self.kind == "base_rate":
+            return "0001-01"
         if self.kind == "event":
             return month_str(month_index(str(self.observed)) + int(self.tolerance) + 1)
         months = [m for p in (self.period, self.base_period) if p for m in p]
@@ -124,6 +130,14 @@ def _observed(value: Any, earlier: Mapping[str, Any]) -> Any:
     kind = earlier.get("kind")
     if kind == "event":
         return _month(value)
+    if kind == "base_rate":
+        allowed = "[low, high]: the range of the share in the literature, e.g. [0.23, 0.40]"
+        if not isinstance(value, list) or len(value) != 2:
+            raise Problem("a base rate observes a range of shares", allowed=allowed)
+        low, high = (_float(v, "observed") for v in value)
+        if not 0 <= low <= high <= 1:
+            raise Problem(f"[{low:g}, {high:g}] is not a range of shares", allowed=allowed)
+        return (low, high)
     if kind == "rank":
         if not isinstance(value, list) or len(value) < 3:
             raise Problem("a rank target observes a list of at least 3 units, highest first")
@@ -158,6 +172,15 @@ def _level(value: Any, earlier: Mapping[str, Any]) -> str:
 
 
 _NON_EVENTS = ("level", "ratio", "rank")
+
+
+def _positive(value: Any, what: str, whole: bool = True) -> float:
+    x = _float(value, what)
+    if x <= 0 or (whole and not float(x).is_integer()):
+        raise Problem(f"{what} must be a {'whole ' if whole else ''}number above 0, got {value!r}")
+    return int(x) if whole else x
+
+
 _DEFAULT = {"default": None, "validate_default": True}  # checked when missing, too
 
 
@@ -183,6 +206,9 @@ class TargetEntry(Section):
         Field(**_DEFAULT)
     )
     statistic: Annotated[str, _for(_NON_EVENTS, _choice, STATISTICS)] = "mean"
+    within: Annotated[int, _for(("base_rate",), _positive, "within")] = 120
+    threshold: Annotated[float, _for(("base_rate",), _positive, "threshold", False)] = 1000.0
+    draws: Annotated[int, _for(("base_rate",), _positive, "draws")] = 100
     note: Any = ""
 
     @classmethod
@@ -207,6 +233,9 @@ class TargetEntry(Section):
         )
         if self.kind == "event":
             return Target(event=self.event, area=self.area, **common)
+        if self.kind == "base_rate":
+            return Target(within=int(self.within), threshold=float(self.threshold),
+                          draws=int(self.draws), **common)  # fmt: skip
         common.update(outcome=self.outcome, level=self.level, period=self.period)
         common.update(statistic=self.statistic)
         if self.kind == "rank":
