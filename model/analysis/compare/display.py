@@ -153,7 +153,7 @@ def summary_display(table: pd.DataFrame, shares: pd.DataFrame | None = None) -> 
                     cells[s] = "never"
                     continue
                 text = _span(*(month_text(table.at[s, f"{name}_{q}"]) for q in _QS), " to ")
-                cells[s] = f"{text}; in {share:.0%} of runs"
+                cells[s] = f"{text}\nin {share:.0%} of runs"
             rows[f"{title(name)}: median (5%\u201395%)"] = cells
             continue
         never = name == "months_to_defeat"

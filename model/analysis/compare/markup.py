@@ -29,7 +29,8 @@ table { border-collapse: collapse; font-size: 0.86em; margin: 0.6em 0 1em; }
 th, td { border: 1px solid #d6d6d6; padding: 0.25em 0.55em; text-align: left; vertical-align: top; }
 th { background: #f2f2f2; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-table.wide td { white-space: nowrap; }
+table.wide { font-size: 0.82em; }
+table.wide td { white-space: nowrap; padding: 0.25em 0.45em; }
 table.wide tbody th { min-width: 10em; max-width: 17em; }
 td small, td .sub { color: #555; font-size: 0.92em; }
 div.leaves { background: #f4f7fb; border: 1px solid #c9d6e8; border-left: 5px solid #0072B2;
