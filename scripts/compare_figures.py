@@ -33,8 +33,16 @@ def figures(folder: Path) -> None:
         "fan_grid.png": C.fan_grid(res),
         "differences_over_time.png": C.difference_chart(res, ref),
         "differences_forest.png": C.forest_plot(
-            res, ref, ["cumulative_deaths", "battle_deaths_final_year", "resurgence", "idps_final",
-                       "mean_stability_last24", "us_troop_years"]  # fmt: skip
+            res,
+            ref,
+            [
+                "cumulative_deaths",
+                "battle_deaths_final_year",
+                "resurgence",
+                "idps_final",
+                "mean_stability_last24",
+                "us_troop_years",
+            ],  # fmt: skip
         ),
         "robustness.png": C.robustness_chart(res, ref, C.DEFAULT_RANK_BY),
         "satisficing.png": C.satisficing_chart(res),
