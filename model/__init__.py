@@ -32,7 +32,7 @@ _LAZY = {
     "load_scenario": "model.files.scenario",
     "load_batch": "model.files.batch",
     "run_model": "model.experiments.run",
-    "run_scenario": "model.experiments.run",
+    "run_scenario": "model.experiments.batches",
     "open_batch": "model.experiments.results",
 }
 

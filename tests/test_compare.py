@@ -1,6 +1,7 @@
 """Scenario comparison: figures, paired differences, summary table, map, report and command.
 
-One small batch (3 scenarios x 3 replicates x 24 months, run serially) and one report are made
+One small batch over a parameter ensemble (3 scenarios x 2 parameter draws x 2 replicates x 24
+months, run serially, with a withdrawal month drawn for one scenario) and one report are made
 per test session; every figure is built from them and its content checked. The report is
 opened in headless Chromium when /usr/bin/chromium exists.
 """
@@ -35,6 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
 SCENARIOS = ["baseline", "withdraw", "politics"]
 OUTCOMES = ["incidents", "is_fighters", "stability"]
+RUNS = 4  # per scenario: 2 parameter draws x 2 replicates
 
 # "politics" records no area level, so maps of all three scenarios fall back to governorates
 # and maps of the first two show control by area.
@@ -42,7 +44,14 @@ BATCH = """\
 batch: cmp
 description: Three scenarios for the comparison tests.
 seed: 2017
-replicates: 3
+replicates: 2
+uncertainty:
+  draws: 2
+  schedules:
+    late:
+      from: [2018-01, 2018-12]
+      set: {us_troops: [0, 2500]}
+      scenarios: [withdraw]
 scenarios:
   - name: baseline
     horizon: 24
@@ -68,7 +77,7 @@ def batch(tmp_path_factory: pytest.TempPathFactory) -> BatchResults:
     path = folder / "cmp.yaml"
     path.write_text(BATCH, encoding="utf-8")
     results = run_batch(path, out=folder / "cmp", executor="serial", progress=False)
-    assert results.counts() == {"ok": 9, "failed": 0, "missing": 0}
+    assert results.counts() == {"ok": 12, "failed": 0, "missing": 0}
     return results
 
 
@@ -102,7 +111,7 @@ def test_quantile_bands_enclose_the_median(batch: BatchResults) -> None:
         q = C.monthly_quantiles(batch, name)
         assert list(dict.fromkeys(q["scenario"])) == SCENARIOS
         assert (q.groupby("scenario")["month"].count() == 24).all()
-        assert (q["runs"] == 3).all()
+        assert (q["runs"] == RUNS).all()
         cols = ["p5", "p25", "median", "p75", "p95"]
         values = q[cols].to_numpy()
         assert (np.diff(values, axis=1) >= 0).all(), f"{name}: bands out of order"
@@ -125,7 +134,9 @@ def test_fan_chart_names_scenarios_units_and_dates(batch: BatchResults) -> None:
     for line in lines:
         expected = q.loc[q["scenario"] == line.get_label(), "median"].to_numpy()
         np.testing.assert_array_equal(np.asarray(line.get_ydata(), dtype=float), expected)
-    assert [ln.get_color() for ln in lines] == list(C.OKABE_ITO[:3])
+    colours = C.scenario_colours(batch)
+    assert [ln.get_color() for ln in lines] == [colours[s] for s in SCENARIOS]
+    assert len(set(colours.values())) == 3 and set(colours.values()) <= set(C.OKABE_ITO)
 
 
 def test_fan_grid_has_a_panel_per_outcome(batch: BatchResults) -> None:
@@ -164,7 +175,7 @@ def test_differences_pair_replicate_r_with_replicate_r(batch: BatchResults) -> N
     b = summary[summary["scenario"] == "baseline"].set_index("replicate")["cumulative_deaths"]
     diffs = C.paired_differences(batch, "baseline", ["cumulative_deaths"], ["politics"])
     row = diffs.iloc[0]
-    assert row["pairs"] == 3
+    assert row["pairs"] == RUNS
     assert row["mean"] == pytest.approx((a - b).mean())
     assert row["ci_low"] <= row["mean"] <= row["ci_high"]
     # Withdrawal starts in October 2017: until then both scenarios draw the same numbers and
@@ -215,7 +226,7 @@ def test_summaries_with_dates_in_different_units_are_read(
             field = pa.field("resurgence_month", pa.timestamp(unit))
             pq.write_table(table.set_column(i, field, table.column(i).cast(field.type)), f)
     summary = C.read_summary(open_batch(copy))
-    assert list(dict.fromkeys(summary["scenario"])) == SCENARIOS and len(summary) == 9
+    assert list(dict.fromkeys(summary["scenario"])) == SCENARIOS and len(summary) == 12
     assert list(C.summary_table(copy).index) == SCENARIOS
 
 
@@ -225,7 +236,7 @@ def test_summaries_with_dates_in_different_units_are_read(
 def test_summary_table_has_a_row_per_scenario(batch: BatchResults) -> None:
     table = C.summary_table(batch)
     assert list(table.index) == SCENARIOS
-    assert (table["runs"] == 3).all()
+    assert (table["runs"] == RUNS).all()
     for name in ("cumulative_deaths", "peak_incidents", "mean_stability_last24"):
         assert (table[f"{name}_p5"] <= table[f"{name}_median"]).all()
         assert (table[f"{name}_median"] <= table[f"{name}_p95"]).all()
@@ -288,12 +299,22 @@ def test_report_is_self_contained_and_complete(batch: BatchResults, report: Path
         assert C.title(name) in html
     assert "Probability of resurgence" in html and "Month of territorial defeat" in html
     m = batch.manifest
-    for fact in (m["git_revision"], str(m["master_seed"]), m["versions"]["numpy"], "9 done"):
+    for fact in (m["git_revision"], str(m["master_seed"]), m["versions"]["numpy"], "12 done"):
         assert fact in html
     assert "us_troops" in html  # a lever that differs between the scenarios
     assert not re.search(r'(src|href)="(https?:)?//', html), "the report must need no network"
     images = _data_uris(html)
-    assert len(images) == 1 + len(OUTCOMES) + 3  # grid, each outcome, differences x2, map
+    written = {p.name for p in report.parent.glob("*.png")}
+    assert len(images) == len(written)  # every figure written is in the page, and no other
+    views = {"fan_grid.png", "differences_over_time.png", "differences_forest.png",
+             "network_map.png", "variance_split.png", "variance_over_time.png", "robustness.png",
+             "satisficing.png", "response_late_from.png", "response_late_us_troops.png"}  # fmt: skip
+    assert views | {f"fan_{o}.png" for o in OUTCOMES} <= written
+    for anchor in ("leaves-out", "decision", "variance", "robustness", "satisficing",
+                   "response", "survival"):  # fmt: skip
+        assert f'id="{anchor}"' in html, anchor
+    assert "significan" not in html and "*</td>" not in html  # no stars, no "significant"
+    assert "parameters and replicates" in html
     for data in images:
         pixels = mpimg.imread(io.BytesIO(data), format="png")
         assert pixels.shape[0] > 100 and pixels.std() > 0
@@ -359,6 +380,25 @@ def test_report_renders_in_headless_chromium(report: Path, tmp_path: Path) -> No
     rendered = _data_uris(dom.stdout)
     assert len(rendered) == len(_data_uris(report.read_text(encoding="utf-8"))) > 0
     assert "Scenario comparison: cmp" in dom.stdout
+    for heading in ("What this model leaves out", "Decision summary", "Robustness across futures",
+                    "Time to relapse", "Lever response"):  # fmt: skip
+        assert heading in dom.stdout, heading
+    # Every table fits a 1,400-pixel window: a probe copy of the page measures them.
+    probe = tmp_path / "probe.html"
+    script = (
+        "<script>var w = Math.max(document.documentElement.scrollWidth, ...Array.from("
+        "document.querySelectorAll('table')).map(t => t.getBoundingClientRect().right));"
+        "document.body.setAttribute('data-widest', Math.ceil(w));</script></body>"
+    )
+    probe.write_text(report.read_text(encoding="utf-8").replace("</body>", script))
+    measured = subprocess.run(
+        [*flags, f"--user-data-dir={tmp_path / 'profile3'}", "--window-size=1400,3000",
+         "--dump-dom", probe.as_uri()],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    widest = re.search(r'data-widest="(\d+)"', measured.stdout)
+    assert widest is not None, measured.stderr[-2000:]
+    assert int(widest.group(1)) <= 1400
 
 
 # ---- command ----------------------------------------------------------------------------------

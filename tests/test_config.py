@@ -115,7 +115,7 @@ def test_extends_overrides_and_inherits():
 
 def test_demo_batch():
     b = load_batch(SCENARIOS / "demo_batch.yaml")
-    assert b.name == "demo" and b.seed == 2017 and b.replicates == 20
+    assert b.name == "demo" and b.seed == 2017 and b.replicates == 2
     assert [s.name for s in b.scenarios] == [
         "baseline_historical",
         "sustained_presence",
@@ -123,9 +123,12 @@ def test_demo_batch():
         "military_only",
         "political_track",
         "havens_unchecked",
+        "withdrawal_timing",
     ]
-    assert b.runs == 120
-    assert b.scenario("military_only").replicates == 20
+    # over an ensemble: 20 parameter draws x 2 replicates per scenario
+    assert b.uncertainty["draws"] == 20
+    assert b.runs == 7 * 20 * 2
+    assert b.scenario("military_only").replicates == 2
 
 
 def _write(folder: Path, files: dict[str, str]) -> None:

@@ -201,7 +201,7 @@ def test_run_command_writes_a_run_folder(tmp_path, capsys):
     (folder,) = list(tmp_path.iterdir())
     assert folder.name.startswith("early_withdrawal-")
     assert (folder / "scenario.yaml").exists() and (folder / "overview.png").stat().st_size > 10_000
-    monthly = pd.concat(pd.read_parquet(p) for p in sorted((folder / "monthly").glob("*.parquet")))
+    monthly = pd.concat(pd.read_parquet(p) for p in sorted((folder / "monthly").rglob("*.parquet")))
     assert sorted(monthly["replicate"].unique()) == [0, 1]
     out = capsys.readouterr().out
     assert "territorial defeat" in out and "stored in" in out

@@ -30,7 +30,7 @@ def test_packaged_targets_load_and_cite_sources():
         for e in yaml.safe_load((SCENARIOS.parent / "seeds" / "references.yaml").read_text())
     }
     assert all(t.source in refs for t in targets)
-    assert {t.use for t in targets} == {"calibration", "validation"}
+    assert {t.use for t in targets} == {"calibration", "validation", "plausibility"}
 
 
 @pytest.mark.parametrize(
@@ -124,6 +124,8 @@ def test_validate_command_writes_report_and_exits_zero(tmp_path, capsys):
             "1",
             "--runs-dir",
             str(tmp_path),
+            "--draws",
+            "2",
             "--quiet",
         ]
     )
@@ -139,7 +141,7 @@ def test_validate_command_writes_report_and_exits_zero(tmp_path, capsys):
     assert len(table) == len([t for t in load_targets() if t.applies_to(baseline)])
     assert (folder / "validation.png").stat().st_size > 10_000
     score = json.loads((folder / "score.json").read_text())
-    assert set(score) == {"calibration", "validation", "all"}
+    assert set(score) == {"calibration", "validation", "plausibility", "all"}
     out = capsys.readouterr().out
     assert "mosul-west-retaken" in out and "targets within tolerance" in out
 

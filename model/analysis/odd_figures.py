@@ -94,8 +94,12 @@ def demo_tables(
     from model.simulation.rules import OUTCOME_CLASSES
 
     batch = load_batch(batch_file)
+    # A scenario defined by a schedule variable of the ensemble (its lever drawn) is the
+    # baseline when the parameters are fixed: it has no row here.
+    steps = ((batch.uncertainty or {}).get("schedules") or {}).values()
+    drawn = {name for step in steps for name in (step.get("scenarios") or ())}
     jobs, keys = [], []
-    for sc in batch.scenarios:
+    for sc in (s for s in batch.scenarios if s.name not in drawn):
         for r in range(replicates):
             jobs.append((sc.with_changes(levels=("national",)), replicate_seed(batch.seed, r)))
             keys.append(sc.name)
@@ -106,7 +110,7 @@ def demo_tables(
         mech.append({"scenario": name, **{c: float(nat[c].mean()) for c, _ in _MECHANISMS}})
     s = pd.concat(summaries, ignore_index=True)
     m = pd.DataFrame(mech)
-    names = [sc.name for sc in batch.scenarios]
+    names = [sc.name for sc in batch.scenarios if sc.name not in drawn]
     head = (
         "| scenario | "
         + " | ".join(label for _, label in _RESULTS)

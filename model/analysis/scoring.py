@@ -17,7 +17,7 @@ from model.files.months import month_index, month_str
 from model.files.targets import Target
 from model.simulation.outcomes import LEVELS
 
-__all__ = ["LOSS_CAP", "evaluate", "measure", "prepare", "score"]
+__all__ = ["LOSS_CAP", "evaluate", "measure", "prepare", "relapse_within", "score"]
 
 LOSS_CAP = 25.0  # a target's squared, tolerance-scaled error counts at most this much
 
@@ -35,8 +35,42 @@ def _stat(s: pd.Series, period: tuple[str, str], statistic: str) -> float:
     return float({"mean": part.mean, "sum": part.sum, "last": lambda: part.iloc[-1]}[statistic]())
 
 
+def relapse_within(battle_deaths_12m: np.ndarray, held_areas: np.ndarray, within: int,
+                   threshold: float) -> float:  # fmt: skip
+    """Whether a run relapsed to war within ``within`` months of the war's end: 1, 0, or NaN
+    when it cannot be told.
+
+    The war ends in the first month, from IS's territorial defeat on, with yearly battle-related
+    deaths (``battle_deaths_12m``) below ``threshold``; a relapse is a later month with them at
+    ``threshold`` or more (the UCDP war threshold that Collier et al. 2008 and Walter 2004 use
+    for recurrence). NaN: never defeated, the war never ended, or no relapse and fewer than
+    ``within`` months seen after the end (censored).
+    """
+    deaths = np.asarray(battle_deaths_12m, dtype=float)
+    held = np.asarray(held_areas, dtype=float)
+    defeat = next((t for t in range(len(held)) if held[t] == 0), None)
+    if defeat is None:
+        return float("nan")
+    ended = next((t for t in range(defeat, len(deaths)) if deaths[t] < threshold), None)
+    if ended is None:
+        return float("nan")
+    back = np.flatnonzero(deaths[ended + 1 :] >= threshold)
+    if len(back) and back[0] + 1 <= within:
+        return 1.0
+    return 0.0 if len(deaths) - 1 - ended >= within else float("nan")
+
+
 def measure(target: Target, monthly: pd.DataFrame, summary: pd.Series) -> float:
-    """The model's value for one target in one run (an event as a month index; NaN if absent)."""
+    """The model's value for one target in one run (an event as a month index; a base rate as
+    1, 0 or NaN; NaN if absent)."""
+    if target.kind == "base_rate":
+        nat = monthly[monthly["level"] == "national"].sort_values("month")
+        return relapse_within(
+            nat["battle_deaths_12m"].to_numpy(),
+            nat["is_held_areas"].to_numpy(),
+            target.within,
+            target.relapse_deaths,
+        )
     if target.kind == "event":
         if target.event in ("defeat", "kirkuk_crisis"):  # dates of the run summary
             d = summary.get(f"{target.event}_month")
@@ -95,6 +129,9 @@ def evaluate(
         v = np.asarray(values[t.id], dtype=float)
         ok = v[~np.isnan(v)]
         missing = len(v) - len(ok)
+        if t.kind == "base_rate":
+            rows.append(_base_rate_row(t, ok, missing))
+            continue
         med = float(np.median(v)) if missing * 2 <= len(v) and len(ok) else float("nan")
         lo, hi = np.quantile(ok, [0.05, 0.95]) if len(ok) else (np.nan, np.nan)
         if t.kind == "event":
@@ -131,6 +168,34 @@ def evaluate(
             median_value=med, q05_value=lo, q95_value=hi,
         ))  # fmt: skip
     return pd.DataFrame(rows)
+
+
+def _base_rate_row(t: Target, ok: np.ndarray, missing: int) -> dict:
+    """A base rate's row: the share of the runs that can be told, its 95% Wilson interval,
+    and whether it lies in the literature's range (widened by the tolerance)."""
+    from scipy.stats import norm
+
+    n, k = len(ok), int(ok.sum())
+    share = k / n if n else float("nan")
+    z = float(norm.ppf(0.975))
+    if n:
+        centre = (share + z * z / (2 * n)) / (1 + z * z / n)
+        half = z * np.sqrt(share * (1 - share) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+        lo, hi = max(0.0, centre - half), min(1.0, centre + half)
+    else:
+        lo = hi = float("nan")
+    low, high = t.observed
+    err = 0.0 if low <= share <= high else (share - high if share > high else share - low)
+    passed = bool(n) and low - t.tolerance <= share <= high + t.tolerance
+    width = max(high - low, 1e-9)
+    return dict(
+        target=t.id, kind=t.kind, use=t.use, observed=f"{low:.0%}-{high:.0%}",
+        model_median=f"{share:.0%}" if n else "n/a",
+        model_90=f"{lo:.0%} .. {hi:.0%} (95% Wilson)" if n else "n/a", error=err if n else np.nan,
+        error_unit="share", tolerance=t.tolerance, passed=passed,
+        loss=float(min(LOSS_CAP, (err / width) ** 2)) if n else LOSS_CAP, runs_without=missing,
+        source=t.source, median_value=share, q05_value=lo, q95_value=hi,
+    )  # fmt: skip
 
 
 def _num(x) -> str:

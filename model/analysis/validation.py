@@ -28,10 +28,16 @@ def validate(
     replicates: int | None = None,
     workers: int = 1,
     progress: bool = True,
+    draws: int | None = None,
 ) -> pd.DataFrame:
     """Run a scenario's replicates (seeds from its master seed) and score the targets that
-    apply to it (``Target.applies_to``: those of its start month, and those without one)."""
-    return validate_runs(scenario, targets, replicates, workers, progress)[0]
+    apply to it (``Target.applies_to``: those of its start month, and those without one).
+
+    Plausibility targets (base rates, ``use: plausibility``) are scored on the scenario's
+    parameter ensemble instead: ``draws`` runs (default: the target's ``draws``; 0 leaves them
+    out), each one parameter draw and one random stream, see :func:`ensemble_runs`.
+    """
+    return validate_runs(scenario, targets, replicates, workers, progress, draws)[0]
 
 
 def validate_runs(
@@ -40,8 +46,10 @@ def validate_runs(
     replicates: int | None = None,
     workers: int = 1,
     progress: bool = True,
+    draws: int | None = None,
 ) -> tuple[pd.DataFrame, list[tuple[pd.DataFrame, pd.Series]]]:
-    """As :func:`validate`, also returning the runs' (monthly, summary) tables for figures."""
+    """As :func:`validate`, also returning the replicates' (monthly, summary) tables for
+    figures (the runs scored against the record; base-rate ensembles are not returned)."""
     from model.experiments.executors import map_runs
     from model.experiments.run import replicate_seed
 
@@ -54,11 +62,46 @@ def validate_runs(
             key="targets",
             allowed="targets whose start is the scenario's start month (seeds/targets.yaml)",
         )
-    sc = prepare(scenario, targets)
-    seeds = [replicate_seed(sc.seed, r) for r in range(replicates or scenario.replicates)]
-    outputs = map_runs([(sc, seed) for seed in seeds], workers, progress, sc.name)
-    runs = [(monthly, summary.iloc[0]) for monthly, summary in outputs]
-    return evaluate(targets, runs), runs
+    record = [t for t in targets if t.use != "plausibility"]
+    rates = [t for t in targets if t.use == "plausibility"]
+    tables = []
+    runs: list[tuple[pd.DataFrame, pd.Series]] = []
+    if record:
+        sc = prepare(scenario, record)
+        seeds = [replicate_seed(sc.seed, r) for r in range(replicates or scenario.replicates)]
+        outputs = map_runs([(sc, seed) for seed in seeds], workers, progress, sc.name)
+        runs = [(monthly, summary.iloc[0]) for monthly, summary in outputs]
+        tables.append(evaluate(record, runs))
+    for t in rates:
+        n = t.draws if draws is None else draws
+        if n <= 0:
+            continue
+        tables.append(
+            evaluate([t], ensemble_runs(scenario, n, t.within + LEAD_MONTHS, workers, progress))
+        )
+    return (pd.concat(tables, ignore_index=True) if tables else evaluate([], [])), runs
+
+
+LEAD_MONTHS = 36
+"""Months a base-rate run gets before the ``within`` months after the war's end: a run whose
+war ends later and does not relapse is censored (left out)."""
+
+
+def ensemble_runs(scenario, draws: int, horizon: int, workers: int = 1, progress: bool = True):
+    """``draws`` runs of a scenario over its parameter ensemble: its ``uncertainty:`` (or the
+    registry's uncertain parameters), draw d with the seed of replicate d, to ``horizon``
+    months; yields (monthly national table, summary row)."""
+    from model.experiments.ensemble import ensemble_for, with_draws
+    from model.experiments.executors import map_runs
+    from model.experiments.run import replicate_seed
+    from model.files.batch import Batch
+
+    sc = scenario.with_changes(horizon=horizon, levels=("national",))
+    batch = with_draws(Batch(name=sc.name, seed=sc.seed, scenarios=(sc,)), draws)
+    ensemble = ensemble_for(batch)
+    base = batch.scenarios[0]
+    jobs = [(ensemble.apply(base, d), replicate_seed(sc.seed, d)) for d in range(draws)]
+    return [(m, s.iloc[0]) for m, s in map_runs(jobs, workers, progress, f"{sc.name} ensemble")]
 
 
 def validation_figure(table: pd.DataFrame, title: str = ""):

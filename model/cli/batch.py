@@ -24,6 +24,12 @@ from model.cli.common import (
     positive,
     run_session,
 )
+from model.cli.decisions import (
+    check_decision_options,
+    decision_options,
+    draws_option,
+    print_decision,
+)
 
 __all__ = ["COMMAND", "HELP", "add_arguments", "run"]
 
@@ -59,6 +65,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--replicates", type=positive, metavar="N", help="replicates per scenario (override)"
     )
     p.add_argument("--horizon", type=positive, metavar="N", help="months simulated (override)")
+    draws_option(p)
+    decision_options(p)
     p.add_argument("--dry-run", action="store_true", help="validate and list the runs, run nothing")
 
 
@@ -74,11 +82,16 @@ def run(args: argparse.Namespace) -> int:
     if args.file is None and args.resume is None:
         return error("give a batch FILE, or --resume DIR to complete a batch folder", squeeze=True)
     try:
+        check_decision_options(args)
         plan = plan_batch(
-            args.file, resume=args.resume, replicates=args.replicates, horizon=args.horizon
+            args.file,
+            resume=args.resume,
+            replicates=args.replicates,
+            horizon=args.horizon,
+            draws=args.draws,
         )
         if args.dry_run:
-            print(_plan_text(plan.batch, plan.design, len(plan.specs)))
+            print(_plan_text(plan.batch, plan.design, len(plan.specs), plan.ensemble))
             for spec in plan.specs[:10]:
                 values = f"  {dict(spec.values)}" if spec.values else ""
                 print(f"  {spec.run_id}  seed {spec.seed}{values}")
@@ -94,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
             plan.specs,
             args,
             executor,
-            _plan_text(plan.batch, plan.design, len(plan.specs)),
+            _plan_text(plan.batch, plan.design, len(plan.specs), plan.ensemble),
             command="batch",
             retry_note=True,
             orphans_note=True,
@@ -102,16 +115,22 @@ def run(args: argparse.Namespace) -> int:
         if isinstance(report, int):
             return report
         root = store.root
-    return _report(plan.batch.name, root, report)
+    code = _report(plan.batch.name, root, report)
+    from model.experiments.results import open_batch
+
+    print_decision(open_batch(root), args)
+    return code
 
 
-def _plan_text(batch: Any, design: Any, n_runs: int) -> str:
+def _plan_text(batch: Any, design: Any, n_runs: int, ensemble: Any = None) -> str:
     reps = sorted({s.replicates for s in batch.scenarios})
     rep_text = f"{reps[0]}" if len(reps) == 1 else f"{reps[0]}-{reps[-1]}"
+    draws = f"{len(ensemble)} parameter draws x " if ensemble is not None else ""
+    ens = f"; ensemble: {ensemble.describe()}" if ensemble is not None else ""
     return (
         f"batch {batch.name}: {n_runs} runs = {len(batch.scenarios)} scenarios x "
-        f"{len(design)} design points x {rep_text} replicates; master seed {batch.seed}; "
-        f"design: {design.describe()}"
+        f"{len(design)} design points x {draws}{rep_text} replicates; master seed {batch.seed}; "
+        f"design: {design.describe()}{ens}"
     )
 
 

@@ -14,16 +14,24 @@ import sys
 from collections.abc import Sequence
 
 from model.cli.common import EXIT_OK, Subcommand, run_command
+from model.cli.decisions import check_decision_options, decision_options, print_decision
 from model.files.errors import ConfigError
 
 __all__ = ["COMMAND", "HELP", "add_arguments", "main", "run"]
 
-HELP = "compare the scenarios of a batch: fan charts, paired differences, map, HTML report"
+HELP = (
+    "compare the scenarios of a batch or run folder: decision summary, robustness, variance "
+    "split, fan charts, paired differences, survival, map, HTML report"
+)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """Add the ``compare`` command's arguments to a parser."""
-    p.add_argument("folder", metavar="BATCH", help="a batch folder, e.g. runs/demo-20250101-120000")
+    p.add_argument(
+        "folder",
+        metavar="BATCH",
+        help="a folder written by `stabsim batch`, `demo` or `run`, e.g. runs/demo-20250101-120000",
+    )
     p.add_argument(
         "--outcomes",
         metavar="A,B,...",
@@ -59,6 +67,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="map colouring: share of runs with the area IS-held (needs the area level; "
         "else incidents by governorate) or incidents per month (default: control)",
     )
+    decision_options(p)
     p.add_argument("--quiet", action="store_true", help="print only the report's path")
 
 
@@ -83,6 +92,7 @@ def run(args: argparse.Namespace) -> int:
     chosen = C.check_scenarios(res, scenarios) if scenarios else res.scenarios
     C.check_outcomes(res, args.outcomes, chosen, args.level, key="--outcomes")
     C.check_months(res, args.months, chosen, key="--months")
+    check_decision_options(args)
     try:
         path = write_report(
             res,
@@ -94,6 +104,8 @@ def run(args: argparse.Namespace) -> int:
             level=args.level,
             unit=args.unit,
             colour_by=args.colour_by,
+            rank_by=args.rank_by,
+            satisfice=args.satisfice,
         )
     except ConfigError as exc:
         if exc.key in ("level", "unit", "months", "outcomes", "scenarios", "colour_by"):
@@ -112,6 +124,7 @@ def run(args: argparse.Namespace) -> int:
                 "the report uses the done ones"
             )
         print(f"figures (PNG) and tables (CSV) in {path.parent}")
+        print_decision(res, args)
     print(f"report: {path}")
     return EXIT_OK
 

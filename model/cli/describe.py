@@ -59,6 +59,9 @@ def describe_batch(b: Batch) -> str:
         )
     counts = {s.replicates for s in b.scenarios}
     per = f"{counts.pop()} replicates" if len(counts) == 1 else "their replicates"
+    written = b.uncertainty or (b.scenarios[0].uncertainty if b.scenarios else None)
+    if written:
+        per = f"{written['draws']} parameter draws x {per}"
     if b.design is None:
         lines.append(f"  runs: {b.runs} ({len(b.scenarios)} scenarios x {per})")
     else:

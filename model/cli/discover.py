@@ -1,5 +1,6 @@
-"""``stabsim discover``: scenario discovery (PRIM) on a stored batch whose design varies levers
-or parameters, e.g. ``stabsim discover DIR --outcome "resurgence == 1"``."""
+"""``stabsim discover``: scenario discovery (PRIM, or a CART tree) on a stored batch whose design
+varies levers or parameters or whose ensemble draws them, e.g.
+``stabsim discover DIR --outcome "resurgence == 1" --method both``."""
 
 from __future__ import annotations
 
@@ -9,12 +10,16 @@ from model.cli.common import EXIT_OK, Subcommand, error, positive, share
 
 __all__ = ["COMMAND", "HELP", "add_arguments", "run"]
 
-HELP = "scenario discovery (PRIM): where in the varied space a condition holds"
+HELP = "scenario discovery (PRIM, CART): where in the varied or drawn space a condition holds"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """Add the ``discover`` command's arguments to a parser."""
-    p.add_argument("folder", metavar="RUN_FOLDER", help="a study or batch folder with a design")
+    p.add_argument(
+        "folder",
+        metavar="RUN_FOLDER",
+        help="a study or batch folder with a design or a parameter ensemble",
+    )
     p.add_argument(
         "--outcome",
         required=True,
@@ -39,12 +44,21 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--boxes", type=positive, default=2, help="boxes to find at most (2)")
     p.add_argument("--paste", action="store_true", help="widen the chosen box by pasting")
     p.add_argument(
+        "--method",
+        choices=("prim", "cart", "both"),
+        default="prim",
+        help="PRIM boxes, a classification tree (CART, scikit-learn) or both (default prim)",
+    )
+    p.add_argument(
+        "--depth", type=positive, default=3, help="the deepest split of the tree (CART; 3)"
+    )
+    p.add_argument(
         "--out", metavar="DIR", help="output folder (default RUN_FOLDER/sensitivity/discovery/...)"
     )
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run PRIM on a stored batch; print the boxes; write tables and the figure."""
+    """Run PRIM and/or CART on a stored batch; print the boxes; write tables and figures."""
     from model.analysis.discovery import StudyError, discover
 
     names = [n.strip() for n in args.names.split(",") if n.strip()] if args.names else None
@@ -60,6 +74,8 @@ def run(args: argparse.Namespace) -> int:
             paste=args.paste,
             max_boxes=args.boxes,
             out=args.out,
+            method=args.method,
+            depth=args.depth,
         )
     except (StudyError, ValueError) as exc:
         return error(exc, squeeze=True)

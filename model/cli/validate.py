@@ -36,6 +36,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--replicates", type=int, metavar="N", help="replicates (default: the scenario's)"
     )
     p.add_argument(
+        "--draws",
+        type=int,
+        metavar="N",
+        help="runs of the parameter ensemble for the plausibility targets (base rates; default: "
+        "each target's draws; 0 leaves them out)",
+    )
+    p.add_argument(
         "--update-docs",
         action="store_true",
         help="also rewrite the tables and plots in docs/validation.md and docs/hindcast.md",
@@ -69,7 +76,12 @@ def _validate(scenario, targets, args: argparse.Namespace, hindcast: bool) -> No
 
     n = args.replicates or scenario.replicates
     table, runs = V.validate_runs(
-        scenario, targets, n, workers=max(1, args.workers), progress=not quiet(args)
+        scenario,
+        targets,
+        n,
+        workers=max(1, args.workers),
+        progress=not quiet(args),
+        draws=args.draws,
     )
     folder = Path(args.runs_dir) / f"validate-{scenario.name}-{V.stamp()}"
     folder.mkdir(parents=True)
@@ -79,11 +91,12 @@ def _validate(scenario, targets, args: argparse.Namespace, hindcast: bool) -> No
     title = f"{scenario.name}: {n} replicates against the record"
     fig = V.validation_figure(table, title)
     fig.savefig(folder / "validation.png", dpi=110)
-    applied = [t for t in targets if t.applies_to(scenario)]
+    applied = [t for t in targets if t.applies_to(scenario) and t.use != "plausibility"]
     record = H.hindcast_figure(runs, applied, title) if H.has_record_series(applied) else None
     if record is not None:
         record.savefig(folder / "record.png", dpi=110)
-    scores = {u: score(table, u) for u in ("calibration", "validation")} | {"all": score(table)}
+    uses = [u for u in ("calibration", "validation", "plausibility") if (table["use"] == u).any()]
+    scores = {u: score(table, u) for u in uses} | {"all": score(table)}
     (folder / "score.json").write_text(json.dumps(scores, indent=2))
     print(f"{scenario.name} ({scenario.start}, {n} replicates):")
     print(V.printable(table))

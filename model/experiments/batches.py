@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from model.experiments.design import Design, RunSpec
+    from model.experiments.ensemble import Ensemble
     from model.experiments.results import BatchResults
     from model.experiments.store import BatchStore
     from model.files.batch import Batch
@@ -26,6 +27,7 @@ __all__ = [
     "open_store",
     "plan_batch",
     "run_batch",
+    "run_scenario",
     "session_seconds",
     "with_overrides",
 ]
@@ -36,16 +38,24 @@ __all__ = [
 
 @dataclass(frozen=True)
 class BatchPlan:
-    """A batch ready to run: the batch (overrides applied), its design and its run specs."""
+    """A batch ready to run: the batch (overrides applied), its design, its parameter draws
+    (None without ``uncertainty:``) and its run specs."""
 
     batch: Batch
     design: Design
     specs: list[RunSpec]
     overrides: dict[str, int]
+    ensemble: Ensemble | None = None
 
 
-def with_overrides(batch: Batch, replicates: int | None, horizon: int | None) -> Batch:
-    """The batch with every scenario's replicates and/or horizon replaced."""
+def with_overrides(
+    batch: Batch, replicates: int | None, horizon: int | None, draws: int | None = None
+) -> Batch:
+    """The batch with every scenario's replicates and/or horizon replaced, and its number of
+    parameter draws (0: none; see ``model.experiments.ensemble.with_draws``)."""
+    from model.experiments.ensemble import with_draws
+
+    batch = with_draws(batch, draws)
     if replicates is None and horizon is None:
         return batch
     changes: dict[str, int] = {}
@@ -63,6 +73,7 @@ def load_for_run(
     resume: str | os.PathLike[str] | None,
     replicates: int | None,
     horizon: int | None,
+    draws: int | None = None,
 ) -> Batch:
     """The batch to run: a file, a loaded batch, or the one recorded in the folder to resume.
 
@@ -79,17 +90,17 @@ def load_for_run(
     elif source is not None:
         batch = load_batch(source)
     elif resume is not None:
-        if replicates is not None or horizon is not None:
+        if replicates is not None or horizon is not None or draws is not None:
             raise StoreError(
-                "--replicates and --horizon cannot change a batch being resumed (they are "
-                "recorded in it); leave them out, or give FILE with the same ones"
+                "--replicates, --horizon and --draws cannot change a batch being resumed (they "
+                "are recorded in it); leave them out, or give FILE with the same ones"
             )
         if not is_batch_folder(resume):
             raise StoreError(f"{resume}: nothing to resume ({MANIFEST} not found)")
         batch = batch_from_manifest(read_manifest(resume))
     else:
         raise StoreError("give a batch FILE, or --resume DIR")
-    return with_overrides(batch, replicates, horizon)
+    return with_overrides(batch, replicates, horizon, draws)
 
 
 def plan_batch(
@@ -98,15 +109,20 @@ def plan_batch(
     resume: str | os.PathLike[str] | None = None,
     replicates: int | None = None,
     horizon: int | None = None,
+    draws: int | None = None,
 ) -> BatchPlan:
-    """Load a batch (see :func:`load_for_run`), parse its design and expand its runs."""
+    """Load a batch (see :func:`load_for_run`), parse its design, draw its parameter ensemble
+    and expand its runs."""
     from model.experiments.design import expand, parse_design
+    from model.experiments.ensemble import ensemble_for
 
-    batch = load_for_run(source, resume, replicates, horizon)
+    batch = load_for_run(source, resume, replicates, horizon, draws)
     design = parse_design(batch)
-    specs = expand(batch, design)
-    overrides = {k: v for k, v in (("replicates", replicates), ("horizon", horizon)) if v}
-    return BatchPlan(batch, design, specs, overrides)
+    ensemble = ensemble_for(batch)
+    specs = expand(batch, design, ensemble)
+    given = (("replicates", replicates), ("horizon", horizon), ("draws", draws))
+    overrides = {k: v for k, v in given if v is not None}
+    return BatchPlan(batch, design, specs, overrides, ensemble)
 
 
 def open_store(
@@ -143,6 +159,7 @@ def run_batch(
     replicates: int | None = None,
     horizon: int | None = None,
     runs_dir: str | os.PathLike[str] = "runs",
+    draws: int | None = None,
 ) -> BatchResults:
     """Run a batch from Python (a script or a notebook) and open its results.
 
@@ -155,9 +172,10 @@ def run_batch(
         scheduler: Dask scheduler address (with ``executor="dask"``).
         progress: show a progress bar.
         retry_failed: run again the runs that failed.
-        replicates: replicates per scenario (override).
+        replicates: replicates per scenario (per draw, with an ensemble; override).
         horizon: months simulated (override).
         runs_dir: parent of new batch folders.
+        draws: parameter draws of the ensemble (override; 0: none).
 
     Returns:
         The stored results (``.status()`` lists failed runs, if any).
@@ -169,9 +187,53 @@ def run_batch(
     from model.experiments.executors import execute
     from model.experiments.results import open_batch
 
-    plan = plan_batch(source, resume=resume, replicates=replicates, horizon=horizon)
+    plan = plan_batch(source, resume=resume, replicates=replicates, horizon=horizon, draws=draws)
     with open_store(plan, out=out, resume=resume, runs_dir=runs_dir) as store:
         execute(plan.specs, store, executor, workers, scheduler, progress, retry_failed)
+        root = store.root
+    return open_batch(root)
+
+
+def run_scenario(
+    scenario: Any,
+    runs_dir: str | os.PathLike[str] = "runs",
+    progress: bool = True,
+    workers: int | None = 1,
+    draws: int | None = None,
+) -> BatchResults:
+    """Run a scenario's replicates and store them like a batch of one scenario.
+
+    The folder ``runs/<name>-<YYYYmmdd-HHMMSS>/`` has the batch layout (manifest, status, one
+    Parquet part per run, ``docs/batches.md``) and ``scenario.yaml``, the resolved scenario, so
+    ``stabsim compare`` and ``open_batch`` read it like any batch. The batch's master seed is
+    the scenario's ``seed``: replicate r has the seed it has in ``stabsim run``.
+
+    Args:
+        scenario: a loaded scenario (its ``uncertainty:``, if any, gives the parameter draws).
+        runs_dir: parent of the new folder.
+        progress: show a progress bar.
+        workers: worker processes (1: in this process; None: all cores).
+        draws: parameter draws (override; 0: none).
+    """
+    import yaml
+
+    from model.experiments.executors import execute
+    from model.experiments.results import open_batch
+    from model.files.batch import Batch
+
+    batch = Batch(
+        name=scenario.name,
+        description=scenario.description,
+        path=scenario.path,
+        seed=scenario.seed,
+        scenarios=(scenario,),
+    )
+    plan = plan_batch(batch, draws=draws)
+    executor = "serial" if workers == 1 else "process"
+    with open_store(plan, runs_dir=runs_dir) as store:
+        text = yaml.safe_dump(plan.batch.scenarios[0].to_dict(), sort_keys=False)
+        (store.root / "scenario.yaml").write_text(text, encoding="utf-8")
+        execute(plan.specs, store, executor, workers, None, progress)
         root = store.root
     return open_batch(root)
 

@@ -10,19 +10,25 @@ The format is documented in ``docs/batches.md``.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from model.files.batch import Batch
 from model.files.design import (
     DesignSpec,
     read_design,
 )
+from model.files.errors import ConfigError
 from model.files.frozen import FrozenMap
 from model.files.scenario import Scenario
+from model.files.steps import Step, apply_steps
 from model.simulation.parameters import REGISTRY
+
+if TYPE_CHECKING:
+    from model.experiments.ensemble import Ensemble
 
 __all__ = [
     "Design",
@@ -58,6 +64,9 @@ class RunSpec:
             every scenario and design point (common random numbers).
         design_point: index of the design point (0 when the batch has no design).
         values: the design point's lever and parameter values (empty without a design).
+        draw: the parameter draw of the batch's ensemble (None without one); replicate r of
+            draw d is run ``d * replicates + r`` (the ``replicate`` field holds that number).
+        drawn: the draw's values (empty without an ensemble).
     """
 
     run_id: str
@@ -67,9 +76,12 @@ class RunSpec:
     seed: int
     design_point: int = 0
     values: Mapping[str, float] = field(default_factory=FrozenMap)
+    draw: int | None = None
+    drawn: Mapping[str, float] = field(default_factory=FrozenMap)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "values", FrozenMap(self.values))
+        object.__setattr__(self, "drawn", FrozenMap(self.drawn))
 
     @property
     def part(self) -> str:
@@ -90,6 +102,7 @@ class Design:
         n: SALib's N for samples, else None.
         seed: the seed the sample was drawn with (samples), else None.
         options: kind-specific settings (``second_order`` for sobol, ``levels`` for morris).
+        steps: the lever-schedule variables whose varied parts are among ``names``.
     """
 
     kind: str
@@ -99,6 +112,7 @@ class Design:
     n: int | None = None
     seed: int | None = None
     options: Mapping[str, Any] = field(default_factory=FrozenMap)
+    steps: Mapping[str, Step] = field(default_factory=FrozenMap)
 
     def __len__(self) -> int:
         return len(self.points)
@@ -120,13 +134,14 @@ class Design:
         return {
             "kind": self.kind,
             "names": list(self.names),
-            "kinds": {n: REGISTRY[n].kind for n in self.names},
+            "kinds": {n: REGISTRY[n].kind if n in REGISTRY else "schedule" for n in self.names},
             "bounds": [list(b) for b in self.bounds],
             "n": self.n,
             "seed": self.seed,
             "options": dict(self.options),
             "points": len(self.points),
             "values": [list(p) for p in self.points] if self.names else [],
+            "schedules": {n: s.to_dict() for n, s in self.steps.items()},
         }
 
     def describe(self) -> str:
@@ -158,10 +173,12 @@ def parse_design(batch: Batch) -> Design:
         return Design("none")
     names = spec.names
     values = [value for _, _, value in spec.entries()]
+    steps = FrozenMap(spec.steps)
     if spec.kind == "grid":
         points = tuple(itertools.product(*values))
-        return Design("grid", names, points, tuple((min(a), max(a)) for a in values))
-    return _sample(spec, names, tuple(values), batch.seed)
+        bounds = tuple((min(a), max(a)) for a in values)
+        return Design("grid", names, points, bounds, steps=steps)
+    return dataclasses.replace(_sample(spec, names, tuple(values), batch.seed), steps=steps)
 
 
 def _sample(
@@ -184,7 +201,7 @@ def _sample(
     else:
         options["levels"] = spec.levels
         x = morris.sample(problem, spec.n, num_levels=options["levels"], seed=seed)
-    integer = np.array([REGISTRY[name].integer for name in names])
+    integer = np.array([_integer(name, spec.steps) for name in names])
     lows = np.array([b[0] for b in bounds])
     highs = np.array([b[1] for b in bounds])
     # Whole-number entries (troops, operations) are rounded; the clip keeps rounding in range.
@@ -193,65 +210,102 @@ def _sample(
     return Design(spec.kind, names, points, bounds, spec.n, seed, FrozenMap(options))
 
 
+def _integer(name: str, steps: Mapping[str, Step]) -> bool:
+    """Whether a varied name takes whole numbers (months of schedule variables do)."""
+    if name in REGISTRY:
+        return REGISTRY[name].integer
+    for _, dim, what in ((s, d, w) for s in steps.values() for d, w, _ in s.dims()):
+        if dim == name:
+            return what == "month" or REGISTRY[what].integer
+    return False
+
+
 # ---- expansion --------------------------------------------------------------------------------
 
 
-def _apply(scenario: Scenario, values: Mapping[str, float]) -> Scenario:
-    """The scenario with a design point's values (levers as constants) applied."""
+def _apply(
+    scenario: Scenario, values: Mapping[str, float], steps: Mapping[str, Step] | None = None
+) -> Scenario:
+    """The scenario with a design point's values (levers as constants, schedule variables as
+    steps) applied."""
     if not values:
         return scenario
-    levers = {k: _as_registry(k, v) for k, v in values.items() if REGISTRY[k].is_schedulable}
-    params = {k: _as_registry(k, v) for k, v in values.items() if not REGISTRY[k].is_schedulable}
+    named = {k: v for k, v in values.items() if k in REGISTRY}
+    levers = {k: _as_registry(k, v) for k, v in named.items() if REGISTRY[k].is_schedulable}
+    params = {k: _as_registry(k, v) for k, v in named.items() if not REGISTRY[k].is_schedulable}
     changes: dict[str, Any] = {}
     if levers:
         changes["levers"] = levers
     if params:
         changes["parameters"] = params
-    return scenario.with_changes(**changes)
+    out = scenario.with_changes(**changes) if changes else scenario
+    return apply_steps(out, steps or {}, values)
 
 
 def _as_registry(name: str, value: float) -> float | int:
     return int(round(value)) if REGISTRY[name].integer else float(value)
 
 
-def expand(batch: Batch, design: Design | None = None) -> list[RunSpec]:
-    """The runs of a batch: every scenario x design point x replicate, in a stable order.
+def expand(
+    batch: Batch, design: Design | None = None, ensemble: Ensemble | None = None
+) -> list[RunSpec]:
+    """The runs of a batch: every scenario x design point x draw x replicate, in a stable order.
 
     Args:
         batch: a loaded batch (replicates already resolved per scenario).
         design: the batch's parsed design (parsed from ``batch.design`` if not given).
+        ensemble: the batch's parameter draws (drawn from its ``uncertainty:`` if not given).
 
     Returns:
-        Run specs ordered by scenario (file order), design point, then replicate. Expanding the
-        same batch again gives equal specs with the same run ids and seeds.
+        Run specs ordered by scenario (file order), design point, then run number. Without an
+        ensemble run r is replicate r; with one, run ``d * replicates + r`` is replicate r of
+        draw d. Run k has the same seed (and draw) in every scenario and design point.
+        Expanding the same batch again gives equal specs with the same run ids and seeds.
 
     Raises:
-        ConfigError: if the design is not valid.
+        ConfigError: if the design or the uncertainty is not valid.
     """
+    from model.experiments.ensemble import ensemble_for
     from model.experiments.run import replicate_seed
 
     design = design if design is not None else parse_design(batch)
+    if ensemble is None:
+        ensemble = ensemble_for(batch)
+    draws = range(len(ensemble)) if ensemble is not None else [None]
+    overlap = set(design.names) & set(ensemble.names if ensemble is not None else ())
+    if overlap:
+        raise ConfigError(
+            f"{sorted(overlap)[0]} is both varied by the design and drawn by the ensemble",
+            key="uncertainty",
+            allowed="each name in one of design: and uncertainty:",
+        )
     seeds: dict[int, int] = {}
     specs: list[RunSpec] = []
     for scenario in batch.scenarios:
         for point in range(len(design)):
             values = design.values(point)
-            resolved = _apply(scenario, values)
+            resolved = _apply(scenario, values, design.steps)
             frozen = FrozenMap(values)
-            for r in range(scenario.replicates):
-                if r not in seeds:
-                    seeds[r] = replicate_seed(batch.seed, r)
-                specs.append(
-                    RunSpec(
-                        run_id=run_id(scenario.name, point, r),
-                        scenario=resolved,
-                        scenario_name=scenario.name,
-                        replicate=r,
-                        seed=seeds[r],
-                        design_point=point,
-                        values=frozen,
+            for d in draws:
+                drawn = resolved if d is None else ensemble.apply(resolved, d)
+                drawn_values = FrozenMap(ensemble.draw(d)) if d is not None else FrozenMap()
+                for r in range(scenario.replicates):
+                    k = r if d is None else d * scenario.replicates + r
+                    if k not in seeds:
+                        seeds[k] = replicate_seed(batch.seed, k)
+                    specs.append(
+                        RunSpec(
+                            run_id=run_id(scenario.name, point, k),
+                            scenario=drawn,
+                            scenario_name=scenario.name,
+                            replicate=k,
+                            seed=seeds[k],
+                            design_point=point,
+                            values=frozen,
+                            draw=d,
+                            drawn=drawn_values,
+                        )
                     )
-                )
     return specs
 
 

@@ -71,7 +71,12 @@ def batch_hash(batch: Batch, specs: Sequence[RunSpec]) -> str:
     Descriptions and file paths are left out; every lever and parameter value is in (registry
     defaults included), so a changed default also changes the hash.
     """
-    plan = [[s.run_id, int(s.seed), [float(v) for v in s.values.values()]] for s in specs]
+    plan = [
+        [s.run_id, int(s.seed), [float(v) for v in s.values.values()]]
+        # a run of an ensemble adds its draw (the plan of a batch without one is unchanged)
+        + ([s.draw, [float(v) for v in s.drawn.values()]] if s.draw is not None else [])
+        for s in specs
+    ]
     blob = json.dumps(
         {"batch": _strip(batch.to_dict(full=True)), "plan": plan},
         sort_keys=True,
@@ -94,7 +99,8 @@ def batch_from_manifest(manifest: Mapping[str, Any]) -> Batch:
     scenarios = []
     for sd in raw["scenarios"]:
         keys = ("description", "start", "horizon", "seed", "replicates", "levers", "parameters")
-        fields: dict[str, Any] = {k: sd[k] for k in (*keys, "outcomes", "levels") if k in sd}
+        more = ("outcomes", "levels", "uncertainty")
+        fields: dict[str, Any] = {k: sd[k] for k in (*keys, *more) if k in sd}
         initial = sd.get("initial") or {}
         if initial.get("data") is not None:
             fields["initial_data"] = initial["data"]
@@ -111,6 +117,7 @@ def batch_from_manifest(manifest: Mapping[str, Any]) -> Batch:
         replicates=raw.get("replicates"),
         scenarios=tuple(scenarios),
         design=raw.get("design"),
+        uncertainty=raw.get("uncertainty"),
     )
 
 
@@ -167,6 +174,7 @@ def _new_manifest(
         "scenarios": [s.name for s in batch.scenarios],
         "batch": batch.to_dict(full=True),
         "design": design.to_dict() if design is not None else None,
+        "uncertainty": _ensemble(batch),
         "runs_total": len(specs),
         "counts": {},
         "sessions": [],
@@ -177,9 +185,18 @@ def _new_manifest(
                 "design_point": s.design_point,
                 "replicate": s.replicate,
                 "seed": int(s.seed),
+                **({"draw": s.draw} if s.draw is not None else {}),
                 "status": "missing",
                 "duration_s": None,
             }
             for s in specs
         ],
     }
+
+
+def _ensemble(batch: Batch) -> dict[str, Any] | None:
+    """The batch's parameter draws as plain data (None without ``uncertainty:``)."""
+    from model.experiments.ensemble import ensemble_for
+
+    ensemble = ensemble_for(batch)
+    return ensemble.to_dict() if ensemble is not None else None

@@ -74,6 +74,25 @@ class BatchResults:
         return list(design.get("names") or [])
 
     @property
+    def ensemble(self) -> dict[str, Any] | None:
+        """The parameter draws (``uncertainty`` of the manifest), or None without an ensemble."""
+        return self.manifest.get("uncertainty") or None
+
+    @property
+    def uncertain(self) -> list[str]:
+        """The names drawn by the ensemble: parameters, then the varied parts of lever-schedule
+        variables (empty without an ensemble)."""
+        return list((self.ensemble or {}).get("names") or [])
+
+    def draws(self) -> pd.DataFrame:
+        """The parameter draws: ``draw`` and one column per drawn name (no rows without an
+        ensemble)."""
+        ens = self.ensemble or {}
+        table = pd.DataFrame(ens.get("values") or [], columns=self.uncertain, dtype=float)
+        table.insert(0, "draw", np.arange(len(table), dtype=np.int64))
+        return table
+
+    @property
     def running(self) -> bool:
         """Whether a process is writing to the batch now."""
         return lock_holder(self.path) is not None
@@ -205,7 +224,7 @@ class BatchResults:
         import pyarrow.dataset as ds
 
         data = self.dataset("monthly", scenarios)
-        keys = [*KEY_COLUMNS, *self.varied, *MONTHLY_KEYS]
+        keys = [*KEY_COLUMNS, *self._draw, *self.varied, *MONTHLY_KEYS]
         if data is None:
             return pd.DataFrame(columns=keys if columns is None else [*keys, *columns])
         filt = None
@@ -224,13 +243,18 @@ class BatchResults:
             columns: summary columns to read (default: all); keys and varied values always.
         """
         data = self.dataset("summary", scenarios)
-        keys = [*KEY_COLUMNS, *self.varied]
+        keys = [*KEY_COLUMNS, *self._draw, *self.varied]
         if data is None:
             return pd.DataFrame(columns=keys if columns is None else [*keys, *columns])
         table = data.to_table(columns=self._columns(data.schema.names, keys, columns))
         return self._sorted(table.to_pandas(), [])
 
     # -- helpers --
+
+    @property
+    def _draw(self) -> list[str]:
+        """The draw column, for a batch with an ensemble."""
+        return ["draw"] if self.ensemble else []
 
     def _scenarios(self, scenarios: Iterable[str] | None) -> set[str]:
         if scenarios is None:

@@ -1,16 +1,12 @@
 """Running scenarios: one model per replicate, seeds derived with NumPy SeedSequence.
 
 ``run_model`` is the black box f(scenario, seed) -> (monthly table, run summary) that every
-higher layer (the ``run`` command, batches, sensitivity analysis, validation) maps over.
+higher layer (the ``run`` command, batches, sensitivity analysis, validation) maps over. A
+scenario's replicates are stored like a batch of one scenario:
+``model.experiments.batches.run_scenario``.
 """
 
 from __future__ import annotations
-
-import datetime as _dt
-import os
-from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -76,74 +72,6 @@ def release(model) -> None:
     ids = getattr(mesa.agent.Agent, "_ids", None)
     if isinstance(ids, dict):
         ids.pop(model, None)
-
-
-@dataclass(frozen=True)
-class RunFolder:
-    """A folder of stored replicates of one scenario (``runs/<name>-<stamp>/``)."""
-
-    path: Path
-
-    def monthly(self) -> pd.DataFrame:
-        """All replicates' monthly tables, with a ``replicate`` column."""
-        return _read_parts(self.path / "monthly")
-
-    def summary(self) -> pd.DataFrame:
-        """All replicates' summaries, with ``replicate`` and ``seed`` columns."""
-        return _read_parts(self.path / "summary")
-
-
-def _read_parts(folder: Path) -> pd.DataFrame:
-    files = sorted(folder.glob("*.parquet"))
-    if not files:
-        return pd.DataFrame()
-    return pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
-
-
-def iter_replicates(
-    scenario, replicates: int | None = None
-) -> Iterator[tuple[int, int, pd.DataFrame, pd.DataFrame]]:
-    """Yield (replicate, seed, monthly, summary) for each replicate in turn."""
-    state = initial_state_for(scenario)
-    for r in range(replicates if replicates is not None else scenario.replicates):
-        seed = replicate_seed(scenario.seed, r)
-        monthly, summary = run_model(scenario, seed, state)
-        yield r, seed, monthly, summary
-
-
-def run_scenario(
-    scenario, runs_dir: str | os.PathLike = "runs", progress: bool = True
-) -> RunFolder:
-    """Run a scenario's replicates, streaming each to ``runs/<name>-<stamp>/`` as it finishes.
-
-    The folder holds ``scenario.yaml`` (resolved), ``monthly/rep-NNNN.parquet`` and
-    ``summary/rep-NNNN.parquet``; figures are drawn by the caller (the ``run`` command adds
-    ``overview.png``).
-    """
-    import yaml
-    from tqdm import tqdm
-
-    from model.experiments.atomic import write_parquet_atomic
-
-    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    folder = Path(runs_dir) / f"{scenario.name}-{stamp}"
-    n = 1
-    while folder.exists():
-        n += 1
-        folder = Path(runs_dir) / f"{scenario.name}-{stamp}-{n}"
-    folder.mkdir(parents=True)
-    (folder / "scenario.yaml").write_text(yaml.safe_dump(scenario.to_dict(), sort_keys=False))
-    bar = tqdm(total=scenario.replicates, desc=scenario.name, unit="run", disable=not progress)
-    for r, seed, monthly, summary in iter_replicates(scenario):
-        monthly.insert(0, "replicate", r)
-        summary.insert(0, "seed", str(seed))
-        summary.insert(0, "replicate", r)
-        summary.insert(0, "scenario", scenario.name)
-        write_parquet_atomic(monthly, folder / "monthly" / f"rep-{r:04d}.parquet")
-        write_parquet_atomic(summary, folder / "summary" / f"rep-{r:04d}.parquet")
-        bar.update(1)
-    bar.close()
-    return RunFolder(folder)
 
 
 def summarize(summary: pd.DataFrame) -> str:

@@ -127,8 +127,9 @@ def _initial_state(scenario: Any) -> Any:
     return _STATES[key]
 
 
-def _decorate(table: pd.DataFrame, spec: RunSpec) -> pd.DataFrame:
-    """The table with the run's key columns and varied values in front."""
+def _decorate(table: pd.DataFrame, spec: RunSpec, drawn: bool = False) -> pd.DataFrame:
+    """The table with the run's key columns and varied values in front (and, with
+    ``drawn``, the values of its parameter draw)."""
     front: dict[str, Any] = {
         "run_id": spec.run_id,
         "scenario": spec.scenario_name,
@@ -136,14 +137,17 @@ def _decorate(table: pd.DataFrame, spec: RunSpec) -> pd.DataFrame:
         "replicate": np.int64(spec.replicate),
         "seed": np.uint64(spec.seed),
     }
-    for name, value in spec.values.items():
+    if spec.draw is not None:
+        front["draw"] = np.int64(spec.draw)
+    values = {**spec.values, **(spec.drawn if drawn else {})}
+    for name, value in values.items():
         # A varied lever that is also a monthly outcome (us_troops) is already recorded there.
         if name not in table.columns and name not in front:
             front[name] = np.float64(value)
-    out = table.copy()
-    for i, (name, value) in enumerate(front.items()):
-        out.insert(i, name, value)
-    return out
+    n = len(table)
+    # one concat (not an insert per column): a run of an ensemble adds about 140 columns
+    head = pd.DataFrame({name: np.repeat(np.asarray([value]), n) for name, value in front.items()})
+    return pd.concat([head, table.reset_index(drop=True)], axis=1)
 
 
 def run_one(spec: RunSpec, *, fail_runs: Sequence[str] | None = None) -> RunOutput:
@@ -169,7 +173,7 @@ def run_one(spec: RunSpec, *, fail_runs: Sequence[str] | None = None) -> RunOutp
             spec,
             "ok",
             _decorate(monthly, spec),
-            _decorate(summary, spec),
+            _decorate(summary, spec, drawn=True),
             started=started,
             duration_s=time.perf_counter() - t0,
             worker=worker,

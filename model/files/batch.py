@@ -24,6 +24,7 @@ from model.files.scenario import (
     scenario_from_tree,
 )
 from model.files.schema import Section, check, checked
+from model.files.uncertainty import UncertaintyFile, written_uncertainty
 from model.files.values import SEED_RANGE, identifier, mapping, text, whole
 from model.files.yaml_reader import Node, abs_note, abspath, error_at, read, with_src
 
@@ -44,6 +45,8 @@ class Batch:
         scenarios: the scenarios, in file order, with unique names.
         design: the ``design:`` mapping as written (plain data, validated by the design
             module), or None.
+        uncertainty: the ``uncertainty:`` mapping as checked (``model.files.uncertainty``):
+            the parameter ensemble shared by every scenario, or None.
     """
 
     name: str
@@ -53,16 +56,24 @@ class Batch:
     replicates: int | None = None
     scenarios: tuple[Scenario, ...] = ()
     design: Mapping[str, Any] | None = None
+    uncertainty: Mapping[str, Any] | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "scenarios", tuple(self.scenarios))
         if self.design is not None:
             object.__setattr__(self, "design", freeze(self.design))
+        if self.uncertainty is not None:
+            object.__setattr__(self, "uncertainty", freeze(self.uncertainty))
 
     @property
     def runs(self) -> int:
-        """Total runs: the sum over scenarios of their replicates."""
-        return sum(s.replicates for s in self.scenarios)
+        """Total runs without a design: the sum over scenarios of their replicates, times the
+        parameter draws of the ensemble (the batch's, else its first scenario's)."""
+        written = self.uncertainty
+        if written is None and self.scenarios:
+            written = self.scenarios[0].uncertainty
+        draws = int(written["draws"]) if written else 1
+        return draws * sum(s.replicates for s in self.scenarios)
 
     def scenario(self, name: str) -> Scenario:
         """The scenario called ``name`` (KeyError if none)."""
@@ -83,6 +94,8 @@ class Batch:
         out["scenarios"] = [s.to_dict(full) for s in self.scenarios]
         if self.design is not None:
             out["design"] = thaw(self.design)
+        if self.uncertainty is not None:
+            out["uncertainty"] = thaw(self.uncertainty)
         return out
 
 
@@ -124,6 +137,7 @@ class BatchFile(Section):
     replicates: Annotated[int | None, checked(whole, *REPLICATES_RANGE, "runs")] = None
     scenarios: Annotated[tuple[Any, ...], checked(_entries)]
     design: Annotated[Mapping | None, checked(_design)] = None
+    uncertainty: UncertaintyFile | None = None
 
     @classmethod
     def missing(cls, key: str) -> Problem:
@@ -158,7 +172,8 @@ def load_any(path: str | os.PathLike[str]) -> Scenario | Batch:
 def _batch_from_tree(tree: Node, file: Path) -> Batch:
     if "batch" not in tree.value:  # likely not a batch file at all: say so first
         raise error_at(tree, [], BatchFile.missing("batch"))
-    spec = check(BatchFile, tree)
+    posterior, _ = tree.find(["uncertainty", "posterior"])
+    spec = check(BatchFile, tree, context={"posterior_base": posterior.src.directory})
     scenarios: list[Scenario] = []
     seen: dict[str, int] = {}
     real_batch = os.path.realpath(file)
@@ -185,6 +200,7 @@ def _batch_from_tree(tree: Node, file: Path) -> Batch:
         replicates=spec.replicates,
         scenarios=tuple(scenarios),
         design=spec.design,
+        uncertainty=written_uncertainty(tree.plain().get("uncertainty"), spec.uncertainty),
     )
 
 

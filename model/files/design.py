@@ -30,6 +30,7 @@ from model.files.errors import Problem, below, describe, unknown_key
 from model.files.frozen import thaw
 from model.files.registry import REGISTRY_NAMES, RegistrySection, bounds, range_text, registry_value
 from model.files.schema import Section, check, checked
+from model.files.steps import Step, check_steps, step_dims
 from model.files.values import SEED_RANGE, count, flag, one_of
 from model.files.yaml_reader import (
     Node,
@@ -51,7 +52,9 @@ DESIGN_KINDS: tuple[str, ...] = ("grid", "lhs", "sobol", "morris")
 SAMPLE_KINDS: tuple[str, ...] = ("lhs", "sobol", "morris")
 MAX_POINTS = 1_000_000
 _SECTIONS = ("levers", "parameters", "vary")
-_ALL_KEYS = ("kind", "levers", "parameters", "vary", "n", "seed", "second_order", "levels")
+_ALL_KEYS = (
+    "kind", "levers", "parameters", "vary", "schedules", "n", "seed", "second_order", "levels"
+)  # fmt: skip
 
 
 def _grid_values(value: Any, p: Parameter) -> tuple[float, ...]:
@@ -129,6 +132,8 @@ _GRID_VARY = Annotated[Mapping | None, checked(_GRID["vary"].check)]
 _LEVERS = Annotated[Mapping | None, checked(_SAMPLE["levers"].check)]
 _PARAMETERS = Annotated[Mapping | None, checked(_SAMPLE["parameters"].check)]
 _VARY = Annotated[Mapping | None, checked(_SAMPLE["vary"].check)]
+_GRID_STEPS = Annotated[Mapping | None, checked(check_steps, True)]
+_STEPS = Annotated[Mapping | None, checked(check_steps, False)]
 
 
 class DesignSpec(Section):
@@ -149,12 +154,20 @@ class DesignSpec(Section):
         return unknown_key(key, cls.keys())
 
     def entries(self) -> list[tuple[str, str, Any]]:
-        """(section, name, values or bounds) of every varied name, in section and file order."""
+        """(section, name, values or bounds) of every varied name, in section and file order;
+        the varied parts of lever-schedule variables come last (``schedules``)."""
         out = []
         for section in _SECTIONS:
             for name, value in (getattr(self, section) or {}).items():
                 out.append((section, name, value))
+        for _, dim, values in step_dims(self.steps):
+            out.append(("schedules", dim, values))
         return out
+
+    @property
+    def steps(self) -> Mapping[str, Step]:
+        """The lever-schedule variables (``schedules:``), by name."""
+        return getattr(self, "schedules", None) or {}
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -176,7 +189,7 @@ class DesignSpec(Section):
         if not seen:
             raise Problem(
                 "nothing to vary",
-                allowed="levers:, parameters: or vary: with at least one registry name",
+                allowed="levers:, parameters:, vary: or schedules: with at least one name",
             )
         size = self.size()
         if size > MAX_POINTS:
@@ -206,6 +219,7 @@ class GridDesign(DesignSpec):
     levers: _GRID_LEVERS = None
     parameters: _GRID_PARAMETERS = None
     vary: _GRID_VARY = None
+    schedules: _GRID_STEPS = None
 
 
 class LhsDesign(DesignSpec):
@@ -217,6 +231,7 @@ class LhsDesign(DesignSpec):
     levers: _LEVERS = None
     parameters: _PARAMETERS = None
     vary: _VARY = None
+    schedules: _STEPS = None
 
 
 class SobolDesign(DesignSpec):
@@ -229,6 +244,7 @@ class SobolDesign(DesignSpec):
     levers: _LEVERS = None
     parameters: _PARAMETERS = None
     vary: _VARY = None
+    schedules: _STEPS = None
 
 
 class MorrisDesign(DesignSpec):
@@ -241,6 +257,7 @@ class MorrisDesign(DesignSpec):
     levers: _LEVERS = None
     parameters: _PARAMETERS = None
     vary: _VARY = None
+    schedules: _STEPS = None
 
 
 _DESIGNS: dict[str, type[DesignSpec]] = {

@@ -28,9 +28,10 @@ from model.files.months import month_range
 from model.files.registry import RegistrySection, range_text, registry_value
 from model.files.schedules import Schedule, int_if, schedule
 from model.files.schema import Section, check, checked
-from model.files.timeline import Event, area_problems
+from model.files.timeline import Event, check_areas, inputs
+from model.files.uncertainty import UncertaintyFile, written_uncertainty
 from model.files.values import SEED_RANGE, identifier, mapping, month, name_list, text, whole
-from model.files.yaml_reader import Node, Source, abs_note, abspath, error_at, from_plain, read
+from model.files.yaml_reader import Node, Source, abs_note, abspath, from_plain, read
 from model.simulation import outcomes as _outcomes
 from model.simulation.months import month_add
 from model.simulation.parameters import LEVERS, PARAMETERS, REGISTRY, Parameter
@@ -80,6 +81,8 @@ class Scenario:
         forces: schedules of national force strengths (troops), by force.
         deployments: schedules of garrisons (troops), by area and force.
         events: dated events (``model.files.timeline.Event``).
+        uncertainty: the ``uncertainty:`` mapping as checked (``model.files.uncertainty``), or
+            None: the parameters are held at their values.
     """
 
     name: str
@@ -99,12 +102,15 @@ class Scenario:
     forces: Mapping[str, Schedule] = field(default_factory=FrozenMap)
     deployments: Mapping[str, Mapping[str, Schedule]] = field(default_factory=FrozenMap)
     events: tuple[Event, ...] = ()
+    uncertainty: Mapping[str, Any] | None = None
 
     def __post_init__(self) -> None:
         for name in ("levers", "parameters", "initial_areas", "initial_forces"):
             object.__setattr__(self, name, freeze(getattr(self, name)))
         for name in ("forces", "deployments"):
             object.__setattr__(self, name, freeze(getattr(self, name)))
+        if self.uncertainty is not None:
+            object.__setattr__(self, "uncertainty", freeze(self.uncertainty))
         object.__setattr__(self, "outcomes", tuple(self.outcomes))
         object.__setattr__(self, "levels", tuple(self.levels))
         object.__setattr__(self, "events", tuple(self.events))
@@ -131,28 +137,8 @@ class Scenario:
         return out
 
     def timeline(self) -> dict[str, Any]:
-        """The time-varying inputs as the model takes them: ``forces`` (force -> one strength
-        per month), ``deployments`` ((area, force) -> one garrison per month) and ``events``
-        (``(month index, kind, areas, group, value)`` tuples in file order, for the months of
-        the horizon)."""
-        months = self.months
-        index = {m: i for i, m in enumerate(months)}
-        return {
-            "forces": {
-                name: sched.series(self.start, self.horizon, np.nan)
-                for name, sched in self.forces.items()
-            },
-            "deployments": {
-                (area, name): sched.series(self.start, self.horizon, np.nan)
-                for area, row in self.deployments.items()
-                for name, sched in row.items()
-            },
-            "events": tuple(
-                (index[e.month], e.kind, e.areas, e.group, e.value)
-                for e in self.events
-                if e.month in index
-            ),
-        }
+        """The time-varying inputs as the model takes them (``model.files.timeline.inputs``)."""
+        return inputs(self)
 
     def parameter_values(self) -> dict[str, float]:
         """Every registry entry that is not a lever: its value (defaults filled; ints as int)."""
@@ -217,6 +203,8 @@ class Scenario:
             out["events"] = [e.to_yaml() for e in self.events]
         out["outcomes"] = list(self.outcomes)
         out["levels"] = list(self.levels)
+        if self.uncertainty is not None:
+            out["uncertainty"] = thaw(self.uncertainty)
         return out
 
     def with_changes(self, **fields: Any) -> Scenario:
@@ -293,6 +281,7 @@ _CHANGEABLE = (
     "forces",
     "deployments",
     "events",
+    "uncertainty",
 )
 
 
@@ -407,6 +396,7 @@ class ScenarioFile(Section):
         FrozenMap()
     )
     events: Annotated[tuple[Event, ...], checked(_timeline.events)] = ()
+    uncertainty: UncertaintyFile | None = None
 
     @classmethod
     def unknown(cls, key: Any) -> Problem:
@@ -433,16 +423,24 @@ def scenario_from_tree(
     if "name" not in data and default_name is not None:
         data["name"] = default_name
     where, _ = tree.find(["initial", "data"])
-    return _scenario(data, tree, where.src.directory, path)
+    posterior, _ = tree.find(["uncertainty", "posterior"])
+    return _scenario(data, tree, where.src.directory, path, posterior.src.directory)
 
 
-def _scenario(data: dict, tree: Node | Callable[[], Node], base: str, path: str | None) -> Scenario:
+def _scenario(
+    data: dict,
+    tree: Node | Callable[[], Node],
+    base: str,
+    path: str | None,
+    posterior_base: str | None = None,
+) -> Scenario:
     """Validate scenario data (``tree``: where it is written); ``base``: where ``initial.data``
-    starts from."""
-    spec = check(ScenarioFile, tree, data=data, context={"base": base})
+    starts from; ``posterior_base``: where ``uncertainty.posterior`` does (default ``base``)."""
+    context = {"base": base, "posterior_base": posterior_base or base}
+    spec = check(ScenarioFile, tree, data=data, context=context)
     initial = spec.initial or _NO_INITIAL
     if spec.deployments or spec.events:
-        _check_areas(spec, initial, tree)
+        check_areas(spec.forces, spec.deployments, spec.events, initial.data, tree)
     return Scenario(
         name=spec.name,
         description=spec.description.strip(),
@@ -461,21 +459,8 @@ def _scenario(data: dict, tree: Node | Callable[[], Node], base: str, path: str 
         forces=spec.forces,
         deployments=spec.deployments,
         events=spec.events,
+        uncertainty=written_uncertainty(data.get("uncertainty"), spec.uncertainty),
     )
-
-
-def _check_areas(spec: ScenarioFile, initial: Initial, tree: Node | Callable[[], Node]) -> None:
-    """Deployments and events must name areas of the scenario's initial state."""
-    from model.data import DataError, default_state, load_initial_state
-
-    try:
-        state = load_initial_state(initial.data) if initial.data else default_state()
-    except DataError:
-        return  # the data's own mistake is reported when the run reads it
-    problem = area_problems(spec.forces, spec.deployments, spec.events, state.areas.index)
-    if problem is not None:
-        located = tree if isinstance(tree, Node) else tree()
-        raise error_at(located, [], problem)
 
 
 def _stem_name(path: str | os.PathLike[str]) -> str:

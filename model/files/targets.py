@@ -39,13 +39,13 @@ __all__ = [
 ]
 
 DEFAULT_TARGETS = Path(__file__).resolve().parents[2] / "seeds" / "targets.yaml"
-KINDS = ("event", "level", "ratio", "rank")
+KINDS = ("event", "level", "ratio", "rank", "base_rate")
 EVENTS = ("retaken", "lost", "defeat", "kirkuk_crisis")
 MATCHES = ("any", "all")
 LOST_CONTROL = 0.5
 """IS share at which an area counts as lost (majority control), unless a target says otherwise."""
 STATISTICS = ("mean", "sum", "last")
-USES = ("calibration", "validation")
+USES = ("calibration", "validation", "plausibility")
 
 
 @dataclass(frozen=True)
@@ -72,6 +72,9 @@ class Target:
     note: str = ""
     file: str = ""
     start: str | None = None
+    within: int = 120
+    relapse_deaths: float = 1000.0
+    draws: int = 100
 
     def applies_to(self, scenario: Any) -> bool:
         """Whether the target scores runs of ``scenario``: targets name the start month of the
@@ -97,7 +100,10 @@ class Target:
 
     @property
     def last_month(self) -> str:
-        """The latest month the target looks at (to choose a horizon)."""
+        """The latest month the target looks at (to choose a horizon; a base rate looks at
+        months after the war's end, not at dates: its runs get their own horizon)."""
+        if self.kind == "base_rate":
+            return "0001-01"
         if self.kind == "event":
             return month_str(month_index(str(self.observed)) + int(self.tolerance) + 1)
         months = [m for p in (self.period, self.base_period) if p for m in p]
@@ -163,6 +169,14 @@ def _observed(value: Any, earlier: Mapping[str, Any]) -> Any:
     kind = earlier.get("kind")
     if kind == "event":
         return _month(value)
+    if kind == "base_rate":
+        allowed = "[low, high]: the range of the share in the literature, e.g. [0.23, 0.40]"
+        if not isinstance(value, list) or len(value) != 2:
+            raise Problem("a base rate observes a range of shares", allowed=allowed)
+        low, high = (_float(v, "observed") for v in value)
+        if not 0 <= low <= high <= 1:
+            raise Problem(f"[{low:g}, {high:g}] is not a range of shares", allowed=allowed)
+        return (low, high)
     if kind == "rank":
         if not isinstance(value, list) or len(value) < 3:
             raise Problem("a rank target observes a list of at least 3 units, highest first")
@@ -220,6 +234,15 @@ def _level(value: Any, earlier: Mapping[str, Any]) -> str:
 
 
 _NON_EVENTS = ("level", "ratio", "rank")
+
+
+def _positive(value: Any, what: str, whole: bool = True) -> float:
+    x = _float(value, what)
+    if x <= 0 or (whole and not float(x).is_integer()):
+        raise Problem(f"{what} must be a {'whole ' if whole else ''}number above 0, got {value!r}")
+    return int(x) if whole else x
+
+
 _DEFAULT = {"default": None, "validate_default": True}  # checked when missing, too
 
 
@@ -248,6 +271,9 @@ class TargetEntry(Section):
         Field(**_DEFAULT)
     )
     statistic: Annotated[str, _for(_NON_EVENTS, _choice, STATISTICS)] = "mean"
+    within: Annotated[int, _for(("base_rate",), _positive, "within")] = 120
+    threshold: Annotated[float, _for(("base_rate",), _positive, "threshold", False)] = 1000.0
+    draws: Annotated[int, _for(("base_rate",), _positive, "draws")] = 100
     note: Any = ""
     start: Annotated[str | None, checked(lambda v: None if v is None else _month(v))] = None
 
@@ -279,6 +305,13 @@ class TargetEntry(Section):
                 areas=self.areas,
                 match=self.match,
                 control=self.control,
+                **common,
+            )
+        if self.kind == "base_rate":
+            return Target(
+                within=int(self.within),
+                relapse_deaths=float(self.threshold),
+                draws=int(self.draws),
                 **common,
             )
         common.update(outcome=self.outcome, level=self.level, period=self.period)

@@ -263,3 +263,44 @@ def area_problems(
                     at=("events", i, "areas", j),
                 )
     return None
+
+
+def check_areas(forces, deployments, events, initial_data: str | None, tree) -> None:
+    """Deployments and events must name areas of the scenario's initial state (``tree``: the
+    located file, or a function that builds it, for the error's line)."""
+    from model.data import DataError, default_state, load_initial_state
+    from model.files.yaml_reader import Node, error_at
+
+    try:
+        state = load_initial_state(initial_data) if initial_data else default_state()
+    except DataError:
+        return  # the data's own mistake is reported when the run reads it
+    problem = area_problems(forces, deployments, events, state.areas.index)
+    if problem is not None:
+        located = tree if isinstance(tree, Node) else tree()
+        raise error_at(located, [], problem)
+
+
+def inputs(sc) -> dict[str, Any]:
+    """A scenario's time-varying inputs as the model takes them: ``forces`` (force -> one
+    strength per month), ``deployments`` ((area, force) -> one garrison per month) and
+    ``events`` (``(month index, kind, areas, group, value)`` tuples in file order, for the
+    months of the horizon)."""
+    import numpy as np
+
+    index = {m: i for i, m in enumerate(sc.months)}
+    return {
+        "forces": {
+            name: sched.series(sc.start, sc.horizon, np.nan) for name, sched in sc.forces.items()
+        },
+        "deployments": {
+            (area, name): sched.series(sc.start, sc.horizon, np.nan)
+            for area, row in sc.deployments.items()
+            for name, sched in row.items()
+        },
+        "events": tuple(
+            (index[e.month], e.kind, e.areas, e.group, e.value)
+            for e in sc.events
+            if e.month in index
+        ),
+    }

@@ -12,14 +12,21 @@ Modules, from the bottom up (each imports only those above it):
 - ``tables``: monthly rows, run summaries, quantiles and the summary table.
 - ``differences``: paired differences by common random numbers, with bootstrap intervals.
 - ``style``: colours, number and month formats, axes and legends.
+- ``variance``: the variance split into parameter and replicate parts.
+- ``robustness``: win shares, regret and satisficing across futures (parameter draws).
+- ``decision``: the decision summary.
 - ``figures``: fan charts, differences over time, the forest plot, a run's overview.
+- ``survival``, ``response``, ``uncertainty_figures``: survival curves, lever-response curves,
+  and the figures of the variance split, robustness and satisficing.
 - ``maps``: the network map with the outline of Iraq and the governorates' names.
 - ``display``: provenance, levers that differ, and the tables as text and CSV.
-- ``page``: the HTML page.
+- ``markup``, ``sections``, ``page``: the HTML page.
 - ``report``: builds the report in memory and writes its folder.
 """
 
 from __future__ import annotations
+
+from model.analysis.compare.decision import DEFAULT_RANK_BY, decision_summary
 
 # Names in the form ``X as X`` are re-exported outside ``__all__``: notebooks and tests use
 # them as ``compare.X``.
@@ -52,7 +59,17 @@ from model.analysis.compare.names import (
 )
 from model.analysis.compare.names import label as label
 from model.analysis.compare.report import write_report
+from model.analysis.compare.response import response_chart, response_table
+from model.analysis.compare.robustness import (
+    DEFAULT_SATISFICE,
+    future_means,
+    regret,
+    robustness,
+    satisficing,
+    win_shares,
+)
 from model.analysis.compare.style import OKABE_ITO, Readable, format_number, scenario_colours
+from model.analysis.compare.survival import kaplan_meier, survival_chart, survival_table
 from model.analysis.compare.tables import (
     monthly_quantiles,
     read_monthly,
@@ -60,9 +77,18 @@ from model.analysis.compare.tables import (
     summary_table,
     wilson,
 )
+from model.analysis.compare.uncertainty_figures import (
+    robustness_chart,
+    satisficing_chart,
+    variance_chart,
+    variance_over_time_chart,
+)
+from model.analysis.compare.variance import monthly_variance_split, variance_split
 
 __all__ = [
     "BOOTSTRAP_SEED",
+    "DEFAULT_RANK_BY",
+    "DEFAULT_SATISFICE",
     "DEFAULT_OUTCOMES",
     "OKABE_ITO",
     "Readable",
@@ -71,25 +97,42 @@ __all__ = [
     "check_outcomes",
     "check_reference",
     "check_scenarios",
+    "decision_summary",
     "default_map_months",
     "difference_chart",
     "fan_chart",
     "fan_grid",
     "forest_plot",
     "format_number",
+    "future_means",
+    "kaplan_meier",
     "map_values",
     "monthly_differences",
     "monthly_quantiles",
+    "monthly_variance_split",
     "network_map",
     "open_results",
     "paired_differences",
     "place_name",
     "read_monthly",
     "read_summary",
+    "regret",
+    "response_chart",
+    "response_table",
+    "robustness",
+    "robustness_chart",
+    "satisficing",
+    "satisficing_chart",
     "scenario_colours",
     "split_names",
     "summary_table",
+    "survival_chart",
+    "survival_table",
     "title",
+    "variance_chart",
+    "variance_over_time_chart",
+    "variance_split",
     "wilson",
+    "win_shares",
     "write_report",
 ]

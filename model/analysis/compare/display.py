@@ -40,6 +40,7 @@ def provenance(res: BatchResults) -> dict[str, Any]:
             "names": design.get("names") or [],
             "points": design.get("points"),
         },
+        "ensemble": _ensemble_text(m.get("uncertainty")),
         "versions": m.get("versions") or {},
         "git_revision": m.get("git_revision"),
         "created": m.get("created"),
@@ -59,6 +60,20 @@ def provenance(res: BatchResults) -> dict[str, Any]:
         "running": res.running,
         "host": m.get("host"),
     }
+
+
+def _ensemble_text(ens: Any) -> str:
+    """The parameter ensemble in a line (or that the parameters are held fixed)."""
+    if not ens:
+        return "none: every parameter held at the scenario's value"
+    kinds = list((ens.get("kinds") or {}).values())
+    text = f"{ens.get('draws')} draws (seed {ens.get('seed')}) of {kinds.count('parameter')} parameters"
+    if kinds.count("posterior"):
+        text += f", {kinds.count('posterior')} from the posterior {ens.get('posterior')}"
+    steps = list(ens.get("schedules") or {})
+    if steps:
+        text += f" and the schedule variables {', '.join(steps)}"
+    return text + "; each draw's values in draws.csv"
 
 
 def _schedule_text(name: str, value: Any) -> str:
@@ -98,11 +113,23 @@ def lever_differences(
     return pd.DataFrame.from_dict(rows, orient="index", columns=list(scenarios))
 
 
-def summary_display(table: pd.DataFrame) -> pd.DataFrame:
+def summary_display(table: pd.DataFrame, shares: pd.DataFrame | None = None) -> pd.DataFrame:
     """The summary table for reading: a row per outcome, a column per scenario, text cells
-    ``median (5%-95%)`` (the range left out when every run agrees)."""
+    ``median (5%-95%)`` (the range left out when every run agrees) and, given the variance
+    split (``shares``, from ``variance_split``), a second line with the share of the variance
+    from the parameters."""
     rows: dict[str, dict[str, str]] = {}
     scen = list(table.index)
+    split = (
+        shares.set_index(["scenario", "outcome"])["parameter_share"]
+        if shares is not None and len(shares)
+        else pd.Series(dtype=float)
+    )
+
+    def note(s: str, name: str) -> str:
+        v = split.get((s, name), np.nan)
+        return f"\n{v:.0%} from parameters" if np.isfinite(v) else ""
+
     rows["Runs"] = {s: str(int(table.at[s, "runs"])) for s in scen}
     for o in SUMMARY.values():
         name = o.name
@@ -112,6 +139,7 @@ def summary_display(table: pd.DataFrame) -> pd.DataFrame:
             rows["Probability of resurgence (95% Wilson interval)"] = {
                 s: f"{table.at[s, 'resurgence_probability']:.0%} "
                 f"({table.at[s, 'resurgence_low']:.0%}\u2013{table.at[s, 'resurgence_high']:.0%})"
+                + note(s, name)
                 for s in scen
             }
             continue
@@ -125,12 +153,13 @@ def summary_display(table: pd.DataFrame) -> pd.DataFrame:
                     cells[s] = "never"
                     continue
                 text = _span(*(month_text(table.at[s, f"{name}_{q}"]) for q in _QS), " to ")
-                cells[s] = f"{text}; in {share:.0%} of runs"
+                cells[s] = f"{text}\nin {share:.0%} of runs"
             rows[f"{title(name)}: median (5%\u201395%)"] = cells
             continue
         never = name == "months_to_defeat"
         rows[f"{title(name)} [{summary_unit(name)}]"] = {
-            s: _span(*(_num(table.at[s, f"{name}_{q}"], never) for q in _QS)) for s in scen
+            s: _span(*(_num(table.at[s, f"{name}_{q}"], never) for q in _QS)) + note(s, name)
+            for s in scen
         }
     return pd.DataFrame.from_dict(rows, orient="index", columns=scen)
 
@@ -141,7 +170,7 @@ _QS = ("median", "p5", "p95")
 def _span(median: str, low: str, high: str, sep: str = "\u2013") -> str:
     if low == high == median:
         return median
-    return f"{median} ({low}{sep}{high})"
+    return f"{median}\n({low}{sep}{high})"
 
 
 def _num(x: Any, never: bool = False) -> str:
@@ -152,8 +181,10 @@ def _num(x: Any, never: bool = False) -> str:
 
 def differences_display(diffs: pd.DataFrame) -> pd.DataFrame:
     """Paired differences for reading: a row per outcome, a column per scenario, text cells
-    ``mean [low, high]``; cells whose interval excludes zero are marked with a *, and cells
-    with fewer pairs than the most show their number."""
+    with the mean and the 95% interval of the mean, then the range of the middle 90% of the
+    paired differences; cells with fewer pairs than the most show their number. No cell is
+    starred: an interval of the mean that excludes zero says the runs are many, not that the
+    difference matters."""
     scen = list(dict.fromkeys(diffs["scenario"]))
     common = int(diffs["pairs"].max()) if len(diffs) else 0
     rows: dict[str, dict[str, str]] = {}
@@ -170,9 +201,13 @@ def differences_display(diffs: pd.DataFrame) -> pd.DataFrame:
                 if np.isfinite(r["ci_low"])
                 else ""
             )
-            mark = "*" if np.isfinite(r["ci_low"]) and (r["ci_low"] > 0 or r["ci_high"] < 0) else ""
+            spread = (
+                f"\n90% of runs: {_signed(r['p5'])} to {_signed(r['p95'])}"
+                if "p5" in r and np.isfinite(r["p5"])
+                else ""
+            )
             n = f" (n={int(r['pairs'])})" if int(r["pairs"]) != common else ""
-            cells[s] = f"{_signed(r['mean'])}{ci}{mark}{n}"
+            cells[s] = f"{_signed(r['mean'])}{ci}{n}{spread}"
         rows[f"{title(name)} [{summary_unit(name)}]"] = cells
     return pd.DataFrame.from_dict(rows, orient="index", columns=scen)
 

@@ -46,6 +46,7 @@ from model.analysis.compare.style import (
     format_number,
 )
 from model.analysis.compare.tables import monthly_quantiles, read_monthly
+from model.analysis.compare.variance import ensemble_shape
 from model.experiments.results import BatchResults
 from model.files.errors import ConfigError
 from model.simulation.outcomes import MONTHLY, SUMMARY
@@ -121,15 +122,20 @@ def fan_chart(
     _draw_fan(ax, q, chosen, styles)
     _date_axis(ax)
     _value_axis(ax, MONTHLY[outcome].unit)
+    covers = ensemble_shape(res)["covers"]
     ax.set_title(
         f"{title(outcome)}, {place_name(level, unit)}\n"
-        f"median and bands over runs ({_runs_note(q)})",
+        f"median and bands over runs ({_runs_note(q)}; runs span {covers})",
         fontsize=11,
     )
     handles, labels = _legend_handles(chosen, styles, bands=False)
     fig.legend(handles, labels, loc="outside right upper", fontsize=9, title="scenario")
     fig.legend(
-        _band_handles(), list(_BAND_LABELS), loc="outside right lower", fontsize=9, title="bands"
+        _band_handles(),
+        list(_BAND_LABELS),
+        loc="outside right lower",
+        fontsize=9,
+        title="bands over runs",
     )
     return fig
 
@@ -172,7 +178,8 @@ def fan_grid(
     for ax in axes[len(monthly) :]:
         ax.set_visible(False)
     fig.suptitle(
-        f"Scenarios compared, {place_name(level, unit)}: median and bands over runs ({note})",
+        f"Scenarios compared, {place_name(level, unit)}: median and bands over runs ({note});"
+        f"\nthe bands span {ensemble_shape(res)['covers']}",
         fontsize=12,
     )
     bands = list(zip(_band_handles(), _BAND_LABELS, strict=True))
@@ -264,10 +271,10 @@ def forest_plot(
     data: pd.DataFrame | None = None,
     ncols: int = 3,
 ) -> Figure:
-    """Mean paired difference from the reference of each run-level outcome, with its 95%
-    bootstrap interval: one panel per outcome, a row per scenario.
-
-    A filled marker: the interval excludes zero; a hollow one: it includes zero.
+    """Paired differences of run-level outcomes from the reference: one panel per outcome, a
+    row per scenario. The thin line spans the middle 90% of the paired differences (how much
+    the difference varies between runs); the thick line is the 95% bootstrap interval of
+    their mean (how sure the mean is, given the number of runs); the dot is the mean.
 
     Args:
         results: the batch (``BatchResults`` or its folder).
@@ -284,7 +291,7 @@ def forest_plot(
     styles = _styles(res)
     ncols, nrows = _grid(len(names), ncols)
     height = 0.32 * len(shown) + 1.45
-    fig = Figure(figsize=(3.5 * ncols + 1.0, height * nrows + 1.2), layout="constrained")
+    fig = Figure(figsize=(3.5 * ncols + 1.0, height * nrows + 1.5), layout="constrained")
     axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
     ypos = {s: len(shown) - 1 - i for i, s in enumerate(shown)}
     for i, (ax, name) in enumerate(zip(axes, names, strict=False)):
@@ -293,18 +300,12 @@ def forest_plot(
         for _, row in part.iterrows():
             colour, _dash = styles[row["scenario"]]
             y = ypos[row["scenario"]]
+            if "p5" in row and np.isfinite(row["p5"]):
+                ax.plot([row["p5"], row["p95"]], [y, y], color=colour, lw=1.0, alpha=0.8)
             if np.isfinite(row["ci_low"]):
-                ax.plot([row["ci_low"], row["ci_high"]], [y, y], color=colour, lw=2.2)
-            excludes = np.isfinite(row["ci_low"]) and (row["ci_low"] > 0 or row["ci_high"] < 0)
-            ax.plot(
-                row["mean"],
-                y,
-                "o",
-                ms=7,
-                color=colour,
-                mfc=colour if excludes else "white",
-                mew=1.8,
-            )
+                ax.plot([row["ci_low"], row["ci_high"]], [y, y], color=colour, lw=4.0,
+                        solid_capstyle="butt")  # fmt: skip
+            ax.plot(row["mean"], y, "o", ms=5.5, color=colour, mec="white", mew=0.8)
         ax.set_yticks(list(ypos.values()), list(ypos.keys()) if i % ncols == 0 else [])
         ax.set_ylim(-0.7, len(shown) - 0.3)
         ax.xaxis.set_major_formatter(Readable())
@@ -325,11 +326,17 @@ def forest_plot(
         _pad_symmetric(ax)
     for ax in axes[len(names) :]:
         ax.set_visible(False)
+    covers = ensemble_shape(res)["covers"]
     fig.suptitle(
-        f"Run-level outcomes: mean paired difference from {ref} with its 95% bootstrap "
-        "interval (filled: the interval excludes 0)",
+        f"Run-level outcomes: paired differences from {ref} (same seeds and parameter draws)",
         fontsize=12,
     )
+    key = [
+        (Line2D([], [], color="0.35", lw=1.0), f"middle 90% of paired differences ({covers})"),
+        (Line2D([], [], color="0.35", lw=4.0), "95% bootstrap interval of the mean (runs)"),
+        (Line2D([], [], color="0.35", marker="o", ls="", ms=5.5), "mean"),
+    ]
+    fig.legend(*zip(*key, strict=True), loc="outside lower center", ncols=3, fontsize=9)
     return fig
 
 

@@ -3,95 +3,38 @@ base64 PNG, so the page needs no network), the provenance table and the page its
 
 from __future__ import annotations
 
-import base64
 import datetime as _dt
-import html
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
+from model.analysis.compare import sections as S
+from model.analysis.compare.decision import Decision
 from model.analysis.compare.display import (
     differences_display,
     lever_differences,
     provenance,
     summary_display,
 )
+from model.analysis.compare.markup import CSS, e, img, scenario_header, table_html
 from model.analysis.compare.names import place_name, title
-from model.analysis.compare.style import month_text, scenario_colours
+from model.analysis.compare.style import month_text
 from model.experiments.results import BatchResults
 from model.simulation.outcomes import MONTHLY
 
-_CSS = """
-body { font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; color: #222;
-       max-width: 1250px; margin: 0 auto; padding: 1.5em 2em 4em; line-height: 1.45; }
-h1 { font-size: 1.6em; margin-bottom: 0.2em; }
-h2 { font-size: 1.25em; margin-top: 2.2em; border-bottom: 1px solid #ccc; padding-bottom: 0.2em; }
-h3 { font-size: 1.05em; margin-top: 1.6em; }
-p.lead { color: #444; margin-top: 0; }
-p.note, div.note { background: #fff6df; border-left: 4px solid #E69F00; padding: 0.5em 0.8em; }
-figure { margin: 1em 0 1.6em; }
-figure img { max-width: 100%; height: auto; border: 1px solid #e4e4e4; }
-figcaption { font-size: 0.9em; color: #444; margin-top: 0.3em; }
-table { border-collapse: collapse; font-size: 0.86em; margin: 0.6em 0 1em; }
-th, td { border: 1px solid #d6d6d6; padding: 0.25em 0.55em; text-align: left; vertical-align: top; }
-th { background: #f2f2f2; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-table.wide td { white-space: nowrap; }
-table.wide tbody th { min-width: 12em; }
-div.scroll { overflow-x: auto; max-width: 100%; }
-.swatch { display: inline-block; width: 0.9em; height: 0.9em; border-radius: 2px;
-          margin-right: 0.35em; vertical-align: -0.1em; }
-code { background: #f3f3f3; padding: 0 0.25em; border-radius: 3px; }
-details { margin: 0.5em 0; }
-nav ol { columns: 2; font-size: 0.95em; }
-"""
 
+@dataclass
+class Uncertain:
+    """What the report shows on comparison under uncertainty (``build_report`` fills it)."""
 
-def _e(x: Any) -> str:
-    return html.escape(str(x), quote=True)
-
-
-def _img(figures: Mapping[str, bytes], name: str, alt: str, caption: str = "") -> str:
-    data = base64.b64encode(figures[name]).decode("ascii")
-    cap = f"<figcaption>{caption} <code>{_e(name)}</code></figcaption>" if caption else ""
-    return (
-        f'<figure><img src="data:image/png;base64,{data}" alt="{_e(alt)}" '
-        f'title="{_e(name)}">{cap}</figure>'
-    )
-
-
-def _table_html(
-    table: pd.DataFrame,
-    css: str = "",
-    header: Mapping[str, str] | None = None,
-    cell: str = "num",
-    bold: set[tuple[Any, Any]] | None = None,
-) -> str:
-    cols = list(table.columns)
-    head = "".join(f"<th>{(header or {}).get(c, _e(c))}</th>" for c in cols)
-    idx = table.index.name or ""
-    lines = [
-        f'<div class="scroll"><table class="{css}"><thead><tr><th>{_e(idx)}</th>{head}</tr>'
-        "</thead><tbody>"
-    ]
-    for key, row in table.iterrows():
-        cells = "".join(
-            f'<td class="{cell}"><b>{_e(v)}</b></td>'
-            if (key, col) in (bold or ())
-            else f'<td class="{cell}">{_e(v)}</td>'
-            for col, v in zip(cols, row.tolist(), strict=True)
-        )
-        lines.append(f"<tr><th>{_e(key)}</th>{cells}</tr>")
-    lines.append("</tbody></table></div>")
-    return "\n".join(lines)
-
-
-def _scenario_header(res: BatchResults, names: Sequence[str]) -> dict[str, str]:
-    colours = scenario_colours(res)
-    return {
-        n: f'<span class="swatch" style="background:{colours[n]}"></span>{_e(n)}' for n in names
-    }
+    shape: dict[str, Any]
+    decision: Decision | None = None
+    shares: pd.DataFrame | None = None
+    regret: pd.DataFrame | None = None
+    relapse: pd.DataFrame | None = None
+    responses: list[str] = field(default_factory=list)
 
 
 def _differs(table: pd.DataFrame, ref: str) -> set[tuple[Any, Any]]:
@@ -103,8 +46,8 @@ def _differs(table: pd.DataFrame, ref: str) -> set[tuple[Any, Any]]:
     }
 
 
-def _kv(rows: Sequence[tuple[str, Any]]) -> str:
-    body = "".join(f"<tr><th>{_e(k)}</th><td>{v}</td></tr>" for k, v in rows)
+def kv(rows: Sequence[tuple[str, Any]]) -> str:
+    body = "".join(f"<tr><th>{e(k)}</th><td>{v}</td></tr>" for k, v in rows)
     return f"<table>{body}</table>"
 
 
@@ -124,35 +67,36 @@ def _provenance_html(p: dict[str, Any]) -> str:
     )
     versions = ", ".join(f"{k} {v}" for k, v in p["versions"].items() if v)
     sessions = "<br>".join(
-        f"{_e(s['started'])} to {_e(s['finished'] or 'unfinished')}: {_e(s['executor'])}, "
-        f"{_e(s['workers'])} worker(s) on {_e(s['host'])}"
+        f"{e(s['started'])} to {e(s['finished'] or 'unfinished')}: {e(s['executor'])}, "
+        f"{e(s['workers'])} worker(s) on {e(s['host'])}"
         for s in p["sessions"]
     )
     overrides = ", ".join(f"{k} = {v}" for k, v in p["overrides"].items()) or "none"
     rows = [
-        ("batch", _e(p["batch"])),
-        ("description", _e(p["description"]) or "&mdash;"),
-        ("batch id / folder", f"{_e(p['batch_id'])} &mdash; <code>{_e(p['folder'])}</code>"),
-        ("batch file", f"<code>{_e(p['batch_file'])}</code>"),
-        ("command-line overrides", _e(overrides)),
-        ("batch hash", f"<code>{_e(p['batch_hash'])}</code>"),
-        ("runs", _e(runs)),
-        ("design", _e(design_text)),
+        ("batch", e(p["batch"])),
+        ("description", e(p["description"]) or "&mdash;"),
+        ("batch id / folder", f"{e(p['batch_id'])} &mdash; <code>{e(p['folder'])}</code>"),
+        ("batch file", f"<code>{e(p['batch_file'])}</code>"),
+        ("command-line overrides", e(overrides)),
+        ("batch hash", f"<code>{e(p['batch_hash'])}</code>"),
+        ("runs", e(runs)),
+        ("design", e(design_text)),
+        ("parameter ensemble", e(p["ensemble"])),
         (
             "master seed",
-            f"{_e(p['master_seed'])} (replicate r's seed: NumPy SeedSequence(master seed, "
+            f"{e(p['master_seed'])} (replicate r's seed: NumPy SeedSequence(master seed, "
             "spawn_key=(r,)), the same in every scenario and design point)",
         ),
         (
             "replicate seeds",
-            f"<details><summary>{len(p['replicate_seeds'])} seeds</summary>{_e(seeds)}</details>",
+            f"<details><summary>{len(p['replicate_seeds'])} seeds</summary>{e(seeds)}</details>",
         ),
-        ("started / finished", f"{_e(p['created'])} / {_e(p['finished'] or 'not finished')}"),
+        ("started / finished", f"{e(p['created'])} / {e(p['finished'] or 'not finished')}"),
         ("sessions", sessions or "&mdash;"),
-        ("git revision", f"<code>{_e(p['git_revision'] or 'unknown')}</code>"),
-        ("package versions", _e(versions)),
+        ("git revision", f"<code>{e(p['git_revision'] or 'unknown')}</code>"),
+        ("package versions", e(versions)),
     ]
-    return _kv(rows)
+    return kv(rows)
 
 
 def render(
@@ -172,24 +116,26 @@ def render(
     colour_by: str,
     map_level: str,
     map_note: str,
+    uncertain: Uncertain | None = None,
 ) -> str:
     """The report page: figures (file name -> PNG bytes) embedded, the other files written
     beside it (``tables``) named, and the notes shown at the top."""
+    unc = uncertain or Uncertain({"draws": 0, "replicates": 0, "covers": "replicates"})
     p = provenance(res)
     where = place_name(level, unit)
-    head = _scenario_header(res, chosen)
+    head = scenario_header(res, chosen)
     now = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
     parts: list[str] = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>Scenario comparison: {_e(p['batch'])}</title>",
-        f"<style>{_CSS}</style></head><body>",
-        f"<h1>Scenario comparison: {_e(p['batch'])}</h1>",
-        f'<p class="lead">{_e(p["description"])}</p>',
+        f"<title>Scenario comparison: {e(p['batch'])}</title>",
+        f"<style>{CSS}</style></head><body>",
+        f"<h1>Scenario comparison: {e(p['batch'])}</h1>",
+        f'<p class="lead">{e(p["description"])}</p>',
         f"<p>Scenarios: {', '.join(head[s] for s in chosen)}. Reference for the differences: "
-        f"<b>{_e(ref)}</b>. Monthly charts: {_e(where)}. Report made {_e(now)} from "
-        f"<code>{_e(p['folder'])}</code>.</p>",
+        f"<b>{e(ref)}</b>. Monthly charts: {e(where)}. Report made {e(now)} from "
+        f"<code>{e(p['folder'])}</code>.</p>",
     ]
     c = p["counts"]
     if c["failed"] or c["missing"] or p["running"]:
@@ -200,51 +146,78 @@ def render(
             + ").</p>"
         )
     for note in notes:
-        parts.append(f'<p class="note">{_e(note)}</p>')
+        parts.append(f'<p class="note">{e(note)}</p>')
+    parts.append(S.leaves_out_html())
+    runs = int(table["runs"].max()) if len(table) else 0
+    parts.append(S.intervals_html(unc.shape, runs))
+    sections = [
+        ("decision", "Decision summary", unc.decision is not None),
+        ("summary", "Summary table", True),
+        ("variance", "Parameters or chance", unc.shares is not None),
+        ("fans", "Outcomes over time", True),
+        ("diff-time", "Differences over time", True),
+        ("diff-runs", "Differences in run outcomes", True),
+        ("robustness", "Robustness across futures", unc.regret is not None),
+        ("satisficing", "Satisficing", "satisficing.png" in figures),
+        ("survival", "Time to relapse", unc.relapse is not None),
+        ("response", "Lever response", True),
+        ("map", "Map of the network", True),
+        ("levers", "Levers that differ", True),
+        ("each", "Each outcome in detail", True),
+        ("provenance", "Provenance", True),
+    ]
     parts.append(
         "<nav><ol>"
-        '<li><a href="#summary">Summary table</a></li>'
-        '<li><a href="#fans">Outcomes over time</a></li>'
-        '<li><a href="#diff-time">Differences over time</a></li>'
-        '<li><a href="#diff-runs">Differences in run outcomes</a></li>'
-        '<li><a href="#map">Map of the network</a></li>'
-        '<li><a href="#levers">Levers that differ</a></li>'
-        '<li><a href="#each">Each outcome in detail</a></li>'
-        '<li><a href="#provenance">Provenance</a></li>'
-        "</ol></nav>"
+        + "".join(f'<li><a href="#{a}">{e(t)}</a></li>' for a, t, shown in sections if shown)
+        + "</ol></nav>"
     )
+    if unc.decision is not None:
+        parts += ['<h2 id="decision">Decision summary</h2>', S.decision_html(unc.decision, head)]
 
     parts += [
         '<h2 id="summary">Summary table</h2>',
         "<p>For each scenario: the median of every run-level outcome over its runs, with the "
-        "range of the middle 90% of runs (5th to 95th percentile) in brackets; the probability "
-        "of resurgence with its 95% Wilson interval; and the month of territorial defeat, of "
-        "resurgence and of the Kirkuk crisis, where runs without the event count as later than "
-        "the horizon (&ldquo;never&rdquo;: at least that share of runs never reached it).</p>",
-        _table_html(summary_display(table), "wide", head),
+        "range of the middle 90% of runs (5th to 95th percentile; the runs span "
+        f"{e(unc.shape['covers'])}) below it; the probability of resurgence with its 95% "
+        "Wilson interval (the uncertainty of the share from the number of runs); and the month "
+        "of territorial defeat, of resurgence and of the Kirkuk crisis, where runs without the "
+        "event count as later than the horizon (&ldquo;never&rdquo;: at least that share of "
+        "runs never reached it)."
+        + (
+            " The last line of a cell is the share of the variance between runs that comes "
+            "from the parameters (see below)."
+            if unc.shares is not None
+            else ""
+        )
+        + "</p>",
+        table_html(summary_display(table, unc.shares), "wide", head),
         "<p>As CSV: <code>summary.csv</code>.</p>",
     ]
+    if unc.shares is not None:
+        parts.append(S.variance_html(figures))
 
     parts += [
         '<h2 id="fans">Outcomes over time</h2>',
         "<p>Each line is the median over a scenario's runs; the darker band holds the middle "
         "50% of runs and the lighter band the middle 90%, month by month. The bands show how "
-        "much runs differ by chance, not the uncertainty of the median; overlapping bands do "
-        "not mean the scenarios are alike (see the paired differences below).</p>",
-        _img(figures, "fan_grid.png", f"Fan charts of {', '.join(monthly)}", "All outcomes:"),
+        f"much runs differ (they span {e(unc.shape['covers'])}), not the uncertainty of the "
+        "median; overlapping bands do not mean the scenarios are alike (see the paired "
+        "differences below).</p>",
+        img(figures, "fan_grid.png", f"Fan charts of {', '.join(monthly)}", "All outcomes:"),
     ]
 
     parts.append('<h2 id="diff-time">Differences over time</h2>')
     if "differences_over_time.png" in figures:
         parts += [
-            f"<p>Each scenario minus <b>{_e(ref)}</b>, run by run: replicate r of a scenario "
-            f"is compared with replicate r of {_e(ref)}, which drew the same random numbers "
-            "(common random numbers), so the difference is due to the policy, not to luck. The "
-            "line is the median of these paired differences in each month; the band is its 90% "
-            "bootstrap confidence interval (runs resampled with replacement, fixed seed). A band "
-            "that stays clear of zero is a difference the runs support; one that straddles zero "
-            "is not distinguishable from no difference with this many runs.</p>",
-            _img(figures, "differences_over_time.png", "Paired differences over time", "Figure:"),
+            f"<p>Each scenario minus <b>{e(ref)}</b>, run by run: run k of a scenario is "
+            f"compared with run k of {e(ref)}, which drew the same random numbers (common "
+            "random numbers) and the same parameter draw, so the difference is due to the "
+            "policy, not to luck or assumptions. The line is the median of these paired "
+            "differences in each month; the band is the 90% bootstrap interval of that median "
+            "(runs resampled with replacement, fixed seed): how sure the median is given the "
+            "number of runs, not how much the difference varies between runs (the next section "
+            "shows that).</p>",
+            img(figures, "differences_over_time.png", "Paired differences over time", "Figure:"),
             "<p>As CSV: <code>differences_over_time.csv</code>.</p>",
         ]
     else:
@@ -253,20 +226,33 @@ def render(
     parts.append('<h2 id="diff-runs">Differences in run outcomes</h2>')
     if pdiff is not None:
         parts += [
-            f"<p>For each run-level outcome, the mean of the paired differences (scenario minus "
-            f"{_e(ref)}, replicate r against replicate r) with its 95% bootstrap confidence "
-            "interval. Filled markers, and a * in the table: the interval excludes zero. "
+            f"<p>For each run-level outcome, the paired differences (scenario minus "
+            f"{e(ref)}, run k against run k): the thin line spans the middle 90% of them (how "
+            f"much the difference varies between runs, which span {e(unc.shape['covers'])}); "
+            "the thick line is the 95% bootstrap interval of their mean (how sure the mean is, "
+            "given the number of runs); the dot is the mean. The table gives the mean, its "
+            "interval in brackets and the middle 90% below. An interval of the mean that "
+            "excludes zero says the runs are many, not that the difference is large or certain: "
+            "read the middle 90% and the robustness section for that. "
             f"Each cell uses {int(pdiff['pairs'].max())} pairs unless it shows its own "
             "<i>n</i>: pairs where either run has no value (months to defeat of a run never "
             "defeated) are left out.</p>",
-            _img(figures, "differences_forest.png", "Forest plot of paired differences", "Figure:"),
-            _table_html(
-                differences_display(pdiff), "wide", _scenario_header(res, list(pdiff["scenario"]))
+            img(figures, "differences_forest.png", "Forest plot of paired differences", "Figure:"),
+            table_html(
+                differences_display(pdiff), "wide", scenario_header(res, list(pdiff["scenario"]))
             ),
             "<p>As CSV: <code>paired_differences.csv</code>.</p>",
         ]
     else:
         parts.append("<p>No scenario besides the reference is chosen.</p>")
+
+    if unc.regret is not None and len(unc.regret):
+        parts.append(S.robustness_html(figures, unc.regret, ref, head))
+    if "satisficing.png" in figures:
+        parts.append(S.satisficing_html(figures))
+    if unc.relapse is not None:
+        parts.append(S.survival_html(figures, unc.relapse))
+    parts.append(S.response_html(figures, unc.responses))
 
     months_text = ", ".join(month_text(m) for m in wanted)
     shown = (
@@ -277,13 +263,13 @@ def render(
     parts += [
         '<h2 id="map">Map of the network</h2>',
         f"<p>The model's areas in Iraq and the Syrian havens at their coordinates, a row per "
-        f"scenario and a column per month ({_e(months_text)}), coloured by {_e(shown)}. Faint "
+        f"scenario and a column per month ({e(months_text)}), coloured by {e(shown)}. Faint "
         "lines are the network's road and border links; the grey shape is an approximate "
         "outline of Iraq for orientation.</p>",
     ]
     if map_note:
-        parts.append(f'<p class="note">{_e(map_note)}</p>')
-    parts.append(_img(figures, "network_map.png", "Map of the area network", "Figure:"))
+        parts.append(f'<p class="note">{e(map_note)}</p>')
+    parts.append(img(figures, "network_map.png", "Map of the area network", "Figure:"))
 
     levers = lever_differences(res, chosen)
     params = lever_differences(res, chosen, parameters=True)
@@ -293,36 +279,34 @@ def render(
     else:
         parts += [
             f"<p>Values as scheduled (a value holds from its month until the next); in bold, "
-            f"those that differ from {_e(ref)}.</p>",
-            _table_html(
-                levers.rename_axis("lever (unit)"), "", head, "text", _differs(levers, ref)
-            ),
+            f"those that differ from {e(ref)}.</p>",
+            table_html(levers.rename_axis("lever (unit)"), "", head, "text", _differs(levers, ref)),
         ]
     if not params.empty:
         parts += [
             "<h3>Other parameters that differ</h3>",
-            _table_html(
+            table_html(
                 params.rename_axis("parameter (unit)"), "", head, "text", _differs(params, ref)
             ),
         ]
     if p["design"]["names"]:
         parts.append(
-            f"<p>The design varies {_e(', '.join(p['design']['names']))} in every scenario; "
+            f"<p>The design varies {e(', '.join(p['design']['names']))} in every scenario; "
             "charts pool all design points, differences pair runs of the same point.</p>"
         )
 
     parts.append('<h2 id="each">Each outcome in detail</h2>')
     for name in monthly:
         o = MONTHLY[name]
-        parts.append(f"<h3>{_e(title(name))}</h3>")
-        parts.append(f"<p>{_e(o.meaning)} Unit: {_e(o.unit)}; column <code>{_e(name)}</code>.</p>")
-        parts.append(_img(figures, f"fan_{name}.png", f"Fan chart of {name}"))
+        parts.append(f"<h3>{e(title(name))}</h3>")
+        parts.append(f"<p>{e(o.meaning)} Unit: {e(o.unit)}; column <code>{e(name)}</code>.</p>")
+        parts.append(img(figures, f"fan_{name}.png", f"Fan chart of {name}"))
 
     parts += [
         '<h2 id="provenance">Provenance</h2>',
         _provenance_html(p),
         "<p>Files written beside this page: "
-        + ", ".join(f"<code>{_e(n)}</code>" for n in [*figures, *tables])
+        + ", ".join(f"<code>{e(n)}</code>" for n in [*figures, *tables])
         + ".</p>",
         "</body></html>",
     ]

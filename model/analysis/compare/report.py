@@ -19,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 from matplotlib.figure import Figure
 
+from model.analysis.compare.decision import Decision, decision_summary
 from model.analysis.compare.differences import monthly_differences, paired_differences
 from model.analysis.compare.display import (
     summary_csv,
@@ -33,8 +34,18 @@ from model.analysis.compare.names import (
     check_scenarios,
     open_results,
 )
-from model.analysis.compare.page import render
+from model.analysis.compare.page import Uncertain, render
+from model.analysis.compare.response import response_chart, response_table, response_variables
+from model.analysis.compare.robustness import robustness
+from model.analysis.compare.survival import relapse_by, survival_chart, survival_table
 from model.analysis.compare.tables import monthly_quantiles, read_monthly, summary_table
+from model.analysis.compare.uncertainty_figures import (
+    robustness_chart,
+    satisficing_chart,
+    variance_chart,
+    variance_over_time_chart,
+)
+from model.analysis.compare.variance import ensemble_shape, monthly_variance_split, variance_split
 from model.files.errors import ConfigError
 from model.simulation.outcomes import MONTHLY
 
@@ -71,13 +82,16 @@ def build_report(
     level: str = "national",
     unit: str | None = None,
     colour_by: str = "control",
+    rank_by: str | Iterable[str] | None = None,
+    satisfice: str | Iterable[str] | None = None,
 ) -> Report:
     """Check the choices, compute every table and draw every figure, in memory.
 
     The reference scenario is always shown with the chosen ones.
 
     Raises:
-        ConfigError: a folder that is not a batch, an unknown scenario, outcome, unit or month.
+        ConfigError: a folder that is not a batch, an unknown scenario, outcome, unit, month,
+            ranked outcome or threshold.
     """
     res = open_results(results)
     ref = check_reference(res, reference)
@@ -92,8 +106,9 @@ def build_report(
             allowed=", ".join(o for o in MONTHLY if level in MONTHLY[o].levels),
         )
     wanted = check_months(res, months, chosen)
-    read_monthly(res, chosen, monthly[:1], level, unit)  # checks the level and the unit
+    read_monthly(res, chosen, monthly, level, unit)  # checks the level and the unit; read once
     map_values(res, wanted[:1], colour_by, chosen[:1])  # checks the colouring
+    decision = decision_summary(res, rank_by, ref, others or None, satisfice)
 
     rep = Report()
     figs: dict[str, Figure] = {}
@@ -129,6 +144,7 @@ def build_report(
             )
     else:
         rep.notes.append("Only the reference scenario is chosen: no paired differences.")
+    unc = _uncertainty(res, rep, figs, chosen, ref, monthly, summary, level, unit, decision)
     values, map_level, map_note = map_values(res, wanted, colour_by, chosen)
     figs["network_map.png"] = network_map(res, wanted, colour_by, chosen)
     for name, fig in figs.items():
@@ -149,8 +165,73 @@ def build_report(
         colour_by=colour_by,
         map_level=map_level,
         map_note=map_note,
+        uncertain=unc,
     )
     return rep
+
+
+def _uncertainty(
+    res: Results,
+    rep: Report,
+    figs: dict[str, Figure],
+    chosen: list[str],
+    ref: str,
+    monthly: list[str],
+    summary: list[str],
+    level: str,
+    unit: str | None,
+    decision: Decision,
+) -> Uncertain:
+    """The views of comparison under uncertainty: their tables into ``rep``, their figures
+    into ``figs``."""
+    shape = ensemble_shape(res)
+    unc = Uncertain(shape, decision)
+    rep.tables["decision.csv"] = table_csv(decision.table)
+    if shape["draws"]:
+        rep.tables["draws.csv"] = table_csv(res.draws())
+    shares = variance_split(res, summary, chosen)
+    unc.shares = shares
+    rep.tables["variance_split.csv"] = table_csv(shares)
+    figs["variance_split.png"] = variance_chart(res, data=shares)
+    over_time = monthly_variance_split(res, monthly, chosen, level, unit)
+    rep.tables["variance_over_time.csv"] = table_csv(over_time)
+    figs["variance_over_time.png"] = variance_over_time_chart(res, data=over_time)
+    others = [s for s in chosen if s != ref]
+    if others:
+        wins, regret = robustness(res, ref, decision.outcomes, others)
+        wins = wins.merge(
+            pd.DataFrame({"outcome": decision.outcomes}), on="outcome", how="right"
+        ).dropna(subset=["scenario"])
+        unc.regret = regret
+        rep.tables["robustness.csv"] = table_csv(wins)
+        rep.tables["regret.csv"] = table_csv(regret)
+        if len(wins):
+            figs["robustness.png"] = robustness_chart(res, ref, data=wins)
+    if len(decision.thresholds):
+        rep.tables["satisficing.csv"] = table_csv(decision.thresholds)
+        figs["satisficing.png"] = satisficing_chart(res, data=decision.thresholds)
+    surv = survival_table(res, chosen)
+    rep.tables["survival.csv"] = table_csv(surv)
+    if surv["runs"].max() > 0:
+        figs["survival.png"] = survival_chart(res, chosen, data=surv, reference=ref)
+        horizon = max(int(sd.get("horizon") or 0) for sd in res.manifest["batch"]["scenarios"])
+        unc.relapse = relapse_by(surv, 12 * max(1, (horizon - 12) // 12))
+    for name, applies in response_variables(res).items():
+        if not set(applies) & set(chosen):
+            continue
+        shown = [s for s in chosen if s in applies]
+        figs[f"response_{name}.png"] = response_chart(res, name, RESPONSE_OUTCOMES, shown)
+        rep.tables[f"response_{name}.csv"] = table_csv(
+            pd.concat(
+                [response_table(res, name, o, shown).assign(outcome=o) for o in RESPONSE_OUTCOMES]
+            )
+        )
+        unc.responses.append(name)
+    return unc
+
+
+RESPONSE_OUTCOMES = ("cumulative_deaths", "battle_deaths_final_year", "resurgence")
+"""Run-level outcomes drawn against a varied lever."""
 
 
 def write_report(
@@ -163,6 +244,8 @@ def write_report(
     level: str = "national",
     unit: str | None = None,
     colour_by: str = "control",
+    rank_by: str | Iterable[str] | None = None,
+    satisfice: str | Iterable[str] | None = None,
 ) -> Path:
     """Write the report folder: report.html, every figure as PNG and the tables as CSV.
 
@@ -177,6 +260,9 @@ def write_report(
         level: ``"national"``, ``"governorate"`` or ``"area"`` for the monthly charts.
         unit: the governorate or area (with those levels).
         colour_by: the map's colouring, ``"control"`` or ``"incidents"``.
+        rank_by: run-level outcomes the decision summary ranks on (``name``, ``name:min``,
+            ``name:max``; default ``DEFAULT_RANK_BY``).
+        satisfice: thresholds whose share of runs is shown (default ``DEFAULT_SATISFICE``).
 
     Returns:
         The path of report.html.
@@ -185,7 +271,9 @@ def write_report(
         ConfigError: bad input (nothing is written).
     """
     res = open_results(results)
-    rep = build_report(res, outcomes, scenarios, reference, months, level, unit, colour_by)
+    rep = build_report(
+        res, outcomes, scenarios, reference, months, level, unit, colour_by, rank_by, satisfice
+    )
     out = Path(out_dir) if out_dir is not None else res.path / "compare"
     if out.exists() and not out.is_dir():
         raise ConfigError(f"{out} exists and is not a folder", key="out")

@@ -3,6 +3,7 @@ month formatting, date and value axes, and legends."""
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -32,17 +33,58 @@ OKABE_ITO: tuple[str, ...] = (
 _STEPS = (1, 2, 2.5, 5, 10)
 
 
+KNOWN_SCENARIOS: dict[str, int] = {
+    "baseline_historical": 0,
+    "sustained_presence": 1,
+    "early_withdrawal": 2,
+    "military_only": 3,
+    "political_track": 4,
+    "havens_unchecked": 5,
+    "withdrawal_timing": 6,
+}
+"""Palette slots of the scenarios in scenarios/ (the same colour in every report)."""
+
+
 def scenario_colours(results: Results) -> dict[str, str]:
-    """A colour per scenario of the batch (Okabe-Ito, by batch order; stable across figures)."""
+    """A colour per scenario of the batch, the same for a name in every batch (see
+    :func:`colour_slots`)."""
     return {name: colour for name, (colour, _dash) in _styles(open_results(results)).items()}
 
 
+def colour_slots(names: Sequence[str]) -> dict[str, int]:
+    """Each name's slot in the palette: the scenarios of scenarios/ have their own; any other
+    name takes the slot its CRC-32 points to, or the next free one if a name before it in
+    ``names`` holds that. So a name keeps its colour across batches unless two names of one
+    batch meet on a slot; past the palette's end, slots repeat (drawn dashed)."""
+    size = len(OKABE_ITO) - 1  # yellow is left for the ninth scenario on: faint on white
+    taken: dict[int, str] = {}
+    out: dict[str, int] = {}
+    for name in names:
+        if name in KNOWN_SCENARIOS:
+            out[name] = KNOWN_SCENARIOS[name]
+            taken.setdefault(out[name], name)
+    for name in names:
+        if name in out:
+            continue
+        slot = zlib.crc32(name.encode("utf-8")) % size
+        for step in range(len(names) + size):
+            candidate = (slot + step) % size if len(taken) < size else slot + step
+            if candidate not in taken:
+                slot = candidate
+                break
+        out[name] = slot
+        taken[slot] = name
+    return out
+
+
 def _styles(res: BatchResults) -> dict[str, tuple[str, str]]:
-    """Colour and line style per scenario: past the palette's end, colours repeat dashed."""
+    """Colour and line style per scenario (:func:`colour_slots`): past the palette's end,
+    colours repeat dashed."""
     dashes = ("-", "--", ":", "-.")
+    slots = colour_slots(res.scenarios)
     return {
-        name: (OKABE_ITO[i % len(OKABE_ITO)], dashes[(i // len(OKABE_ITO)) % len(dashes)])
-        for i, name in enumerate(res.scenarios)
+        name: (OKABE_ITO[slot % len(OKABE_ITO)], dashes[(slot // len(OKABE_ITO)) % len(dashes)])
+        for name, slot in slots.items()
     }
 
 

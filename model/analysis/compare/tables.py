@@ -43,7 +43,7 @@ def read_monthly(
             key="level",
             allowed=", ".join(sorted(_levels(res, scenarios))),
         )
-    frame = res.monthly(level=level, scenarios=scenarios, columns=list(columns))
+    frame = _cached_monthly(res, level, scenarios, columns)
     if frame.empty:
         raise _no_runs(res, scenarios)
     if level == "national":
@@ -65,6 +65,42 @@ def read_monthly(
     return frame[frame["unit"] == unit].reset_index(drop=True)
 
 
+_CACHE = "_compare_cache"
+
+
+def _cache(res: BatchResults) -> dict:
+    """Tables already read from this batch, valid while its done runs stay the same (a report
+    reads the same tables for many figures)."""
+    status = res.path / "status.jsonl"  # grows with every run recorded: a cheap validity key
+    key = (status.stat().st_size, status.stat().st_mtime_ns) if status.exists() else None
+    cache = getattr(res, _CACHE, None)
+    if cache is None or cache.get("key") != key:
+        cache = {"key": key}
+        setattr(res, _CACHE, cache)
+    return cache
+
+
+def prime_monthly(res: BatchResults, scenarios: Sequence[str], columns: Sequence[str],
+                  level: str = "national") -> None:  # fmt: skip
+    """Read the monthly columns a report needs at once (later reads of fewer columns or
+    scenarios are taken from them)."""
+    _cached_monthly(res, level, scenarios, columns)
+
+
+def _cached_monthly(
+    res: BatchResults, level: str, scenarios: Sequence[str], columns: Sequence[str]
+) -> pd.DataFrame:
+    cache = _cache(res)
+    for (lv, scen, cols), frame in cache.get("monthly", {}).items():
+        if lv == level and set(scenarios) <= set(scen) and set(columns) <= set(cols):
+            keep = [c for c in frame.columns if c not in cols or c in columns]
+            part = frame[frame["scenario"].isin(scenarios)]
+            return part[keep].reset_index(drop=True)
+    frame = res.monthly(level=level, scenarios=scenarios, columns=list(columns))
+    cache.setdefault("monthly", {})[(level, tuple(scenarios), tuple(columns))] = frame
+    return frame
+
+
 def read_summary(res: BatchResults, scenarios: Sequence[str] | None = None) -> pd.DataFrame:
     """The run summaries of the done runs (``BatchResults.summary``), also when the parts
     disagree on the unit of a date column.
@@ -73,6 +109,16 @@ def read_summary(res: BatchResults, scenarios: Sequence[str] | None = None) -> p
     part and ``timestamp[us]`` in another, which ``pyarrow`` refuses to unify; the parts are
     then read one by one and pandas unifies the units.
     """
+    cache = _cache(res)
+    if "summary" not in cache:
+        cache["summary"] = _read_summary(res)
+    frame = cache["summary"]
+    if scenarios is None:
+        return frame.copy()
+    return frame[frame["scenario"].isin(list(scenarios))].reset_index(drop=True)
+
+
+def _read_summary(res: BatchResults, scenarios: Sequence[str] | None = None) -> pd.DataFrame:
     import pyarrow as pa
 
     try:

@@ -2,7 +2,7 @@
 search the varied space for where it holds, and write the tables, figure and summary.
 
 The steps every method shares (:func:`discovery_cases`, :func:`write_discovery`) are separate
-from the search, so a second method (a classification tree) can sit beside PRIM.
+from the search: PRIM (``prim``) and a classification tree (``cart``) sit side by side.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from model.analysis.discovery.cart import CartResult, cart, plot_cart
 from model.analysis.discovery.common import (
     OUTPUT_DIR,
     StudyError,
@@ -73,10 +74,11 @@ def discovery_cases(
     except StoreError as exc:
         raise StudyError(str(exc)) from None
     cond = condition if isinstance(condition, Condition) else parse_condition(condition)
-    varied = results.varied
+    varied = [*results.varied, *results.uncertain]
     if not varied:
         raise StudyError(
-            f"{folder}: the batch varies nothing (no design): nothing to discover over"
+            f"{folder}: the batch varies nothing (no design, no parameter ensemble): nothing "
+            "to discover over"
         )
     dims = list(names) if names else varied
     for n in dims:
@@ -100,7 +102,12 @@ def discovery_cases(
     design = results.design()
     cases = values.merge(design, on="design_point", how="left")
     bounds_list = (results.manifest.get("design") or {}).get("bounds") or []
-    bounds = {n: b for n, b in zip(varied, bounds_list, strict=False)}
+    bounds = {n: b for n, b in zip(results.varied, bounds_list, strict=False)}
+    if results.uncertain:  # the ensemble's draws, by each run's draw
+        runs = results.summary(scenarios=[scenario] if scenario else None, columns=[])
+        cases = cases.merge(runs[["run_id", "draw"]], on="run_id", how="left")
+        cases = cases.merge(results.draws(), on="draw", how="left")
+        bounds.update((results.ensemble or {}).get("bounds") or {})
     full = {n: bounds.get(n, (cases[n].min(), cases[n].max())) for n in dims}
     return DiscoveryCases(folder, cond, dims, cases, full)
 
@@ -136,22 +143,29 @@ class DiscoveryResult:
     Attributes:
         folder: the batch folder.
         condition: the condition, normalised.
-        prim: the boxes found.
+        prim: the boxes found by PRIM (None when only the tree was asked for).
         cases: one row per run: varied values, ``value`` and ``holds``.
         out: where tables and the figure were written.
         files: the files written.
+        cart: the classification tree (None unless asked for).
     """
 
     folder: Path
     condition: str
-    prim: PrimResult
+    prim: PrimResult | None
     cases: pd.DataFrame
     out: Path
     files: list[str] = field(default_factory=list)
+    cart: CartResult | None = None
 
     def describe(self) -> str:
-        """The boxes in a few lines of text."""
-        return self.prim.describe()
+        """The boxes (and the tree's leaves) in a few lines of text."""
+        parts = []
+        if self.prim is not None:
+            parts.append(("PRIM:\n" if self.cart is not None else "") + self.prim.describe())
+        if self.cart is not None:
+            parts.append("CART:\n" + self.cart.describe())
+        return "\n".join(parts)
 
 
 def discover(
@@ -167,8 +181,11 @@ def discover(
     max_boxes: int = 2,
     out: str | os.PathLike[str] | None = None,
     figure: bool = True,
+    method: str = "prim",
+    depth: int = 3,
 ) -> DiscoveryResult:
-    """Find where in the varied space a condition holds (PRIM), on a stored batch or study.
+    """Find where in the varied space a condition holds (PRIM, a CART tree or both), on a
+    stored batch, study or ensemble.
 
     Args:
         folder: a batch or study folder whose design varies levers or parameters (best a
@@ -178,32 +195,48 @@ def discover(
         scenario: the scenario to use when the batch has several.
         alpha, min_mass, threshold, paste, max_boxes: PRIM settings (:func:`prim`).
         out: output folder (default ``<folder>/sensitivity/discovery/<condition>/``).
-        figure: draw ``prim.png``.
+        figure: draw ``prim.png`` (and ``cart.png``).
+        method: ``"prim"``, ``"cart"`` or ``"both"``.
+        depth: the deepest split of the tree (CART).
 
     Raises:
         StudyError: no design, no finished run, or an unknown name or scenario.
         ValueError: a condition that cannot be read.
     """
+    if method not in METHODS:
+        raise StudyError(f"unknown method {method!r}; allowed: {', '.join(METHODS)}")
     data = discovery_cases(folder, condition, names, scenario)
     cases, cond = data.cases, data.condition
-    found = prim(
-        cases[data.names],
-        cases["holds"].to_numpy(),
-        bounds=data.bounds,
-        alpha=alpha,
-        min_mass=min_mass,
-        threshold=threshold,
-        paste=paste,
-        max_boxes=max_boxes,
-    )
+    found = tree = None
+    tables: dict[str, pd.DataFrame] = {"cases": cases}
+    figures: dict[str, Figure] = {}
+    if method in ("prim", "both"):
+        found = prim(
+            cases[data.names],
+            cases["holds"].to_numpy(),
+            bounds=data.bounds,
+            alpha=alpha,
+            min_mass=min_mass,
+            threshold=threshold,
+            paste=paste,
+            max_boxes=max_boxes,
+        )
+        tables.update(boxes=found.boxes, limits=found.limits, trajectory=found.trajectory)
+        if figure and not found.boxes.empty:
+            figures["prim.png"] = plot_prim(found, cond.text)
+    if method in ("cart", "both"):
+        tree = cart(cases[data.names], cases["holds"].to_numpy(), max_depth=depth)
+        tables.update(cart_leaves=tree.leaves, cart_limits=tree.limits,
+                      cart_importance=tree.importance)  # fmt: skip
+        if figure:
+            figures["cart.png"] = plot_cart(tree, cond.text)
     target = Path(out) if out is not None else data.folder / OUTPUT_DIR / "discovery" / cond.slug
-    result = DiscoveryResult(data.folder, cond.text, found, cases, target)
-    tables = {
-        "boxes": found.boxes,
-        "limits": found.limits,
-        "trajectory": found.trajectory,
-        "cases": cases,
-    }
-    figures = {"prim.png": plot_prim(found, cond.text)} if figure and not found.boxes.empty else {}
-    result.files += write_discovery(data, target, tables, figures, found.describe())
+    result = DiscoveryResult(data.folder, cond.text, found, cases, target, cart=tree)
+    result.files += write_discovery(data, target, tables, figures, result.describe())
+    if tree is not None:
+        write_text(tree.text, target / "cart.txt")
+        result.files.append(str(target / "cart.txt"))
     return result
+
+
+METHODS: tuple[str, ...] = ("prim", "cart", "both")

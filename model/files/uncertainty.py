@@ -1,0 +1,359 @@
+"""The ``uncertainty:`` of a scenario or batch file: which parameters are uncertain, their
+distributions, the lever-schedule variables drawn with them and how many draws (its schema).
+
+.. code-block:: yaml
+
+    uncertainty:
+      draws: 40                    # parameter draws; every run is one draw plus one random stream
+      parameters: default          # default | none | a list of registry names
+      distribution: triangular     # triangular (mode: the registry default) | uniform, over the
+                                   # registry range, for every parameter not under distributions:
+      distributions:               # other ranges and shapes, by name
+        arrest_k: [1.5, 3.5]                          # uniform over [low, high]
+        recruit_rate: {distribution: loguniform}      # over the registry range
+        tension0: {distribution: triangular, low: 0.3, high: 0.7}   # mode: the default
+      exclude: [tension0]          # held at the scenario's values
+      posterior: ../docs/calibration/2017-sequence    # rows of a calibration's posterior.csv
+      schedules: {...}             # lever-schedule variables (model.files.steps)
+      seed: 7                      # default: the master seed
+
+Each uncertain parameter is drawn over its registry range, from a triangular distribution
+whose mode is the registry default (the registry's best estimate, its range the plausible
+extremes) unless ``distribution: uniform`` or its own ``distributions:`` entry says otherwise. The
+uncertain set by default (:func:`uncertain_names`) is every registry entry of kind
+``initial`` and every ``parameter`` whose source is ``assumption``, plus the effect sizes in
+:data:`EFFECT_SIZES` (the source gives their direction, the size is assumed), less the
+definitions of the outcomes (group ``outcomes``), the entries in :data:`HELD_FIXED` and the
+calibrated ones (source ``calibration-2017``: draw them from the posterior instead). The batch
+or scenario keeps the mapping as checked here; ``model.experiments.ensemble`` draws it.
+Format: docs/batches.md.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, ClassVar
+
+from pydantic import PlainValidator
+
+from model.files.errors import Problem, below, describe, names_text, suggest
+from model.files.frozen import FrozenMap, freeze, thaw
+from model.files.registry import range_text, registry_value
+from model.files.schema import Section, check, checked
+from model.files.steps import Step, check_steps
+from model.files.values import SEED_RANGE, count, one_of, text
+from model.files.yaml_reader import Source, abs_note, abspath, from_plain
+from model.simulation.parameters import PARAMETERS, REGISTRY, Parameter
+
+__all__ = [
+    "CALIBRATED",
+    "DISTRIBUTIONS",
+    "EFFECT_SIZES",
+    "HELD_FIXED",
+    "MAX_DRAWS",
+    "Distribution",
+    "Uncertainty",
+    "UncertaintyFile",
+    "is_uncertain",
+    "read_uncertainty",
+    "uncertain_names",
+    "written_uncertainty",
+]
+
+MAX_DRAWS = 100_000
+DISTRIBUTIONS: tuple[str, ...] = ("uniform", "triangular", "loguniform")
+CALIBRATED = "calibration-2017"
+"""Registry entries with this source were fitted; the default set leaves them out."""
+
+EFFECT_SIZES: tuple[str, ...] = (
+    "hardship_family",
+    "hardship_services",
+    "legit_inclusion_effect",
+    "legit_reconciliation_effect",
+    "legit_services_effect",
+    "legit_abuse_effect",
+    "legit_civ_harm_effect",
+    "legit_is_harm_effect",
+    "legit_family_effect",
+    "legit_reconciliation_backlash",
+    "family_return_tension",
+    "foreign_presence_backlash",
+    "hardliner_inclusion",
+    "reform_build_months",
+    "support_concealment",
+    "exposure_detection",
+    "haven_growth",
+    "haven_resupply",
+    "haven_recruit_boost",
+    "haven_attack_boost",
+    "intel_coalition",
+    "leadership_strike_rate",
+    "leadership_loss_effect",
+    "abuse_rate",
+)
+"""Entries with a source for the direction of their effect but an assumed size: uncertain."""
+
+HELD_FIXED: tuple[str, ...] = ("active_floor", "seize_min_residents")
+"""Assumptions that are devices or definitions, not uncertain facts: the least visible actives
+(a guard against dividing by zero) and the residents that make an area governed territory."""
+
+
+def is_uncertain(p: Parameter) -> bool:
+    """Whether a registry entry belongs to the default uncertain set (see the module)."""
+    if p.kind not in ("initial", "parameter") or p.group == "outcomes" or p.name in HELD_FIXED:
+        return False
+    if CALIBRATED in p.sources:
+        return False
+    return p.kind == "initial" or p.source == "assumption" or p.name in EFFECT_SIZES
+
+
+def uncertain_names() -> tuple[str, ...]:
+    """The default uncertain set, in registry order."""
+    return tuple(n for n in PARAMETERS if is_uncertain(REGISTRY[n]))
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """How one parameter is drawn: ``kind`` over [``low``, ``high``] (``mode`` for triangular)."""
+
+    kind: str
+    low: float
+    high: float
+    mode: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data (for manifests)."""
+        out: dict[str, Any] = {"distribution": self.kind, "low": self.low, "high": self.high}
+        if self.mode is not None:
+            out["mode"] = self.mode
+        return out
+
+
+@dataclass(frozen=True)
+class Uncertainty:
+    """A checked ``uncertainty:``.
+
+    Attributes:
+        draws: how many parameter draws.
+        distributions: every independently drawn parameter and its distribution, in registry
+            order.
+        posterior: the posterior table (CSV) whose rows are drawn jointly, or None.
+        steps: the lever-schedule variables drawn with the parameters.
+        seed: the seed of the draws, or None for the master seed.
+        written: the mapping as checked (plain data).
+    """
+
+    draws: int
+    distributions: Mapping[str, Distribution]
+    posterior: str | None
+    steps: Mapping[str, Step]
+    seed: int | None
+    written: Mapping[str, Any]
+
+
+_PARAMS_ALLOWED = "default, none, or a list of registry parameters"
+_DIST_ALLOWED = (
+    "[low, high] (uniform), or {distribution: uniform | triangular | loguniform, low, high, mode}"
+)
+
+
+def _parameters(value: Any) -> Any:
+    if value in ("default", "none"):
+        return value
+    if not isinstance(value, list | tuple):
+        raise Problem(
+            f"expected default, none or a list, got {describe(value)}", allowed=_PARAMS_ALLOWED
+        )
+    return tuple(below(i, _parameter_name, v) for i, v in enumerate(value))
+
+
+def _parameter_name(value: Any) -> str:
+    if value in PARAMETERS:
+        return value
+    if value in REGISTRY:
+        raise Problem(
+            f"{value} is a {REGISTRY[value].kind}: draw lever schedules under schedules:",
+            allowed="registry parameters (stabsim params)",
+        )
+    raise Problem(
+        f"unknown parameter {value!r}",
+        allowed=names_text(PARAMETERS, what="registry parameters (stabsim params)"),
+        suggestion=suggest(value, PARAMETERS),
+    )
+
+
+def _names(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list | tuple):
+        raise Problem(f"expected a list of names, got {describe(value)}", allowed=_PARAMS_ALLOWED)
+    return tuple(below(i, _parameter_name, v) for i, v in enumerate(items))
+
+
+SHAPES: tuple[str, ...] = ("triangular", "uniform")
+"""Shapes of the default distribution over a registry range."""
+
+
+def _distribution(value: Any, p: Parameter, shape: str = "uniform") -> Distribution:
+    if value is None:
+        mode = float(p.default) if shape == "triangular" else None
+        return Distribution(shape, float(p.low), float(p.high), mode)
+    if isinstance(value, list | tuple):
+        value = {"low": value[0], "high": value[1]} if len(value) == 2 else value
+    if not isinstance(value, Mapping):
+        raise Problem(
+            f"expected a range or a mapping, got {describe(value)}", allowed=_DIST_ALLOWED
+        )
+    for key in value:
+        if key not in ("distribution", "low", "high", "mode"):
+            raise Problem(
+                f"unknown key {key!r}",
+                allowed="distribution, low, high, mode",
+                suggestion=suggest(key, ("distribution", "low", "high", "mode")),
+                on_key=True,
+                at=(key,),
+            )
+    kind = value.get("distribution", "uniform")
+    if kind not in DISTRIBUTIONS:
+        raise Problem(
+            f"unknown distribution {describe(kind)}",
+            allowed=", ".join(DISTRIBUTIONS),
+            suggestion=suggest(kind, DISTRIBUTIONS),
+            at=("distribution",),
+        )
+    allowed = range_text(p)
+    low = below("low", registry_value, value.get("low", p.low), p, allowed)
+    high = below("high", registry_value, value.get("high", p.high), p, allowed)
+    if not low < high:
+        raise Problem(f"low {low:g} is not below high {high:g}", allowed="low < high")
+    mode = None
+    if kind == "triangular":
+        mode = below("mode", registry_value, value.get("mode", p.default), p, allowed)
+        if not low <= mode <= high:
+            raise Problem(
+                f"mode {mode:g} is outside [{low:g}, {high:g}]",
+                allowed="a mode between low and high (default: the registry default)",
+                at=("mode",),
+            )
+    if kind == "loguniform" and low <= 0:
+        raise Problem(
+            f"a log-uniform distribution needs low > 0, got {low:g}", allowed="low > 0", at=("low",)
+        )
+    return Distribution(kind, float(low), float(high), None if mode is None else float(mode))
+
+
+def _distributions(value: Any) -> FrozenMap:
+    if value is None:
+        return FrozenMap()
+    if not isinstance(value, Mapping):
+        raise Problem(f"expected a mapping, got {describe(value)}", allowed="name: distribution")
+    out = {}
+    for name, spec in value.items():
+        try:
+            _parameter_name(name)
+        except Problem as exc:
+            raise Problem(exc.message, allowed=exc.allowed, suggestion=exc.suggestion,
+                          on_key=True, at=(name,)) from None  # fmt: skip
+        out[name] = below(name, _distribution, spec, REGISTRY[name])
+    return FrozenMap(out)
+
+
+def _seed(value: Any) -> int | None:
+    return None if value is None else count(value, *SEED_RANGE, "a whole number >= 0")
+
+
+def _posterior(value: Any, base: str) -> str | None:
+    if value is None:
+        return None
+    written = text(value, "a calibration folder or its posterior.csv, relative to this file")
+    target = Path(base, written)
+    if target.is_dir():
+        target = target / "posterior.csv"
+    if not target.is_file():
+        raise Problem(
+            f"posterior not found: {written}{abs_note(written, target)}",
+            allowed="a folder written by `stabsim calibrate` (with posterior.csv) or a CSV file",
+        )
+    import csv
+
+    with open(target, encoding="utf-8", newline="") as fh:
+        header = next(csv.reader(fh), [])
+    names = [c for c in header if c in PARAMETERS]
+    if not names:
+        raise Problem(
+            f"{written} has no column named after a registry parameter",
+            allowed="a posterior.csv written by `stabsim calibrate`",
+        )
+    return abspath(target)
+
+
+def _posterior_key(value: Any, info: Any) -> str | None:
+    base = (info.context or {}).get("posterior_base") or os.getcwd()
+    return _posterior(value, base)
+
+
+class UncertaintyFile(Section):
+    """``uncertainty:`` as written (a relative ``posterior:`` starts from the context's
+    ``posterior_base``, the directory of the file that writes it)."""
+
+    required: ClassVar[Mapping[str, str]] = {"draws": f"draws: a whole number in 1 - {MAX_DRAWS:,}"}
+    shape: ClassVar[str | None] = (
+        "draws, parameters, distribution, distributions, exclude, posterior, schedules, seed"
+    )
+
+    draws: Annotated[int, checked(count, 1, MAX_DRAWS, f"a whole number in 1 - {MAX_DRAWS:,}")]
+    parameters: Annotated[Any, checked(_parameters)] = "default"
+    distribution: Annotated[str, checked(one_of, SHAPES, "distribution")] = "triangular"
+    distributions: Annotated[Mapping, checked(_distributions)] = FrozenMap()
+    exclude: Annotated[tuple[str, ...], checked(_names)] = ()
+    posterior: Annotated[str | None, PlainValidator(_posterior_key)] = None
+    schedules: Annotated[Mapping, checked(check_steps, False, True)] = FrozenMap()
+    seed: Annotated[int | None, checked(_seed)] = None
+
+
+def written_uncertainty(raw: Any, spec: UncertaintyFile | None) -> FrozenMap | None:
+    """The ``uncertainty:`` mapping a scenario or batch keeps: as written, with the posterior's
+    path made absolute (so that it loads from anywhere)."""
+    if spec is None:
+        return None
+    data = dict(thaw(raw))
+    if spec.posterior is not None:
+        data["posterior"] = spec.posterior
+    return freeze(data)
+
+
+def read_uncertainty(written: Mapping[str, Any]) -> Uncertainty:
+    """The checked uncertainty of a mapping kept by a batch or scenario (``written_uncertainty``).
+
+    Raises:
+        ConfigError: a mistake (e.g. a posterior file that has gone since the file was read).
+    """
+
+    tree = from_plain(thaw(written), Source(None, os.getcwd(), ("uncertainty",)))
+    spec = check(UncertaintyFile, tree)
+    chosen = spec.parameters
+    names = list(uncertain_names()) if chosen == "default" else [] if chosen == "none" else chosen
+    names = [n for n in names if n not in spec.exclude]
+    posterior = spec.posterior
+    drawn_jointly = set(_posterior_names(posterior)) if posterior else set()
+    dists = {}
+    for name in PARAMETERS:
+        if name in drawn_jointly or name in spec.exclude:
+            continue
+        if name in spec.distributions:
+            dists[name] = spec.distributions[name]
+        elif name in names:
+            dists[name] = _distribution(None, REGISTRY[name], spec.distribution)
+    return Uncertainty(spec.draws, FrozenMap(dists), posterior, spec.schedules, spec.seed, written)
+
+
+def _posterior_names(path: str) -> list[str]:
+    import csv
+
+    with open(path, encoding="utf-8", newline="") as fh:
+        header = next(csv.reader(fh), [])
+    return [c for c in header if c in PARAMETERS]
