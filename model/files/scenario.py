@@ -23,12 +23,22 @@ from pydantic import PlainValidator
 from model.files.errors import ConfigError, Problem, below, describe, names_text, suggest
 from model.files.extends import EXTENDS_ALLOWED, resolve
 from model.files.frozen import FrozenMap, freeze, thaw
+from model.files.initial import check_initial, data_folder
 from model.files.months import month_range
 from model.files.registry import RegistrySection, range_text, registry_value
 from model.files.schedules import Schedule, int_if, schedule
 from model.files.schema import Section, check, checked
-from model.files.values import SEED_RANGE, identifier, mapping, month, name_list, text, whole
-from model.files.yaml_reader import Node, Source, abs_note, abspath, from_plain, read
+from model.files.values import (
+    NAME_MAX,
+    SEED_RANGE,
+    identifier,
+    mapping,
+    month,
+    name_list,
+    text,
+    whole,
+)
+from model.files.yaml_reader import Node, Source, abspath, from_plain, read
 from model.simulation import outcomes as _outcomes
 from model.simulation.months import month_add
 from model.simulation.parameters import LEVERS, PARAMETERS, REGISTRY, Parameter
@@ -228,7 +238,8 @@ class Scenario:
         path = changes.pop("path", self.path)
         raw.update({k: (list(v) if isinstance(v, tuple) else v) for k, v in changes.items()})
         data, here = thaw(raw), os.getcwd()
-        return _scenario(data, lambda: from_plain(data, Source(None, here)), here, path)
+        # Python callers pass paths on purpose: not confined like references in files.
+        return _scenario(data, lambda: from_plain(data, Source(None, here)), here, path, False)
 
 
 _CHANGEABLE = (
@@ -287,17 +298,9 @@ _OUTCOMES_ALLOWED = (
 _LEVELS_ALLOWED = "'all' or a list of " + ", ".join(_outcomes.LEVELS)
 
 
-def _data_dir(value: Any, base: str) -> str:
+def _data_dir(value: Any, context: Mapping[str, Any]) -> str:
     written = text(value, "a directory path, relative to this file")
-    target = Path(base, written)
-    if not target.exists():
-        raise Problem(
-            f"directory not found: {written}{abs_note(written, target)}",
-            allowed="an existing directory, relative to this file",
-        )
-    if not target.is_dir():
-        raise Problem(f"{written} is not a directory")
-    return abspath(target)
+    return data_folder(written, context["base"], confine=context.get("confine", True))
 
 
 def _overrides(value: Any, what: str) -> FrozenMap:
@@ -305,11 +308,13 @@ def _overrides(value: Any, what: str) -> FrozenMap:
     out = {}
     for unit, cols in mapping(value, f"{what} id: {{column: value}}").items():
         if not isinstance(unit, str):
-            raise Problem(f"{what} id must be text, got {unit!r}", on_key=True, at=(unit,))
+            raise Problem(f"{what} id must be text, got {describe(unit)}", on_key=True, at=(unit,))
         row = {}
         for col, val in below(unit, mapping, cols, "column: value lines").items():
             if not isinstance(col, str):
-                raise Problem(f"column name must be text, got {col!r}", on_key=True, at=(unit, col))
+                raise Problem(
+                    f"column name must be text, got {describe(col)}", on_key=True, at=(unit, col)
+                )
             if val is None or isinstance(val, dict | list | _dt.date):
                 raise Problem(
                     f"expected a number or text, got {describe(val)}",
@@ -327,7 +332,7 @@ class Initial(Section):
     shape: ClassVar[str | None] = "data, areas, forces"
 
     data: Annotated[
-        str | None, PlainValidator(lambda value, info: _data_dir(value, info.context["base"]))
+        str | None, PlainValidator(lambda value, info: _data_dir(value, info.context))
     ] = None
     areas: Annotated[Mapping, checked(_overrides, "area")] = FrozenMap()
     forces: Annotated[Mapping, checked(_overrides, "force")] = FrozenMap()
@@ -381,13 +386,21 @@ def scenario_from_tree(
     if "name" not in data and default_name is not None:
         data["name"] = default_name
     where, _ = tree.find(["initial", "data"])
-    return _scenario(data, tree, where.src.directory, path)
+    scenario = _scenario(data, tree, where.src.directory, path)
+    check_initial(tree, scenario.initial_data, scenario.initial_areas, scenario.initial_forces)
+    return scenario
 
 
-def _scenario(data: dict, tree: Node | Callable[[], Node], base: str, path: str | None) -> Scenario:
+def _scenario(
+    data: dict,
+    tree: Node | Callable[[], Node],
+    base: str,
+    path: str | None,
+    confine: bool = True,
+) -> Scenario:
     """Validate scenario data (``tree``: where it is written); ``base``: where ``initial.data``
-    starts from."""
-    spec = check(ScenarioFile, tree, data=data, context={"base": base})
+    starts from; ``confine``: whether it must lie where references may point."""
+    spec = check(ScenarioFile, tree, data=data, context={"base": base, "confine": confine})
     initial = spec.initial or _NO_INITIAL
     return Scenario(
         name=spec.name,
@@ -409,7 +422,7 @@ def _scenario(data: dict, tree: Node | Callable[[], Node], base: str, path: str 
 
 def _stem_name(path: str | os.PathLike[str]) -> str:
     stem = Path(path).stem.lower()
-    return re.sub(r"[^a-z0-9_-]+", "_", stem) or "scenario"
+    return re.sub(r"[^a-z0-9_-]+", "_", stem)[:NAME_MAX] or "scenario"
 
 
 def scenario_from_file(tree: Node, file: Path) -> Scenario:
