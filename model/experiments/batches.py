@@ -19,12 +19,14 @@ if TYPE_CHECKING:
     from model.files.batch import Batch
 
 __all__ = [
+    "MAX_BATCH_RUNS",
     "BatchPlan",
     "BatchProgress",
     "batch_progress",
     "load_for_run",
     "open_store",
     "plan_batch",
+    "recorded_batch",
     "run_batch",
     "session_seconds",
     "with_overrides",
@@ -32,6 +34,28 @@ __all__ = [
 
 
 # ---- planning ---------------------------------------------------------------------------------
+
+MAX_BATCH_RUNS = 1_000_000
+"""Most runs of one batch (its plan and manifest are held in memory; a study has the same
+limit)."""
+
+
+def check_size(batch: Batch, design: Design) -> int:
+    """The number of runs of a batch; ConfigError (naming the file) over :data:`MAX_BATCH_RUNS`.
+
+    Counted, not expanded, so that an enormous design is refused at once.
+    """
+    from model.files.errors import ConfigError
+    from model.files.yaml_reader import relative_display
+
+    runs = len(design) * sum(s.replicates for s in batch.scenarios)
+    if runs > MAX_BATCH_RUNS:
+        raise ConfigError(
+            f"the batch has {runs:,} runs (scenarios x design points x replicates)",
+            file=relative_display(batch.path) if batch.path else None,
+            allowed=f"at most {MAX_BATCH_RUNS:,}: fewer points or replicates, or several batches",
+        )
+    return runs
 
 
 @dataclass(frozen=True)
@@ -70,8 +94,7 @@ def load_for_run(
         ConfigError: a mistake in the batch file.
         StoreError: nothing to resume, or overrides for a batch being resumed.
     """
-    from model.experiments.batchfiles import MANIFEST, StoreError, is_batch_folder, read_manifest
-    from model.experiments.manifest import batch_from_manifest
+    from model.experiments.batchfiles import MANIFEST, StoreError, is_batch_folder
     from model.files.batch import Batch, load_batch
 
     if isinstance(source, Batch):
@@ -86,10 +109,54 @@ def load_for_run(
             )
         if not is_batch_folder(resume):
             raise StoreError(f"{resume}: nothing to resume ({MANIFEST} not found)")
-        batch = batch_from_manifest(read_manifest(resume))
+        batch = recorded_batch(resume)
     else:
         raise StoreError("give a batch FILE, or --resume DIR")
     return with_overrides(batch, replicates, horizon)
+
+
+def recorded_batch(folder: str | os.PathLike[str]) -> Batch:
+    """The batch recorded in a folder's manifest (to resume without the YAML files).
+
+    Raises:
+        StoreError: no manifest, or one that was damaged or edited (the message names it).
+    """
+    from pathlib import Path
+
+    from model.experiments.batchfiles import MANIFEST, StoreError, read_manifest
+    from model.experiments.design import parse_design
+    from model.experiments.manifest import batch_from_manifest
+    from model.files.errors import ConfigError, Problem
+    from model.files.values import SEED_RANGE, whole
+
+    manifest = read_manifest(folder)
+    where = str(Path(folder) / MANIFEST)
+    try:
+        raw = manifest["batch"]
+        checks = {"seed": SEED_RANGE, "replicates": (1, SEED_RANGE[1])}
+        for key, (lo, hi) in checks.items():
+            if key == "seed" or raw.get(key) is not None:
+                try:
+                    whole(raw.get(key), lo, hi)
+                except Problem as exc:
+                    raise StoreError(exc.message, file=where, key=f"batch.{key}") from None
+        batch = batch_from_manifest(manifest)
+        parse_design(batch)  # a design that no longer parses is named here
+        return batch
+    except ConfigError as exc:
+        if isinstance(exc, StoreError):
+            raise
+        problem = " ".join(str(exc).split())
+        raise StoreError(
+            f"the recorded batch is no longer valid ({problem})", file=where, key="batch"
+        ) from None
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+        raise StoreError(
+            f"cannot rebuild the recorded batch ({type(exc).__name__}: {exc})",
+            file=where,
+            key="batch",
+            allowed="the manifest as stabsim wrote it (restore it, or start the batch anew)",
+        ) from None
 
 
 def plan_batch(
@@ -104,6 +171,7 @@ def plan_batch(
 
     batch = load_for_run(source, resume, replicates, horizon)
     design = parse_design(batch)
+    check_size(batch, design)
     specs = expand(batch, design)
     overrides = {k: v for k, v in (("replicates", replicates), ("horizon", horizon)) if v}
     return BatchPlan(batch, design, specs, overrides)
@@ -191,6 +259,8 @@ class BatchProgress:
         table: counts of ``ok``, ``failed`` and ``missing`` runs per scenario.
         totals: the same counts over all scenarios.
         elapsed: seconds spent in sessions.
+        unreadable: part files that are there but cannot be read (cut short or damaged); their
+            runs count as missing.
     """
 
     manifest: dict[str, Any]
@@ -200,6 +270,7 @@ class BatchProgress:
     table: dict[str, dict[str, int]]
     totals: dict[str, int]
     elapsed: float
+    unreadable: tuple[str, ...] = ()
 
     @property
     def running(self) -> bool:
@@ -218,12 +289,14 @@ def batch_progress(folder: str | os.PathLike[str]) -> BatchProgress:
     Raises:
         StoreError: the folder is not a batch folder.
     """
-    from model.experiments.batchfiles import read_manifest, read_status, run_states
+    from model.experiments.batchfiles import list_parts, read_manifest, read_status, run_states
     from model.experiments.locking import lock_holder
 
     manifest = read_manifest(folder)
     status = read_status(folder)
     states = run_states(folder, manifest, status)
+    unreadable: set[str] = set()
+    list_parts(folder, unreadable)
     pid = lock_holder(folder)
     table: dict[str, dict[str, int]] = {
         s: {"ok": 0, "failed": 0, "missing": 0} for s in manifest["scenarios"]
@@ -232,7 +305,9 @@ def batch_progress(folder: str | os.PathLike[str]) -> BatchProgress:
         table[run["scenario"]][states[run["run_id"]]] += 1
     totals = {k: sum(row[k] for row in table.values()) for k in ("ok", "failed", "missing")}
     elapsed = session_seconds(manifest, status, pid is not None)
-    return BatchProgress(manifest, status, states, pid, table, totals, elapsed)
+    return BatchProgress(
+        manifest, status, states, pid, table, totals, elapsed, tuple(sorted(unreadable))
+    )
 
 
 def _parse_time(text: str | None) -> _dt.datetime | None:

@@ -6,9 +6,10 @@ higher layer (the ``run`` command, batches, sensitivity analysis, validation) ma
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -120,24 +121,45 @@ def run_scenario(
     from model.experiments.atomic import write_parquet_atomic
 
     stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    folder = Path(runs_dir) / f"{scenario.name}-{stamp}"
+    runs = Path(runs_dir)
+    made = [q for q in (runs, *runs.parents) if not q.exists()]
+    runs.mkdir(parents=True, exist_ok=True)
     n = 1
-    while folder.exists():
-        n += 1
-        folder = Path(runs_dir) / f"{scenario.name}-{stamp}-{n}"
-    folder.mkdir(parents=True)
-    (folder / "scenario.yaml").write_text(yaml.safe_dump(scenario.to_dict(), sort_keys=False))
+    while True:  # created here, so that two runs in the same second never share a folder
+        folder = runs / (f"{scenario.name}-{stamp}" if n == 1 else f"{scenario.name}-{stamp}-{n}")
+        try:
+            folder.mkdir()
+            break
+        except FileExistsError:
+            n += 1
     bar = tqdm(total=scenario.replicates, desc=scenario.name, unit="run", disable=not progress)
-    for r, seed, monthly, summary in iter_replicates(scenario):
-        monthly.insert(0, "replicate", r)
-        summary.insert(0, "seed", str(seed))
-        summary.insert(0, "replicate", r)
-        summary.insert(0, "scenario", scenario.name)
-        write_parquet_atomic(monthly, folder / "monthly" / f"rep-{r:04d}.parquet")
-        write_parquet_atomic(summary, folder / "summary" / f"rep-{r:04d}.parquet")
-        bar.update(1)
-    bar.close()
+    try:
+        (folder / "scenario.yaml").write_text(yaml.safe_dump(scenario.to_dict(), sort_keys=False))
+        for r, seed, monthly, summary in iter_replicates(scenario):
+            monthly.insert(0, "replicate", r)
+            summary.insert(0, "seed", str(seed))
+            summary.insert(0, "replicate", r)
+            summary.insert(0, "scenario", scenario.name)
+            write_parquet_atomic(monthly, folder / "monthly" / f"rep-{r:04d}.parquet")
+            write_parquet_atomic(summary, folder / "summary" / f"rep-{r:04d}.parquet")
+            bar.update(1)
+    except BaseException:
+        # An interrupted or failed run leaves no folder that looks like a finished one.
+        discard_folder(folder, made)
+        raise
+    finally:
+        bar.close()
     return RunFolder(folder)
+
+
+def discard_folder(folder: Path, made: Sequence[Path] = ()) -> None:
+    """Remove a run folder this process made, and the empty folders ``made`` above it."""
+    import shutil
+
+    shutil.rmtree(folder, ignore_errors=True)
+    for parent in made:
+        with contextlib.suppress(OSError):
+            parent.rmdir()
 
 
 def summarize(summary: pd.DataFrame) -> str:
