@@ -13,6 +13,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from model.cli.argtypes import output_folder
 from model.cli.common import EXIT_OK, Subcommand, run_command
 from model.files.errors import ConfigError
 
@@ -39,7 +40,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         metavar="NAME",
         help="scenario the differences are taken from (default: the batch's first)",
     )
-    p.add_argument("--out", metavar="DIR", help="output folder (default: BATCH/compare)")
+    p.add_argument(
+        "--out", type=output_folder, metavar="DIR", help="output folder (default: BATCH/compare)"
+    )
     p.add_argument(
         "--months",
         metavar="YYYY-MM,...",
@@ -110,6 +113,12 @@ def run(args: argparse.Namespace) -> int:
             print(
                 f"note: {c['failed']} failed and {c['missing']} missing of {total} runs; "
                 "the report uses the done ones"
+            )
+        bad = res.unreadable()
+        if bad:
+            print(
+                f"note: {len(bad)} part file(s) cannot be read (e.g. {bad[0]}); "
+                f"stabsim batch --resume {res.path} runs them again"
             )
         print(f"figures (PNG) and tables (CSV) in {path.parent}")
     print(f"report: {path}")

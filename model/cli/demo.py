@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from model.cli.common import EXIT_OK, Subcommand, here_or_checkout, num, quiet
+from model.cli.argtypes import HORIZON, REPLICATES, WORKERS, output_folder
+from model.cli.common import EXIT_OK, Subcommand, here_or_checkout, num, quiet, run_session
 from model.cli.describe import describe_batch, differing_levers, schedule_text
 from model.files.batch import Batch, load_batch
 from model.simulation import parameters as _parameters
@@ -22,13 +23,21 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help=f"batch file (default: {DEMO_BATCH}, from here or from the stabsim checkout)",
     )
-    p.add_argument("--replicates", type=int, default=None, metavar="N", help="override replicates")
-    p.add_argument("--horizon", type=int, default=None, metavar="MONTHS", help="override horizon")
     p.add_argument(
-        "--workers", type=int, default=None, metavar="N", help="processes (default: all cores)"
+        "--replicates", type=REPLICATES, default=None, metavar="N", help="override replicates"
     )
     p.add_argument(
-        "--runs-dir", default="runs", metavar="DIR", help="where the batch folder goes (runs)"
+        "--horizon", type=HORIZON, default=None, metavar="MONTHS", help="override horizon"
+    )
+    p.add_argument(
+        "--workers", type=WORKERS, default=None, metavar="N", help="processes (default: all cores)"
+    )
+    p.add_argument(
+        "--runs-dir",
+        type=output_folder,
+        default="runs",
+        metavar="DIR",
+        help="where the batch folder goes (runs)",
     )
     p.add_argument(
         "--list", action="store_true", help="only validate the batch and list what it runs"
@@ -43,20 +52,30 @@ def default_demo_batch() -> Path:
 
 def run(args: argparse.Namespace) -> int:
     """Validate the demo batch, run it through the batch machinery and write its report."""
-    batch = load_batch(args.batch or default_demo_batch())
-    print(describe_demo(batch))
-    if args.list:
-        return EXIT_OK
-    from model.experiments.batches import run_batch
+    from model.experiments.batches import open_store, plan_batch
+    from model.experiments.results import open_batch
 
-    results = run_batch(
-        batch,
-        workers=args.workers,
-        progress=not quiet(args),
+    # The overrides are checked (and shown) before anything is printed or run.
+    plan = plan_batch(
+        load_batch(args.batch or default_demo_batch()),
         replicates=args.replicates,
         horizon=args.horizon,
-        runs_dir=args.runs_dir,
     )
+    print(describe_demo(plan.batch))
+    if args.list:
+        return EXIT_OK
+    session = argparse.Namespace(
+        workers=args.workers, scheduler=None, retry_failed=False, quiet=quiet(args)
+    )
+    with open_store(plan, runs_dir=args.runs_dir) as store:
+        # Interrupted (Ctrl-C, SIGTERM) or a full disk: one line saying how to resume.
+        report = run_session(
+            store, plan.specs, session, "process", f"demo: {len(plan.specs)} runs", command="batch"
+        )
+        if isinstance(report, int):
+            return report
+        root = store.root
+    results = open_batch(root)
     failed = results.counts()["failed"]
     print(f"batch stored in {results.path}")
     report = _demo_report(results)

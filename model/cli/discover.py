@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 
+from model.cli.argtypes import output_folder
 from model.cli.common import EXIT_OK, Subcommand, error, positive, share
 
 __all__ = ["COMMAND", "HELP", "add_arguments", "run"]
@@ -39,7 +40,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--boxes", type=positive, default=2, help="boxes to find at most (2)")
     p.add_argument("--paste", action="store_true", help="widen the chosen box by pasting")
     p.add_argument(
-        "--out", metavar="DIR", help="output folder (default RUN_FOLDER/sensitivity/discovery/...)"
+        "--out",
+        type=output_folder,
+        metavar="DIR",
+        help="output folder (default RUN_FOLDER/sensitivity/discovery/...)",
     )
 
 

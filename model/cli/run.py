@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from model.cli.argtypes import HORIZON, REPLICATES, output_folder
 from model.cli.common import EXIT_OK, Subcommand, quiet
 from model.files.scenario import Scenario, load_scenario
 
@@ -13,23 +14,38 @@ HELP = "run one scenario's replicates and store them under runs/"
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """Add the ``run`` command's arguments to a parser."""
     p.add_argument("file", metavar="FILE", help="scenario file (scenarios/NAME.yaml)")
-    p.add_argument("--replicates", type=int, default=None, metavar="N", help="override replicates")
-    p.add_argument("--horizon", type=int, default=None, metavar="MONTHS", help="override horizon")
-    p.add_argument("--runs-dir", default="runs", metavar="DIR", help="where run folders go (runs)")
+    p.add_argument(
+        "--replicates", type=REPLICATES, default=None, metavar="N", help="override replicates"
+    )
+    p.add_argument(
+        "--horizon", type=HORIZON, default=None, metavar="MONTHS", help="override horizon"
+    )
+    p.add_argument(
+        "--runs-dir",
+        type=output_folder,
+        default="runs",
+        metavar="DIR",
+        help="where run folders go (runs)",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
 def run(args: argparse.Namespace) -> int:
     """Run a scenario's replicates; write runs/<name>-<stamp>/ and print a short summary."""
-    from model.experiments.run import initial_state_for, run_scenario, summarize
+    from model.experiments.run import discard_folder, initial_state_for, run_scenario, summarize
 
     scenario = load_scenario(args.file)
-    changes = {k: v for k, v in (("replicates", args.replicates), ("horizon", args.horizon)) if v}
+    overrides = (("replicates", args.replicates), ("horizon", args.horizon))
+    changes = {k: v for k, v in overrides if v is not None}
     if changes:
         scenario = scenario.with_changes(**changes)
     initial_state_for(scenario)  # a bad initial state fails here, before anything is written
     folder = run_scenario(scenario, args.runs_dir, progress=not quiet(args))
-    write_overview(folder, scenario)
+    try:
+        write_overview(folder, scenario)
+    except BaseException:
+        discard_folder(folder.path)
+        raise
     print(
         f"{scenario.name}: {scenario.replicates} replicates, {scenario.horizon} months from "
         f"{scenario.start}"

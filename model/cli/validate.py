@@ -6,6 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
+from model.cli.argtypes import REPLICATES
 from model.cli.common import (
     DEFAULT_SCENARIO,
     EXIT_OK,
@@ -31,7 +32,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--targets", nargs="+", metavar="FILE", help="target files (default seeds/targets.yaml)"
     )
     p.add_argument(
-        "--replicates", type=int, metavar="N", help="replicates (default: the scenario's)"
+        "--replicates", type=REPLICATES, metavar="N", help="replicates (default: the scenario's)"
     )
     p.add_argument(
         "--update-docs",
@@ -45,6 +46,7 @@ def run(args: argparse.Namespace) -> int:
     """Run the scenario's replicates, print target by target, store table and plot; exit 0."""
     from model.analysis import validation as V
     from model.analysis.scoring import score
+    from model.experiments.atomic import staged_folder
     from model.files.targets import load_targets
 
     scenario = load_scenario(scenario_path(args.scenario))
@@ -52,14 +54,14 @@ def run(args: argparse.Namespace) -> int:
     n = args.replicates or scenario.replicates
     table = V.validate(scenario, targets, n, workers=max(1, args.workers), progress=not quiet(args))
     folder = Path(args.runs_dir) / f"validate-{scenario.name}-{V.stamp()}"
-    folder.mkdir(parents=True)
-    table.drop(columns=[c for c in table.columns if c.startswith("_")]).to_csv(
-        folder / "validation.csv", index=False
-    )
     fig = V.validation_figure(table, f"{scenario.name}: {n} replicates against the record")
-    fig.savefig(folder / "validation.png", dpi=110)
     scores = {u: score(table, u) for u in ("calibration", "validation")} | {"all": score(table)}
-    (folder / "score.json").write_text(json.dumps(scores, indent=2))
+    with staged_folder(folder) as tmp:  # the folder is written whole, or not at all
+        table.drop(columns=[c for c in table.columns if c.startswith("_")]).to_csv(
+            tmp / "validation.csv", index=False
+        )
+        fig.savefig(tmp / "validation.png", dpi=110)
+        (tmp / "score.json").write_text(json.dumps(scores, indent=2))
     print(V.printable(table))
     for use, sc in scores.items():
         print(
