@@ -15,6 +15,7 @@ import sys
 from collections.abc import Sequence
 
 from model.cli import (
+    app,
     batch,
     calibrate,
     check,
@@ -45,6 +46,7 @@ COMMANDS: tuple[Subcommand, ...] = (
     status.COMMAND,
     sensitivity.COMMAND,
     discover.COMMAND,
+    app.COMMAND,
 )
 """Every ``stabsim`` subcommand, in the order ``stabsim --help`` lists them."""
 

@@ -41,17 +41,23 @@ def initial_state_for(scenario):
     return state
 
 
-def build_model(scenario, seed: int, state=None) -> StabilizationModel:
-    """A model set up for a scenario with the given seed."""
-    return StabilizationModel(
+def model_arguments(scenario, seed: int, state=None) -> dict:
+    """The keyword arguments of ``StabilizationModel`` for a scenario and a seed."""
+    return dict(
         start=scenario.start,
         horizon=scenario.horizon,
         levers=scenario.lever_series(),
         initial_state=state if state is not None else initial_state_for(scenario),
         record_levels=scenario.levels,
+        timeline=scenario.timeline(),
         seed=seed,
         **scenario.parameter_values(),
     )
+
+
+def build_model(scenario, seed: int, state=None) -> StabilizationModel:
+    """A model set up for a scenario with the given seed."""
+    return StabilizationModel(**model_arguments(scenario, seed, state))
 
 
 def run_model(scenario, seed: int, state=None) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -1,5 +1,6 @@
 """A scenario's initial state, checked when the scenario is loaded: ``initial: data:`` (a folder
-of replacement data files) and the per-area and per-force overrides.
+of replacement data files) and the per-area and per-force overrides (their shape, then whether
+they apply to the data).
 
 The data layer (``model.data``) reports a mistake by data file, row and column; here it is
 placed where the scenario writes it, e.g. ``s.yaml:9: initial.areas.N2.is_fighters: ...``,
@@ -8,16 +9,19 @@ before anything runs.
 
 from __future__ import annotations
 
+import datetime as _dt
 import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from model.files.confine import allowed_roots, reference
-from model.files.errors import ConfigError, Problem
+from model.files.errors import ConfigError, Problem, below, describe
+from model.files.frozen import FrozenMap, freeze
+from model.files.values import mapping
 from model.files.yaml_reader import Node, error_at
 
-__all__ = ["check_initial", "data_folder"]
+__all__ = ["check_initial", "data_folder", "overrides", "state_of"]
 
 _TABLES = {"areas": "areas", "forces": "forces"}
 _CACHE: dict[Any, Any] = {}
@@ -56,7 +60,30 @@ def data_folder(written: str, base: str, *, confine: bool = True) -> str:
     return os.path.normpath(os.path.abspath(target))
 
 
-def _state(folder: str | None) -> Any:
+def overrides(value: Any, what: str) -> FrozenMap:
+    """Per-unit column overrides of the initial state: ``{unit id: {column: value}}``."""
+    out = {}
+    for unit, cols in mapping(value, f"{what} id: {{column: value}}").items():
+        if not isinstance(unit, str):
+            raise Problem(f"{what} id must be text, got {describe(unit)}", on_key=True, at=(unit,))
+        row = {}
+        for col, val in below(unit, mapping, cols, "column: value lines").items():
+            if not isinstance(col, str):
+                raise Problem(
+                    f"column name must be text, got {describe(col)}", on_key=True, at=(unit, col)
+                )
+            if val is None or isinstance(val, dict | list | _dt.date):
+                raise Problem(
+                    f"expected a number or text, got {describe(val)}",
+                    allowed="a number or text",
+                    at=(unit, col),
+                )
+            row[col] = val
+        out[unit] = row
+    return freeze(out)
+
+
+def state_of(folder: str | None) -> Any:
     """The initial state of a data folder (packaged if None), read once per content."""
     from model.data import FILES, default_state, load_initial_state
 
@@ -94,7 +121,7 @@ def check_initial(
     from model.data import DataError
 
     try:
-        state = _state(folder)
+        state = state_of(folder)
     except DataError as exc:
         raise error_at(tree, ["initial", "data"], Problem(str(exc))) from None
     if not areas and not forces:
@@ -119,7 +146,8 @@ def _placed(tree: Node, exc: Any, overrides: Mapping[str, Mapping[str, Any]]) ->
             if exc.column in own[unit]:
                 path.append(exc.column)
     message = exc.problem or str(exc)
-    if not where.endswith("(override)"):  # a check of the whole state: say which row failed
+    reached = exc.column is not None and path[-1] == exc.column
+    if not where.endswith("(override)") and not reached:  # say which data row a check failed
         detail = ", ".join(p for p in (f"{exc.table}.csv", where, exc.column) if p)
         message = f"{message} ({detail})"
     return error_at(tree, path, Problem(message, allowed=exc.allowed))

@@ -9,7 +9,6 @@ Loading never writes to disk. No Mesa here.
 
 from __future__ import annotations
 
-import datetime as _dt
 import os
 import re
 from collections.abc import Callable, Mapping
@@ -20,25 +19,26 @@ from typing import Annotated, Any, ClassVar
 import numpy as np
 from pydantic import PlainValidator
 
-from model.files.errors import ConfigError, Problem, below, describe, names_text, suggest
+from model.files import timeline as _timeline
+from model.files.errors import ConfigError, Problem, describe, names_text, suggest
 from model.files.extends import EXTENDS_ALLOWED, resolve
 from model.files.frozen import FrozenMap, freeze, thaw
-from model.files.initial import check_initial, data_folder
+from model.files.initial import check_initial, data_folder, overrides, state_of
 from model.files.months import month_range
 from model.files.registry import RegistrySection, range_text, registry_value
 from model.files.schedules import Schedule, int_if, schedule
 from model.files.schema import Section, check, checked
+from model.files.timeline import Event, area_problems
 from model.files.values import (
     NAME_MAX,
     SEED_RANGE,
     identifier,
-    mapping,
     month,
     name_list,
     text,
     whole,
 )
-from model.files.yaml_reader import Node, Source, abspath, from_plain, read
+from model.files.yaml_reader import Node, Source, abspath, error_at, from_plain, read
 from model.simulation import outcomes as _outcomes
 from model.simulation.months import month_add
 from model.simulation.parameters import LEVERS, PARAMETERS, REGISTRY, Parameter
@@ -85,6 +85,9 @@ class Scenario:
         initial_forces: per-force column overrides of the initial state.
         outcomes: monthly outcomes to record.
         levels: levels of the monthly table to record.
+        forces: schedules of national force strengths (troops), by force.
+        deployments: schedules of garrisons (troops), by area and force.
+        events: dated events (``model.files.timeline.Event``).
     """
 
     name: str
@@ -101,12 +104,18 @@ class Scenario:
     initial_forces: Mapping[str, Mapping[str, float | str | int]] = field(default_factory=FrozenMap)
     outcomes: tuple[str, ...] = _outcomes.MONTHLY_NAMES
     levels: tuple[str, ...] = tuple(DEFAULTS["levels"])
+    forces: Mapping[str, Schedule] = field(default_factory=FrozenMap)
+    deployments: Mapping[str, Mapping[str, Schedule]] = field(default_factory=FrozenMap)
+    events: tuple[Event, ...] = ()
 
     def __post_init__(self) -> None:
         for name in ("levers", "parameters", "initial_areas", "initial_forces"):
             object.__setattr__(self, name, freeze(getattr(self, name)))
+        for name in ("forces", "deployments"):
+            object.__setattr__(self, name, freeze(getattr(self, name)))
         object.__setattr__(self, "outcomes", tuple(self.outcomes))
         object.__setattr__(self, "levels", tuple(self.levels))
+        object.__setattr__(self, "events", tuple(self.events))
 
     @property
     def end(self) -> str:
@@ -128,6 +137,30 @@ class Scenario:
             else:
                 out[name] = np.full(self.horizon, default)
         return out
+
+    def timeline(self) -> dict[str, Any]:
+        """The time-varying inputs as the model takes them: ``forces`` (force -> one strength
+        per month), ``deployments`` ((area, force) -> one garrison per month) and ``events``
+        (``(month index, kind, areas, group, value)`` tuples in file order, for the months of
+        the horizon)."""
+        months = self.months
+        index = {m: i for i, m in enumerate(months)}
+        return {
+            "forces": {
+                name: sched.series(self.start, self.horizon, np.nan)
+                for name, sched in self.forces.items()
+            },
+            "deployments": {
+                (area, name): sched.series(self.start, self.horizon, np.nan)
+                for area, row in self.deployments.items()
+                for name, sched in row.items()
+            },
+            "events": tuple(
+                (index[e.month], e.kind, e.areas, e.group, e.value)
+                for e in self.events
+                if e.month in index
+            ),
+        }
 
     def parameter_values(self) -> dict[str, float]:
         """Every registry entry that is not a lever: its value (defaults filled; ints as int)."""
@@ -181,6 +214,15 @@ class Scenario:
             initial["forces"] = thaw(self.initial_forces)
         if initial:
             out["initial"] = initial
+        if self.forces:
+            out["forces"] = {name: sched.to_yaml(True) for name, sched in self.forces.items()}
+        if self.deployments:
+            out["deployments"] = {
+                area: {name: sched.to_yaml(True) for name, sched in row.items()}
+                for area, row in self.deployments.items()
+            }
+        if self.events:
+            out["events"] = [e.to_yaml() for e in self.events]
         out["outcomes"] = list(self.outcomes)
         out["levels"] = list(self.levels)
         return out
@@ -257,6 +299,9 @@ _CHANGEABLE = (
     "initial_forces",
     "outcomes",
     "levels",
+    "forces",
+    "deployments",
+    "events",
 )
 
 
@@ -303,29 +348,6 @@ def _data_dir(value: Any, context: Mapping[str, Any]) -> str:
     return data_folder(written, context["base"], confine=context.get("confine", True))
 
 
-def _overrides(value: Any, what: str) -> FrozenMap:
-    """Per-unit column overrides of the initial state: ``{unit id: {column: value}}``."""
-    out = {}
-    for unit, cols in mapping(value, f"{what} id: {{column: value}}").items():
-        if not isinstance(unit, str):
-            raise Problem(f"{what} id must be text, got {describe(unit)}", on_key=True, at=(unit,))
-        row = {}
-        for col, val in below(unit, mapping, cols, "column: value lines").items():
-            if not isinstance(col, str):
-                raise Problem(
-                    f"column name must be text, got {describe(col)}", on_key=True, at=(unit, col)
-                )
-            if val is None or isinstance(val, dict | list | _dt.date):
-                raise Problem(
-                    f"expected a number or text, got {describe(val)}",
-                    allowed="a number or text",
-                    at=(unit, col),
-                )
-            row[col] = val
-        out[unit] = row
-    return freeze(out)
-
-
 class Initial(Section):
     """``initial:``: replacement data files and per-unit overrides of the initial state."""
 
@@ -334,8 +356,8 @@ class Initial(Section):
     data: Annotated[
         str | None, PlainValidator(lambda value, info: _data_dir(value, info.context))
     ] = None
-    areas: Annotated[Mapping, checked(_overrides, "area")] = FrozenMap()
-    forces: Annotated[Mapping, checked(_overrides, "force")] = FrozenMap()
+    areas: Annotated[Mapping, checked(overrides, "area")] = FrozenMap()
+    forces: Annotated[Mapping, checked(overrides, "force")] = FrozenMap()
 
 
 class ScenarioFile(Section):
@@ -360,6 +382,11 @@ class ScenarioFile(Section):
     levels: Annotated[
         tuple[str, ...], checked(name_list, _outcomes.LEVELS, "level", _LEVELS_ALLOWED)
     ] = tuple(DEFAULTS["levels"])
+    forces: Annotated[Mapping[str, Schedule], checked(_timeline.forces)] = FrozenMap()
+    deployments: Annotated[Mapping[str, Mapping[str, Schedule]], checked(_timeline.deployments)] = (
+        FrozenMap()
+    )
+    events: Annotated[tuple[Event, ...], checked(_timeline.events)] = ()
 
     @classmethod
     def unknown(cls, key: Any) -> Problem:
@@ -402,6 +429,8 @@ def _scenario(
     starts from; ``confine``: whether it must lie where references may point."""
     spec = check(ScenarioFile, tree, data=data, context={"base": base, "confine": confine})
     initial = spec.initial or _NO_INITIAL
+    if spec.deployments or spec.events:
+        _check_areas(spec, initial, tree)
     return Scenario(
         name=spec.name,
         description=spec.description.strip(),
@@ -417,7 +446,24 @@ def _scenario(
         initial_forces=initial.forces,
         outcomes=spec.outcomes,
         levels=spec.levels,
+        forces=spec.forces,
+        deployments=spec.deployments,
+        events=spec.events,
     )
+
+
+def _check_areas(spec: ScenarioFile, initial: Initial, tree: Node | Callable[[], Node]) -> None:
+    """Deployments and events must name areas of the scenario's initial state."""
+    from model.data import DataError
+
+    try:
+        state = state_of(initial.data)  # read once; check_initial uses it again
+    except DataError:
+        return  # the data's own mistake is reported when the run reads it
+    problem = area_problems(spec.forces, spec.deployments, spec.events, state.areas.index)
+    if problem is not None:
+        located = tree if isinstance(tree, Node) else tree()
+        raise error_at(located, [], problem)
 
 
 def _stem_name(path: str | os.PathLike[str]) -> str:

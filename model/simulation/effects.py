@@ -116,7 +116,7 @@ LEVER_EFFECTS: dict[str, tuple[LeverTest, ...]] = {
 pair, so non-monotonic shapes are documented. The referendum is a one-month pulse (2017-09)."""
 
 _SYRIA_3_TO_1 = (
-    "docs/ODD.md 7.4: the 3:1 rule in Syria; below about 20% of the 2017 campaign intensity the "
+    "docs/ODD.md 7.4: the 3:1 rule in Syria; below about a quarter of the 2017 campaign intensity the "
     "partners clear nothing, above it they retake the havens' towns"
 )
 _KIRKUK = (

@@ -1,6 +1,6 @@
-"""The network map: the model's areas at their coordinates inside an outline of Iraq, coloured
-by IS control or incidents, a row per scenario and a column per month, under a key map that
-names the governorates."""
+"""The network map: the model's areas at their coordinates on a map of Iraq and Syria (borders
+and governorate lines from Natural Earth, ``geography``), coloured by IS control or incidents,
+a row per scenario and a column per month, under a key map that names the governorates."""
 
 from __future__ import annotations
 
@@ -15,8 +15,13 @@ from matplotlib.cm import ScalarMappable
 from matplotlib.collections import LineCollection
 from matplotlib.colors import Normalize, PowerNorm
 from matplotlib.figure import Figure
-from matplotlib.patches import Polygon
 
+from model.analysis.compare.geography import (
+    HALO,
+    SOURCE_NOTE,
+    country_outline,
+    draw_boundaries,
+)
 from model.analysis.compare.names import (
     Results,
     _levels,
@@ -31,18 +36,10 @@ from model.files.errors import ConfigError, suggest
 MAP_COLOUR_BY: tuple[str, ...] = ("control", "incidents")
 """What the network map can be coloured by."""
 
-# Approximate border of Iraq (lon, lat), traced by hand for orientation only: it is a drawing
-# aid, not data (no basemap can be downloaded where reports are built).
-_IRAQ_OUTLINE: tuple[tuple[float, float], ...] = (
-    (42.36, 37.11), (42.78, 37.38), (43.15, 37.37), (43.60, 37.23), (44.00, 37.32),
-    (44.23, 37.28), (44.79, 37.15), (45.00, 36.75), (45.40, 36.20), (45.75, 35.85),
-    (46.15, 35.60), (46.15, 35.20), (45.90, 35.00), (45.60, 34.60), (45.50, 34.40),
-    (45.75, 33.75), (46.10, 33.10), (46.60, 32.90), (47.25, 32.45), (47.70, 31.90),
-    (47.70, 31.40), (47.85, 31.00), (48.00, 30.50), (48.55, 29.95), (47.95, 29.98),
-    (47.70, 30.10), (47.15, 30.00), (46.55, 29.10), (44.72, 29.20), (43.00, 30.10),
-    (42.08, 31.10), (40.41, 31.95), (39.20, 32.15), (38.79, 33.38), (40.98, 34.42),
-    (41.22, 34.80), (41.22, 35.60), (41.30, 36.05), (41.40, 36.50), (42.10, 36.80),
-)  # fmt: skip
+_IRAQ_OUTLINE: tuple[tuple[float, float], ...] = tuple(
+    (float(lon), float(lat)) for lon, lat in country_outline("Iraq")
+)
+"""The border of Iraq (lon, lat) from Natural Earth (public domain; ``geography``)."""
 
 
 _NAME_PLACES: dict[str, tuple[float, float, str]] = {
@@ -201,9 +198,7 @@ def _geography() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
 
 
 def _draw_base(ax, areas: pd.DataFrame, edges: pd.DataFrame, country_names: bool = True) -> None:
-    ax.add_patch(
-        Polygon(_IRAQ_OUTLINE, closed=True, facecolor="#f4f4f1", edgecolor="0.55", lw=0.8, zorder=0)
-    )
+    draw_boundaries(ax, country_names=country_names)
     known = edges[edges["a"].isin(areas.index) & edges["b"].isin(areas.index)]
     for kind, style in (("road", "-"), ("border", ":")):
         part = known[known["kind"] == kind]
@@ -212,18 +207,10 @@ def _draw_base(ax, areas: pd.DataFrame, edges: pd.DataFrame, country_names: bool
             for a, b in part[["a", "b"]].itertuples(index=False)
         ]
         ax.add_collection(
-            LineCollection(segments, colors="0.55", linewidths=0.5, alpha=0.55, linestyles=style)
+            LineCollection(
+                segments, colors="#7a9cc6", linewidths=0.5, alpha=0.6, linestyles=style, zorder=2
+            )
         )
-    if country_names:
-        ax.text(43.3, 30.4, "IRAQ", fontsize=8, color="0.55", ha="center", zorder=1)
-        ax.text(39.3, 36.9, "SYRIA", fontsize=8, color="0.55", ha="center", zorder=1)
-    ax.set_xlim(37.8, 48.8)
-    ax.set_ylim(29.3, 37.6)
-    ax.set_aspect(1.0 / np.cos(np.radians(33.5)))  # degrees of longitude shrink with latitude
-    ax.set_xticks([])
-    ax.set_yticks([])
-    for spine in ax.spines.values():
-        spine.set_color("0.8")
 
 
 def _area_sizes(areas: pd.DataFrame, small: float = 12.0, large: float = 90.0) -> np.ndarray:
@@ -239,8 +226,8 @@ def network_map(
 ) -> Figure:
     """The area network of Iraq and the Syrian havens at chosen months, a row per scenario.
 
-    Areas sit at their coordinates, the network's links drawn faintly, inside an approximate
-    outline of Iraq; a key map on top names the governorates. ``colour_by="control"``: the share
+    Areas sit at their coordinates, the network's links drawn faintly, on Natural Earth's
+    borders and governorate lines; a key map on top names the governorates. ``colour_by="control"``: the share
     of runs in which IS holds each area (needs the area level); ``"incidents"``: the median of
     incidents per month. Without the area level the map shows governorates coloured by
     incidents and says so.
@@ -316,10 +303,9 @@ def network_map(
         bar.set_ticks(_sqrt_ticks(norm.vmax))
     bar.ax.xaxis.set_major_formatter(Readable())
     what = "IS control of the areas" if control else f"Insurgent incidents by {level}"
-    heading = f"{what}: a row per scenario, a column per month"
-    if note:
-        heading += "\n" + textwrap.fill(note, width=int(width * 13))
-    fig.suptitle(heading, fontsize=11)
+    fig.suptitle(f"{what}: a row per scenario, a column per month", fontsize=11)
+    if note:  # what was shown instead, and how to get the area level: a caption, not the title
+        grid_fig.supxlabel(textwrap.fill(note, width=int(width * 14)), fontsize=8.5, color="0.3")
     return fig
 
 
@@ -365,12 +351,16 @@ def _draw_key(
             ha=align,
             va="center",
             zorder=4,
+            path_effects=HALO,
         )
     ax.set_title("Key: governorates and the model's areas", fontsize=10)
+    caption = (
+        "Dots: the areas of the network at their coordinates (size: population); blue lines: "
+        "its road links (dotted: border crossings)."
+        + ("  Circles: the governorates' centres." if centres else "")
+    )
     ax.set_xlabel(
-        "Dots: the areas of the network at their coordinates (size: population); lines: its "
-        "road links (dotted: border crossings);\ngrey shape: approximate outline of Iraq, for "
-        "orientation only." + ("  Circles: the governorates' centres." if centres else ""),
+        textwrap.fill(caption, width=110) + "\n" + textwrap.fill(SOURCE_NOTE, width=110),
         fontsize=7.5,
         color="0.3",
     )
