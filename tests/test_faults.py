@@ -360,6 +360,18 @@ def test_a_read_only_output_folder_is_refused_before_any_work(
         assert list(ro.iterdir()) == []
 
 
+def test_compare_into_a_read_only_batch_folder_is_refused_before_any_work(
+    reference: Path, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    with _tmpfs(tmp_path / "ro", "4m") as disk:
+        shutil.copytree(reference, disk / "b")
+        _remount(disk, "ro")  # results shared read-only: the default BATCH/compare is refused
+        assert main(["compare", str(disk / "b"), "--quiet"]) == 2
+        line = _one_line(capsys.readouterr().err)
+        assert "--out" in line and "read-only" in line, line
+        assert not (disk / "b" / "compare").exists()
+
+
 def test_an_unwritable_output_folder_is_refused_before_any_work(
     files: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
 ) -> None:
@@ -409,8 +421,10 @@ def test_a_folder_made_read_only_mid_batch_stops_it_in_one_line(
 
 
 def test_cut_and_garbage_parts_are_found_and_run_again(
-    reference: Path, tmp_path: Path, capsys: pytest.CaptureFixture
+    reference: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
 ) -> None:
+    from model.analysis.compare import report
+
     out = tmp_path / "damaged"
     shutil.copytree(reference, out)
     cut = out / "monthly" / "a" / "00000-r0001.parquet"
@@ -422,6 +436,13 @@ def test_cut_and_garbage_parts_are_found_and_run_again(
     assert "incomplete" in text and "2 part file(s) cannot be read" in text, text
     assert f"stabsim batch --resume {out}" in text
     assert open_batch(out).counts() == {"ok": 4, "failed": 0, "missing": 2}
+    # compare reports on the readable runs and names what it left out (the report itself is
+    # not drawn here: tests/test_compare.py does that)
+    monkeypatch.setattr(report, "write_report", lambda res, out_dir, **kw: Path("report.html"))
+    assert main(["compare", str(out), "--quiet"]) == 0
+    line = _one_line(capsys.readouterr().err)
+    assert "2 part file(s) cannot be read" in line and f"batch --resume {out}" in line, line
+    assert str(cut) in line or str(garbage) in line
     assert main(["batch", "--resume", str(out), "--executor", "serial", "--quiet"]) == 0
     assert "this session 2 runs" in capsys.readouterr().out
     _same_results(reference, out)

@@ -175,9 +175,10 @@ SCENARIO_CASES = [
     ("data-file", {"f.csv": "x\n", "s.yaml": S("initial: {data: f.csv}\n")}, "not a directory"),
     ("data-empty-folder", {"d": None, "s.yaml": S("initial: {data: d}\n")}, "initial.data"),
     ("override-area", {"s.yaml": S("initial: {areas: {NOWHERE: {is_share: 0.1}}}\n")}, "initial.areas.NOWHERE"),
-    ("override-column", {"s.yaml": S("initial: {areas: {N2: {colour: 1}}}\n")}, "initial.areas.N2.colour"),
-    ("override-value", {"s.yaml": S("initial: {forces: {US: {strength: lots}}}\n")}, "initial.forces.US.strength"),
+    ("override-column", {"s.yaml": S("initial: {areas: {N2: {colour: 1}}}\n")}, "s.yaml:3: initial.areas.N2.colour: unknown column"),
+    ("override-value", {"s.yaml": S("initial: {forces: {US: {strength: lots}}}\n")}, "s.yaml:3: initial.forces.US.strength: 'lots' is not a number"),
     ("override-list", {"s.yaml": S("initial: {areas: {N2: [1]}}\n")}, "initial.areas.N2"),
+    ("override-check", {"s.yaml": S("initial: {areas: {N2: {is_fighters: -5}}}\n")}, "s.yaml:3: initial.areas.N2.is_fighters: -5 is negative"),
 ]
 
 BATCH_CASES = [

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from model.cli.argtypes import WORKERS, output_folder, positive, share
+from model.cli.argtypes import HORIZON, REPLICATES, WORKERS, output_folder, positive, share
 from model.cli.guards import (
     EXIT_HANGUP,
     EXIT_IO,
@@ -197,6 +197,12 @@ def run_options(p: argparse.ArgumentParser, what: str) -> None:
         metavar="N",
         help="processes (default: all cores)",
     )
+    runs_dir_option(p, what)
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def runs_dir_option(p: argparse.ArgumentParser, what: str) -> None:
+    """``--runs-dir DIR`` (default ``runs``), checked to be writable before any work starts."""
     p.add_argument(
         "--runs-dir",
         type=output_folder,
@@ -204,7 +210,18 @@ def run_options(p: argparse.ArgumentParser, what: str) -> None:
         metavar="DIR",
         help=f"where {what} goes (runs)",
     )
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def override_options(p: argparse.ArgumentParser, what: str) -> None:
+    """``--replicates``, ``--horizon`` (override the file's) and ``--runs-dir`` (where ``what``
+    goes): the options of run and demo, checked before any work starts."""
+    p.add_argument(
+        "--replicates", type=REPLICATES, default=None, metavar="N", help="override replicates"
+    )
+    p.add_argument(
+        "--horizon", type=HORIZON, default=None, metavar="MONTHS", help="override horizon"
+    )
+    runs_dir_option(p, what)
 
 
 def here_or_checkout(relative: str) -> Path:

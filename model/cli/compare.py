@@ -75,6 +75,18 @@ def run(args: argparse.Namespace) -> int:
     from model.analysis.compare.report import write_report
 
     res = C.open_results(args.folder)
+    if args.out is None:  # the default, BATCH/compare, is checked before any work too
+        try:
+            output_folder(str(res.path / "compare"))
+        except argparse.ArgumentTypeError as exc:
+            raise ConfigError(str(exc), key="--out", allowed="a folder to write in") from None
+    bad = res.unreadable()
+    if bad:
+        print(
+            f"stabsim: warning: {len(bad)} part file(s) cannot be read (e.g. {bad[0]}); their "
+            f"runs are left out; stabsim batch --resume {res.path} runs them again",
+            file=sys.stderr,
+        )
     if args.level != "national" and not args.unit:
         raise ConfigError(f"--level {args.level} needs --unit NAME", key="--unit")
     if args.level == "national" and args.unit:
@@ -113,12 +125,6 @@ def run(args: argparse.Namespace) -> int:
             print(
                 f"note: {c['failed']} failed and {c['missing']} missing of {total} runs; "
                 "the report uses the done ones"
-            )
-        bad = res.unreadable()
-        if bad:
-            print(
-                f"note: {len(bad)} part file(s) cannot be read (e.g. {bad[0]}); "
-                f"stabsim batch --resume {res.path} runs them again"
             )
         print(f"figures (PNG) and tables (CSV) in {path.parent}")
     print(f"report: {path}")

@@ -5,8 +5,16 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from model.cli.argtypes import HORIZON, REPLICATES, WORKERS, output_folder
-from model.cli.common import EXIT_OK, Subcommand, here_or_checkout, num, quiet, run_session
+from model.cli.argtypes import WORKERS
+from model.cli.common import (
+    EXIT_OK,
+    Subcommand,
+    here_or_checkout,
+    num,
+    override_options,
+    quiet,
+    run_session,
+)
 from model.cli.describe import describe_batch, differing_levers, schedule_text
 from model.files.batch import Batch, load_batch
 from model.simulation import parameters as _parameters
@@ -23,21 +31,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help=f"batch file (default: {DEMO_BATCH}, from here or from the stabsim checkout)",
     )
-    p.add_argument(
-        "--replicates", type=REPLICATES, default=None, metavar="N", help="override replicates"
-    )
-    p.add_argument(
-        "--horizon", type=HORIZON, default=None, metavar="MONTHS", help="override horizon"
-    )
+    override_options(p, "the batch folder")
     p.add_argument(
         "--workers", type=WORKERS, default=None, metavar="N", help="processes (default: all cores)"
-    )
-    p.add_argument(
-        "--runs-dir",
-        type=output_folder,
-        default="runs",
-        metavar="DIR",
-        help="where the batch folder goes (runs)",
     )
     p.add_argument(
         "--list", action="store_true", help="only validate the batch and list what it runs"

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from model.cli.argtypes import HORIZON, REPLICATES, output_folder
-from model.cli.common import EXIT_OK, Subcommand, quiet
+from model.cli.common import EXIT_OK, Subcommand, override_options, quiet
 from model.files.scenario import Scenario, load_scenario
 
 HELP = "run one scenario's replicates and store them under runs/"
@@ -14,19 +13,7 @@ HELP = "run one scenario's replicates and store them under runs/"
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """Add the ``run`` command's arguments to a parser."""
     p.add_argument("file", metavar="FILE", help="scenario file (scenarios/NAME.yaml)")
-    p.add_argument(
-        "--replicates", type=REPLICATES, default=None, metavar="N", help="override replicates"
-    )
-    p.add_argument(
-        "--horizon", type=HORIZON, default=None, metavar="MONTHS", help="override horizon"
-    )
-    p.add_argument(
-        "--runs-dir",
-        type=output_folder,
-        default="runs",
-        metavar="DIR",
-        help="where run folders go (runs)",
-    )
+    override_options(p, "the run folder")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
 

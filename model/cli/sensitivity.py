@@ -26,6 +26,7 @@ from model.cli.common import (
     executor_options,
     positive,
     run_session,
+    runs_dir_option,
 )
 
 __all__ = ["COMMAND", "HELP", "add_arguments", "run"]
@@ -62,13 +63,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--replicates", type=REPLICATES, metavar="N", help="replicates per point (override)"
     )
     p.add_argument("--horizon", type=HORIZON, metavar="MONTHS", help="months (override)")
-    p.add_argument(
-        "--runs-dir",
-        type=output_folder,
-        default="runs",
-        metavar="DIR",
-        help="parent of new run folders",
-    )
+    runs_dir_option(p, "a new run folder")
     p.add_argument("--no-figures", action="store_true", help="tables only")
     p.add_argument("--quiet", action="store_true", help="no progress bar (also when CI=true)")
     p.add_argument("--dry-run", action="store_true", help="validate and show the plan; run nothing")
