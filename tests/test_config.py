@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -138,8 +139,11 @@ def _write(folder: Path, files: dict[str, str]) -> None:
         target.write_text(text)
 
 
-def test_deep_merge_initial_and_levers(tmp_path):
+def test_deep_merge_initial_and_levers(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the project folder: references may point anywhere below it
     (tmp_path / "data2011").mkdir()
+    for csv in (ROOT / "model" / "data").glob("*.csv"):  # data files are checked on loading
+        shutil.copy(csv, tmp_path / "data2011")
     _write(
         tmp_path,
         {

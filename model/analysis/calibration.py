@@ -80,6 +80,14 @@ def calibrate(
         horizon=max(month_index(t.last_month) for t in cal) - month_index(sc.start) + 1
     )
     seeds = [replicate_seed(scenario.seed, r) for r in range(replicates)]
+    for p, (lo, hi) in (bounds or {}).items():
+        entry = REGISTRY.get(p)
+        if entry is None or not entry.low <= lo < hi <= entry.high:
+            raise ConfigError(
+                f"bad range {lo:g} - {hi:g} for {p}",
+                key="bounds",
+                allowed="low < high, inside the registry range (stabsim params)",
+            )
     bounds = {p: (bounds or {}).get(p, (REGISTRY[p].low, REGISTRY[p].high)) for p in parameters}
     unit = qmc.LatinHypercube(d=len(parameters), seed=np.random.default_rng(seed)).random(samples)
     lo = np.array([bounds[p][0] for p in parameters])
@@ -156,14 +164,36 @@ def _losses(
 
 
 def write_calibration(
-    cal: Calibration, folder: Path, base_scenario_path: str | None, name: str
-) -> Path:
-    """Store a calibration: samples, posterior, summary and a scenario file extending the base."""
+    cal: Calibration,
+    folder: Path,
+    base_scenario_path: str | None,
+    name: str,
+    scenario: bool = True,
+) -> Path | None:
+    """Store a calibration: samples, posterior, summary and (if ``scenario``) a scenario file
+    extending the base. The folder is written whole or not at all.
+
+    Returns:
+        The scenario file written, or None.
+    """
+    from model.experiments.atomic import staged_folder
+
+    with staged_folder(folder) as tmp:
+        return _write_calibration(cal, tmp, folder, base_scenario_path, name, scenario)
+
+
+def _write_calibration(
+    cal: Calibration,
+    tmp: Path,
+    folder: Path,
+    base_scenario_path: str | None,
+    name: str,
+    scenario: bool,
+) -> Path | None:
     import yaml
 
-    folder.mkdir(parents=True, exist_ok=True)
-    cal.samples.to_csv(folder / "samples.csv", index=False)
-    cal.samples[cal.samples["accepted"]].to_csv(folder / "posterior.csv", index=False)
+    cal.samples.to_csv(tmp / "samples.csv", index=False)
+    cal.samples[cal.samples["accepted"]].to_csv(tmp / "posterior.csv", index=False)
     summary = dict(
         cal.info,
         parameters=list(cal.parameters),
@@ -174,7 +204,10 @@ def write_calibration(
         accepted=cal.accepted,
         written=_dt.datetime.now().isoformat(timespec="seconds"),
     )
-    (folder / "calibration.json").write_text(json.dumps(summary, indent=2, default=float))
+    (tmp / "calibration.json").write_text(json.dumps(summary, indent=2, default=float))
+    _loss_figure(cal).savefig(tmp / "loss.png", dpi=110)
+    if not scenario:
+        return None
     scen = {
         "name": name,
         "description": f"Calibrated by stabsim calibrate ({cal.info['method']}, {cal.info['samples']} samples x {cal.info['replicates']} replicates): posterior medians of {', '.join(cal.parameters)}; see {folder}/calibration.json.",
@@ -182,8 +215,7 @@ def write_calibration(
     if base_scenario_path:
         scen["extends"] = os.path.relpath(base_scenario_path, folder)
     scen["parameters"] = dict(cal.posterior_median)
-    (folder / f"{name}.yaml").write_text(yaml.safe_dump(scen, sort_keys=False))
-    _loss_figure(cal).savefig(folder / "loss.png", dpi=110)
+    (tmp / f"{name}.yaml").write_text(yaml.safe_dump(scen, sort_keys=False))
     return folder / f"{name}.yaml"
 
 

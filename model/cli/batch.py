@@ -12,6 +12,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from model.cli.argtypes import HORIZON, REPLICATES, output_folder
 from model.cli.common import (
     EXIT_OK,
     EXIT_RUNS_FAILED,
@@ -21,7 +22,6 @@ from model.cli.common import (
     duration,
     error,
     executor_options,
-    positive,
     run_session,
 )
 from model.cli.decisions import (
@@ -48,12 +48,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     where = p.add_mutually_exclusive_group()
     where.add_argument(
         "--out",
+        type=output_folder,
         metavar="DIR",
         help="batch folder (default runs/<batch>-<YYYYmmdd-HHMMSS>); if it holds this batch, "
         "only the missing runs are made",
     )
     where.add_argument(
-        "--resume", metavar="DIR", help="complete the missing runs of the batch in DIR"
+        "--resume",
+        type=output_folder,
+        metavar="DIR",
+        help="complete the missing runs of the batch in DIR",
     )
     p.add_argument(
         "--retry-failed", action="store_true", help="also run again the runs that failed"
@@ -62,9 +66,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--quiet", action="store_true", help="no progress bar (also when CI=true is set)"
     )
     p.add_argument(
-        "--replicates", type=positive, metavar="N", help="replicates per scenario (override)"
+        "--replicates", type=REPLICATES, metavar="N", help="replicates per scenario (override)"
     )
-    p.add_argument("--horizon", type=positive, metavar="N", help="months simulated (override)")
+    p.add_argument("--horizon", type=HORIZON, metavar="N", help="months simulated (override)")
     draws_option(p)
     decision_options(p)
     p.add_argument("--dry-run", action="store_true", help="validate and list the runs, run nothing")

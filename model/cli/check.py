@@ -24,9 +24,13 @@ def run(args: argparse.Namespace) -> int:
         try:
             obj = load_any(file)
             if isinstance(obj, Batch):
+                from model.experiments.batches import check_size
                 from model.experiments.design import parse_design
+                from model.experiments.ensemble import ensemble_for
 
-                parse_design(obj)  # design errors too, with their file and line
+                check_size(
+                    obj, parse_design(obj), ensemble_for(obj)
+                )  # design errors too, with file and line
         except ConfigError as exc:
             status = error(exc)
             continue

@@ -14,7 +14,38 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from model.cli.argtypes import HORIZON, REPLICATES, WORKERS, output_folder, positive, share
+from model.cli.guards import (
+    EXIT_HANGUP,
+    EXIT_IO,
+    EXIT_TERMINATED,
+    OneLineParser,
+    UsageError,
+    exit_status,
+    fault_text,
+    handle_signals,
+    interruption,
+    printable,
+    safe_output,
+    usage_line,
+)
 from model.files.errors import ConfigError
+
+__all__ = [
+    "EXIT_HANGUP",
+    "EXIT_INTERRUPTED",
+    "EXIT_IO",
+    "EXIT_OK",
+    "EXIT_RUNS_FAILED",
+    "EXIT_TERMINATED",
+    "EXIT_USER_ERROR",
+    "Subcommand",
+    "command_parser",
+    "error",
+    "positive",
+    "run_command",
+    "share",
+]
 
 if TYPE_CHECKING:
     from model.experiments.executors import Report
@@ -26,6 +57,7 @@ EXIT_USER_ERROR = 2
 EXIT_INTERRUPTED = 130
 CHECKOUT = Path(__file__).resolve().parents[2]
 DEFAULT_SCENARIO = "scenarios/baseline_historical.yaml"
+_NO_FILES = ("params", "outcomes")  # commands that read no user file: no --allow-path
 
 
 @dataclass(frozen=True)
@@ -43,7 +75,7 @@ class Subcommand:
 
 def command_parser(commands: Sequence[Subcommand]) -> argparse.ArgumentParser:
     """The ``stabsim`` argument parser with the given subcommands (``model.cli.COMMANDS``)."""
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="stabsim",
         description="Scenario simulation of stabilization in Iraq after Mosul (2017).",
     )
@@ -53,6 +85,15 @@ def command_parser(commands: Sequence[Subcommand]) -> argparse.ArgumentParser:
         p = sub.add_parser(cmd.name, help=cmd.help, description=cmd.help)
         if cmd.arguments is not None:
             cmd.arguments(p)
+        if cmd.name not in _NO_FILES:
+            p.add_argument(
+                "--allow-path",
+                action="append",
+                default=[],
+                metavar="DIR",
+                help="let files refer to files under DIR too (by default only under the working "
+                "folder and the referring file's folder)",
+            )
         p.set_defaults(_run=cmd.run)
     return parser
 
@@ -67,46 +108,65 @@ def _version() -> str:
 
 
 def run_command(commands: Sequence[Subcommand], argv: Sequence[str] | None = None) -> int:
-    """Parse ``argv`` with the given subcommands and run the chosen one; return its exit status
-    (2 for a mistake in the input, printed as one line; 130 if interrupted)."""
+    """Parse ``argv`` with the given subcommands and run the chosen one; return its exit status.
+
+    Exit status: 0 done, 1 runs failed (or nothing better found), 2 a mistake in the input
+    (one line, nothing written), 74 a file-system fault (disk full, read-only), 130 Ctrl-C,
+    143 SIGTERM, 129 SIGHUP.
+    """
+    argv = list(sys.argv[1:] if argv is None else argv)
     parser = command_parser(commands)
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:  # --help, --version or a usage error (argparse printed it)
-        return exc.code if isinstance(exc.code, int) else EXIT_USER_ERROR
-    try:
-        return int(args._run(args))
-    except KeyboardInterrupt:
-        print("stabsim: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    except BrokenPipeError:  # e.g. `stabsim params | head`
-        sys.stderr.close()
-        return EXIT_OK
-    except Exception as exc:
-        if is_user_error(exc):
-            return error(exc)
-        raise
+    with safe_output():
+        try:
+            args = parser.parse_args(argv)
+        except UsageError as exc:
+            print(usage_line(exc, argv, parser), file=sys.stderr)
+            return EXIT_USER_ERROR
+        except SystemExit as exc:  # --help or --version (argparse printed it)
+            return exc.code if isinstance(exc.code, int) else EXIT_USER_ERROR
+        from model.files import confine
+
+        confine.allow(getattr(args, "allow_path", None) or [])
+        try:
+            with handle_signals():
+                return int(args._run(args))
+        except KeyboardInterrupt as exc:
+            print(f"stabsim: {interruption(exc)}", file=sys.stderr)
+            return exit_status(exc)
+        except BrokenPipeError:  # e.g. `stabsim params | head`
+            sys.stderr.close()
+            return EXIT_OK
+        except Exception as exc:
+            if is_user_error(exc):
+                return error(exc)
+            if isinstance(exc, OSError):
+                return error(f"cannot continue: {fault_text(exc)}", status=EXIT_IO)
+            raise
+        finally:
+            confine.reset_allowed()
 
 
 # ---- errors -----------------------------------------------------------------------------------
 
 
-def error(problem: object, *, squeeze: bool = False) -> int:
-    """Print ``stabsim: error: <message>`` on one line of stderr; return the user-error status.
+def error(problem: object, *, squeeze: bool = False, status: int = EXIT_USER_ERROR) -> int:
+    """Print ``stabsim: error: <message>`` on one line of stderr; return ``status`` (the
+    user-error status unless given).
 
     Args:
         problem: an exception or a message.
         squeeze: collapse every run of white space (as batch, status, sensitivity and discover
             do); otherwise only line breaks become spaces and an empty message is replaced by the
             exception's type name.
+        status: the exit status to return.
     """
     text = str(problem)
     if squeeze:
         message = " ".join(text.split())
     else:
-        message = " ".join(text.split("\n")) or type(problem).__name__
-    print(f"stabsim: error: {message}", file=sys.stderr)
-    return EXIT_USER_ERROR
+        message = " ".join(text.splitlines()) or type(problem).__name__
+    print(printable(f"stabsim: error: {message}"), file=sys.stderr)
+    return status
 
 
 def is_user_error(exc: BaseException) -> bool:
@@ -121,28 +181,6 @@ def is_user_error(exc: BaseException) -> bool:
 # ---- argument types and shared options --------------------------------------------------------
 
 
-def positive(text: str) -> int:
-    """An argument type: a whole number >= 1."""
-    try:
-        n = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {n}")
-    return n
-
-
-def share(text: str) -> float:
-    """An argument type: a number in (0, 1]."""
-    try:
-        x = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not 0 < x <= 1:
-        raise argparse.ArgumentTypeError(f"expected a number in (0, 1], got {x:g}")
-    return x
-
-
 def quiet(args: argparse.Namespace) -> bool:
     """No progress bar: ``--quiet`` given, or the environment variable ``CI`` set to true."""
     from model.experiments.executors import progress_enabled
@@ -154,13 +192,36 @@ def run_options(p: argparse.ArgumentParser, what: str) -> None:
     """The options every command that runs many replicates shares (validate, calibrate)."""
     p.add_argument(
         "--workers",
-        type=int,
+        type=WORKERS,
         default=os.cpu_count() or 1,
         metavar="N",
         help="processes (default: all cores)",
     )
-    p.add_argument("--runs-dir", default="runs", metavar="DIR", help=f"where {what} goes (runs)")
+    runs_dir_option(p, what)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def runs_dir_option(p: argparse.ArgumentParser, what: str) -> None:
+    """``--runs-dir DIR`` (default ``runs``), checked to be writable before any work starts."""
+    p.add_argument(
+        "--runs-dir",
+        type=output_folder,
+        default="runs",
+        metavar="DIR",
+        help=f"where {what} goes (runs)",
+    )
+
+
+def override_options(p: argparse.ArgumentParser, what: str) -> None:
+    """``--replicates``, ``--horizon`` (override the file's) and ``--runs-dir`` (where ``what``
+    goes): the options of run and demo, checked before any work starts."""
+    p.add_argument(
+        "--replicates", type=REPLICATES, default=None, metavar="N", help="override replicates"
+    )
+    p.add_argument(
+        "--horizon", type=HORIZON, default=None, metavar="MONTHS", help="override horizon"
+    )
+    runs_dir_option(p, what)
 
 
 def here_or_checkout(relative: str) -> Path:
@@ -220,7 +281,7 @@ def executor_options(p: argparse.ArgumentParser) -> None:
         help="where runs execute: this process, local processes (default), or a Dask cluster",
     )
     p.add_argument(
-        "--workers", type=positive, metavar="N", help="worker processes (default: all cores)"
+        "--workers", type=WORKERS, metavar="N", help="worker processes (default: all cores)"
     )
     p.add_argument(
         "--scheduler",
@@ -242,6 +303,12 @@ def chosen_executor(args: argparse.Namespace) -> str | None:
             error(f"--scheduler needs --executor dask, not {executor}", squeeze=True)
             return None
         executor = "dask"
+    if executor == "dask":
+        import importlib.util
+
+        if importlib.util.find_spec("distributed") is None:  # say so before a folder is made
+            error("the dask executor needs dask[distributed]: pip install 'stabsim[dask]'")
+            return None
     return executor or "process"
 
 
@@ -307,12 +374,21 @@ def run_session(
             retry_failed=args.retry_failed,
         )
     except ExecutorError as exc:
+        store.discard_if_unused()  # a failed start leaves no folder behind
         return error(exc, squeeze=True)
-    except KeyboardInterrupt:
-        c = store.counts(specs)
-        print(
-            f"stabsim: interrupted: {c['ok']} of {len(specs)} runs stored in {store.root}; "
-            f"continue with: stabsim {command} --resume {store.root}",
-            file=sys.stderr,
-        )
-        return EXIT_INTERRUPTED
+    except (KeyboardInterrupt, OSError) as exc:
+        if store.discard_if_unused():
+            where = "nothing stored"
+            hint = ""
+        else:
+            c = store.counts(specs)
+            where = f"{c['ok']} of {len(specs)} runs stored in {store.root}"
+            hint = f"; continue with: stabsim {command} --resume {store.root}"
+        if isinstance(exc, OSError):
+            what = f"error: cannot write: {fault_text(exc)}"
+            hint += " once the cause is fixed" if hint else ""
+            status = EXIT_IO
+        else:
+            what, status = interruption(exc), exit_status(exc)
+        print(printable(f"stabsim: {what}: {where}{hint}"), file=sys.stderr)
+        return status

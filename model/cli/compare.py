@@ -13,6 +13,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from model.cli.argtypes import output_folder
 from model.cli.common import EXIT_OK, Subcommand, run_command
 from model.cli.decisions import check_decision_options, decision_options, print_decision
 from model.files.errors import ConfigError
@@ -47,7 +48,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         metavar="NAME",
         help="scenario the differences are taken from (default: the batch's first)",
     )
-    p.add_argument("--out", metavar="DIR", help="output folder (default: BATCH/compare)")
+    p.add_argument(
+        "--out", type=output_folder, metavar="DIR", help="output folder (default: BATCH/compare)"
+    )
     p.add_argument(
         "--months",
         metavar="YYYY-MM,...",
@@ -81,6 +84,18 @@ def run(args: argparse.Namespace) -> int:
     from model.analysis.compare.report import write_report
 
     res = C.open_results(args.folder)
+    if args.out is None:  # the default, BATCH/compare, is checked before any work too
+        try:
+            output_folder(str(res.path / "compare"))
+        except argparse.ArgumentTypeError as exc:
+            raise ConfigError(str(exc), key="--out", allowed="a folder to write in") from None
+    bad = res.unreadable()
+    if bad:
+        print(
+            f"stabsim: warning: {len(bad)} part file(s) cannot be read (e.g. {bad[0]}); their "
+            f"runs are left out; stabsim batch --resume {res.path} runs them again",
+            file=sys.stderr,
+        )
     if args.level != "national" and not args.unit:
         raise ConfigError(f"--level {args.level} needs --unit NAME", key="--unit")
     if args.level == "national" and args.unit:

@@ -8,23 +8,14 @@ import argparse
 import sys
 from typing import Any
 
-
-def nonnegative(text: str) -> int:
-    """An argument type: a whole number >= 0."""
-    try:
-        n = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if n < 0:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {n}")
-    return n
+from model.cli.argtypes import DRAWS
 
 
 def draws_option(p: argparse.ArgumentParser) -> None:
     """``--draws N``: the parameter draws of the ensemble."""
     p.add_argument(
         "--draws",
-        type=nonnegative,
+        type=DRAWS,
         metavar="N",
         help="parameter draws of the ensemble (override; 0: hold the parameters at their "
         "values; a file without uncertainty: gets the registry's uncertain parameters)",

@@ -6,7 +6,17 @@ import argparse
 import time
 from pathlib import Path
 
-from model.cli.common import EXIT_OK, Subcommand, duration, here_or_checkout, num, positive, quiet
+from model.cli.argtypes import WORKERS
+from model.cli.common import (
+    EXIT_OK,
+    Subcommand,
+    duration,
+    here_or_checkout,
+    num,
+    override_options,
+    quiet,
+    run_session,
+)
 from model.cli.decisions import (
     check_decision_options,
     decision_options,
@@ -29,27 +39,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help=f"batch file (default: {DEMO_BATCH}, from here or from the stabsim checkout)",
     )
-    p.add_argument(
-        "--replicates",
-        type=positive,
-        default=None,
-        metavar="N",
-        help="override replicates (per parameter draw)",
-    )
-    p.add_argument(
-        "--horizon", type=positive, default=None, metavar="MONTHS", help="override horizon"
-    )
+    override_options(p, "the batch folder")
     draws_option(p)
     decision_options(p)
     p.add_argument(
-        "--workers",
-        type=positive,
-        default=None,
-        metavar="N",
-        help="processes (default: all cores)",
-    )
-    p.add_argument(
-        "--runs-dir", default="runs", metavar="DIR", help="where the batch folder goes (runs)"
+        "--workers", type=WORKERS, default=None, metavar="N", help="processes (default: all cores)"
     )
     p.add_argument(
         "--list", action="store_true", help="only validate the batch and list what it runs"
@@ -64,24 +58,33 @@ def default_demo_batch() -> Path:
 
 def run(args: argparse.Namespace) -> int:
     """Validate the demo batch, run it through the batch machinery and write its report."""
-    from model.experiments.batches import plan_batch, run_batch
+    from model.experiments.batches import open_store, plan_batch
+    from model.experiments.results import open_batch
 
-    batch = load_batch(args.batch or default_demo_batch())
+    # The overrides and options are checked (and shown) before anything is printed or run.
     check_decision_options(args)
-    plan = plan_batch(batch, replicates=args.replicates, horizon=args.horizon, draws=args.draws)
+    plan = plan_batch(
+        load_batch(args.batch or default_demo_batch()),
+        replicates=args.replicates,
+        horizon=args.horizon,
+        draws=args.draws,
+    )
     print(describe_demo(plan.batch, plan.ensemble))
     if args.list:
         return EXIT_OK
     t0 = time.perf_counter()
-    results = run_batch(
-        batch,
-        workers=args.workers,
-        progress=not quiet(args),
-        replicates=args.replicates,
-        horizon=args.horizon,
-        runs_dir=args.runs_dir,
-        draws=args.draws,
+    session = argparse.Namespace(
+        workers=args.workers, scheduler=None, retry_failed=False, quiet=quiet(args)
     )
+    with open_store(plan, runs_dir=args.runs_dir) as store:
+        # Interrupted (Ctrl-C, SIGTERM) or a full disk: one line saying how to resume.
+        report = run_session(
+            store, plan.specs, session, "process", f"demo: {len(plan.specs)} runs", command="batch"
+        )
+        if isinstance(report, int):
+            return report
+        root = store.root
+    results = open_batch(root)
     failed = results.counts()["failed"]
     print(f"batch stored in {results.path} ({duration(time.perf_counter() - t0)})")
     report = _demo_report(results, args)

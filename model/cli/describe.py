@@ -65,13 +65,12 @@ def describe_batch(b: Batch) -> str:
     if b.design is None:
         lines.append(f"  runs: {b.runs} ({len(b.scenarios)} scenarios x {per})")
     else:
-        from model.experiments.design import expand, parse_design
+        from model.experiments.design import parse_design
 
         d = parse_design(b)
+        runs = len(d) * sum(s.replicates for s in b.scenarios)  # counted: no run is made here
         lines.append(f"  design: {d.kind} over {', '.join(d.names)}, {len(d.points)} points")
-        lines.append(
-            f"  runs: {len(expand(b))} ({len(b.scenarios)} scenarios x design points x {per})"
-        )
+        lines.append(f"  runs: {runs} ({len(b.scenarios)} scenarios x design points x {per})")
     return "\n".join(lines)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 
+from model.cli.argtypes import output_folder
 from model.cli.common import EXIT_OK, Subcommand, error, positive, share
 
 __all__ = ["COMMAND", "HELP", "add_arguments", "run"]
@@ -53,7 +54,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--depth", type=positive, default=3, help="the deepest split of the tree (CART; 3)"
     )
     p.add_argument(
-        "--out", metavar="DIR", help="output folder (default RUN_FOLDER/sensitivity/discovery/...)"
+        "--out",
+        type=output_folder,
+        metavar="DIR",
+        help="output folder (default RUN_FOLDER/sensitivity/discovery/...)",
     )
 
 

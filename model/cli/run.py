@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import argparse
 
-from model.cli.common import EXIT_OK, EXIT_RUNS_FAILED, Subcommand, positive, quiet
+from model.cli.argtypes import WORKERS
+from model.cli.common import EXIT_OK, EXIT_RUNS_FAILED, Subcommand, override_options, quiet
 from model.cli.decisions import draws_option
 from model.files.scenario import Scenario, load_scenario
 
@@ -18,39 +19,55 @@ HELP = "run one scenario's replicates and store them under runs/"
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """Add the ``run`` command's arguments to a parser."""
     p.add_argument("file", metavar="FILE", help="scenario file (scenarios/NAME.yaml)")
-    p.add_argument(
-        "--replicates", type=positive, default=None, metavar="N", help="override replicates"
-    )
-    p.add_argument(
-        "--horizon", type=positive, default=None, metavar="MONTHS", help="override horizon"
-    )
+    override_options(p, "the run folder")
     draws_option(p)
     p.add_argument(
-        "--workers", type=positive, metavar="N", help="worker processes (default: all cores)"
+        "--workers", type=WORKERS, metavar="N", help="worker processes (default: all cores)"
     )
-    p.add_argument("--runs-dir", default="runs", metavar="DIR", help="where run folders go (runs)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
 def run(args: argparse.Namespace) -> int:
     """Run a scenario's replicates; write runs/<name>-<stamp>/ and print a short summary."""
-    from model.experiments.batches import run_scenario
-    from model.experiments.ensemble import ensemble_for, with_draws
+    from model.cli.common import run_session
+    from model.experiments.batches import (
+        open_store,
+        plan_batch,
+        scenario_batch,
+        write_scenario_file,
+    )
+    from model.experiments.results import open_batch
     from model.experiments.run import initial_state_for, summarize
-    from model.files.batch import Batch
 
     scenario = load_scenario(args.file)
-    changes = {k: v for k, v in (("replicates", args.replicates), ("horizon", args.horizon)) if v}
+    overrides = (("replicates", args.replicates), ("horizon", args.horizon))
+    changes = {k: v for k, v in overrides if v is not None}
     if changes:
         scenario = scenario.with_changes(**changes)
     # A bad initial state or ensemble (a posterior file that has gone) fails here, before
     # anything is written.
     initial_state_for(scenario)
-    one = Batch(name=scenario.name, seed=scenario.seed, scenarios=(scenario,))
-    ensemble = ensemble_for(with_draws(one, args.draws))
-    results = run_scenario(
-        scenario, args.runs_dir, progress=not quiet(args), workers=args.workers, draws=args.draws
+    plan = plan_batch(scenario_batch(scenario), draws=args.draws)
+    ensemble = plan.ensemble
+    session = argparse.Namespace(
+        workers=args.workers, scheduler=None, retry_failed=False, quiet=quiet(args)
     )
+    executor = "serial" if args.workers == 1 else "process"
+    with open_store(plan, runs_dir=args.runs_dir) as store:
+        try:
+            write_scenario_file(store.root, plan)
+        except BaseException:
+            store.discard_if_unused()  # a start that failed leaves nothing behind
+            raise
+        # Interrupted (Ctrl-C, SIGTERM) or a full disk: one line saying how to resume.
+        report = run_session(
+            store, plan.specs, session, executor, f"{scenario.name}: {len(plan.specs)} runs",
+            command="batch",
+        )  # fmt: skip
+        if isinstance(report, int):
+            return report
+        root = store.root
+    results = open_batch(root)
     write_overview(results, scenario)
     runs = len(results.manifest["runs"])
     what = f"{scenario.replicates} replicates"

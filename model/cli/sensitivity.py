@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from model.cli.argtypes import HORIZON, REPLICATES, output_folder
 from model.cli.common import (
     EXIT_OK,
     EXIT_RUNS_FAILED,
@@ -25,6 +26,7 @@ from model.cli.common import (
     executor_options,
     positive,
     run_session,
+    runs_dir_option,
 )
 
 __all__ = ["COMMAND", "HELP", "add_arguments", "run"]
@@ -43,19 +45,25 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     where = p.add_mutually_exclusive_group()
     where.add_argument(
         "--out",
+        type=output_folder,
         metavar="DIR",
         help="run folder (default runs/<study>-<YYYYmmdd-HHMMSS>); if it holds this study, "
         "only the missing runs are made",
     )
-    where.add_argument("--resume", metavar="DIR", help="complete and analyse the study in DIR")
+    where.add_argument(
+        "--resume",
+        type=output_folder,
+        metavar="DIR",
+        help="complete and analyse the study in DIR",
+    )
     executor_options(p)
     p.add_argument("--retry-failed", action="store_true", help="also run again runs that failed")
     p.add_argument("--n", type=positive, metavar="N", help="sample size (override the file's n)")
     p.add_argument(
-        "--replicates", type=positive, metavar="N", help="replicates per point (override)"
+        "--replicates", type=REPLICATES, metavar="N", help="replicates per point (override)"
     )
-    p.add_argument("--horizon", type=positive, metavar="MONTHS", help="months (override)")
-    p.add_argument("--runs-dir", default="runs", metavar="DIR", help="parent of new run folders")
+    p.add_argument("--horizon", type=HORIZON, metavar="MONTHS", help="months (override)")
+    runs_dir_option(p, "a new run folder")
     p.add_argument("--no-figures", action="store_true", help="tables only")
     p.add_argument("--quiet", action="store_true", help="no progress bar (also when CI=true)")
     p.add_argument("--dry-run", action="store_true", help="validate and show the plan; run nothing")
@@ -124,7 +132,11 @@ def _run(study: Any, args: argparse.Namespace, executor: str) -> int:
         batch, specs, design, out=args.out, resume=args.resume, runs_dir=args.runs_dir
     )
     with store:
-        record_study(study, store.root)
+        try:
+            record_study(study, store.root)
+        except BaseException:
+            store.discard_if_unused()  # a failed start leaves no folder behind
+            raise
         report = run_session(
             store, specs, args, executor, _plan_text(study, len(design)), command="sensitivity"
         )

@@ -32,6 +32,11 @@ def run(args: argparse.Namespace) -> int:
         return error(exc, squeeze=True)
     _print_counts(args.folder, progress)
     _print_failed(progress, args.errors)
+    if progress.unreadable:
+        print(
+            f"{len(progress.unreadable)} part file(s) cannot be read (cut short or damaged, e.g. "
+            f"{progress.unreadable[0]}); their runs count as missing"
+        )
     if not progress.running and progress.totals["missing"]:
         print(f"complete it with: stabsim batch --resume {args.folder}")
     elif not progress.running and progress.failed:

@@ -6,6 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
+from model.cli.argtypes import DRAWS, REPLICATES
 from model.cli.common import (
     DEFAULT_SCENARIO,
     EXIT_OK,
@@ -33,11 +34,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--targets", nargs="+", metavar="FILE", help="target files (default seeds/targets.yaml)"
     )
     p.add_argument(
-        "--replicates", type=int, metavar="N", help="replicates (default: the scenario's)"
+        "--replicates", type=REPLICATES, metavar="N", help="replicates (default: the scenario's)"
     )
     p.add_argument(
         "--draws",
-        type=int,
+        type=DRAWS,
         metavar="N",
         help="runs of the parameter ensemble for the plausibility targets (base rates; default: "
         "each target's draws; 0 leaves them out)",
@@ -73,6 +74,7 @@ def _validate(scenario, targets, args: argparse.Namespace, hindcast: bool) -> No
     from model.analysis import hindcast as H
     from model.analysis import validation as V
     from model.analysis.scoring import score
+    from model.experiments.atomic import staged_folder
 
     n = args.replicates or scenario.replicates
     table, runs = V.validate_runs(
@@ -84,20 +86,20 @@ def _validate(scenario, targets, args: argparse.Namespace, hindcast: bool) -> No
         draws=args.draws,
     )
     folder = Path(args.runs_dir) / f"validate-{scenario.name}-{V.stamp()}"
-    folder.mkdir(parents=True)
-    table.drop(columns=[c for c in table.columns if c.startswith("_")]).to_csv(
-        folder / "validation.csv", index=False
-    )
     title = f"{scenario.name}: {n} replicates against the record"
     fig = V.validation_figure(table, title)
-    fig.savefig(folder / "validation.png", dpi=110)
     applied = [t for t in targets if t.applies_to(scenario) and t.use != "plausibility"]
     record = H.hindcast_figure(runs, applied, title) if H.has_record_series(applied) else None
-    if record is not None:
-        record.savefig(folder / "record.png", dpi=110)
     uses = [u for u in ("calibration", "validation", "plausibility") if (table["use"] == u).any()]
     scores = {u: score(table, u) for u in uses} | {"all": score(table)}
-    (folder / "score.json").write_text(json.dumps(scores, indent=2))
+    with staged_folder(folder) as tmp:  # the folder is written whole, or not at all
+        table.drop(columns=[c for c in table.columns if c.startswith("_")]).to_csv(
+            tmp / "validation.csv", index=False
+        )
+        fig.savefig(tmp / "validation.png", dpi=110)
+        if record is not None:
+            record.savefig(tmp / "record.png", dpi=110)
+        (tmp / "score.json").write_text(json.dumps(scores, indent=2))
     print(f"{scenario.name} ({scenario.start}, {n} replicates):")
     print(V.printable(table))
     for use, sc in scores.items():

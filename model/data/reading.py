@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import math
 import os
+import stat
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
@@ -51,18 +52,45 @@ def load_initial_state(directory: str | os.PathLike[str] | None = None) -> Initi
         entry = root.joinpath(filename)
         if not entry.is_file():
             raise DataError(f"{filename}: file not found in {root}; allowed: {file_list()}")
+        if isinstance(entry, Path):
+            _check_file(entry, filename)
         with entry.open("r", encoding="utf-8-sig") as fh:
             try:
                 frame = pd.read_csv(fh, dtype=str, keep_default_na=False, na_filter=False)
             except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-                msg = str(exc).replace("\n", " ").strip()
+                msg = " ".join(str(exc).split())[:160]
                 raise DataError(
                     f"{filename}: cannot be read as CSV ({msg}); allowed: UTF-8 CSV"
-                ) from exc
+                ) from None
+            except OSError as exc:
+                raise DataError(f"{filename}: cannot be read ({exc.strerror})") from None
         raw[name] = _parse(name, frame)
     state = InitialState(source_dir=str(root), **raw)
     validate_state(state)
     return state
+
+
+MAX_CSV_BYTES = 64 * 1024 * 1024
+"""Largest data file read (the packaged ones are a few kB)."""
+
+
+def _check_file(path: Path, filename: str) -> None:
+    """A data file must be a regular file (not a device or a pipe) of at most 64 MB."""
+    info = os.stat(path)
+    if not stat.S_ISREG(info.st_mode):
+        raise DataError(
+            f"{filename}: not a regular file (a device or a pipe?); allowed: a CSV file"
+        )
+    if info.st_size > MAX_CSV_BYTES:
+        raise DataError(
+            f"{filename}: {info.st_size:,} bytes is too large; allowed: at most "
+            f"{MAX_CSV_BYTES // (1024 * 1024)} MB"
+        )
+
+
+def _short(value: str) -> str:
+    """A value from a data file as a message quotes it (escaped, cut short)."""
+    return repr(value) if len(value) <= 32 else repr(value[:32]) + "..."
 
 
 @functools.lru_cache(maxsize=1)
@@ -77,7 +105,7 @@ def _row_label(name: str, frame: pd.DataFrame, pos: int) -> str:
     if key is not None:
         value = frame.index[pos] if frame.index.name == key else frame[key].iloc[pos]
         if isinstance(value, str) and value.strip():
-            return f"row {value}"
+            return f"row {value if len(value) <= 32 else _short(value)}"
     label = frame.index[pos]
     line = int(label) + 2 if isinstance(label, (int, np.integer)) else pos + 2
     return f"line {line}"
@@ -92,7 +120,7 @@ def _parse(name: str, frame: pd.DataFrame) -> pd.DataFrame:
         raise fail(name, None, missing[0], "missing column", f"a header with {', '.join(spec)}")
     if frame.columns.duplicated().any():
         dup = frame.columns[frame.columns.duplicated()][0]
-        raise fail(name, None, dup, "duplicated column", "each column once")
+        raise fail(name, None, _short(dup), "duplicated column", "each column once")
     frame = frame.apply(lambda col: col.str.strip())
     types = {**{c: "str" for c in frame.columns}, **OPTIONAL_COLUMNS[name], **spec}
     out: dict[str, pd.Series] = {}
@@ -108,7 +136,7 @@ def _parse(name: str, frame: pd.DataFrame) -> pd.DataFrame:
                 name,
                 f"line {pos + 2}",
                 key,
-                f"duplicate {key} {dup.iloc[0]!r}",
+                f"duplicate {key} {_short(dup.iloc[0])}",
                 f"unique values of {key}",
             )
         typed = typed.set_index(key)
@@ -120,18 +148,20 @@ def _convert(name: str, frame: pd.DataFrame, column: str, kind: str) -> pd.Serie
     if kind in ("str", "month"):
         if kind == "month":
             bad = ~(text.eq("") | text.str.match(MONTH_PATTERN))
-            _raise_first(name, frame, column, bad, lambda v: f"{v!r} is not a month", kind)
+            _raise_first(name, frame, column, bad, lambda v: f"{_short(v)} is not a month", kind)
         return text.astype(object)
     if kind in ("id", "flag", "source"):
         _raise_first(name, frame, column, text.eq(""), lambda v: "empty value", kind)
         return text.astype(object)
     if kind == "date":
         values = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
-        _raise_first(name, frame, column, values.isna(), lambda v: f"{v!r} is not a date", kind)
+        _raise_first(
+            name, frame, column, values.isna(), lambda v: f"{_short(v)} is not a date", kind
+        )
         return values
     if kind == "bool":
         bad = ~text.isin(["0", "1"])
-        _raise_first(name, frame, column, bad, lambda v: f"{v!r} is not 0 or 1", kind)
+        _raise_first(name, frame, column, bad, lambda v: f"{_short(v)} is not 0 or 1", kind)
         return text.eq("1").astype(bool)
     numbers = pd.to_numeric(text, errors="coerce")
     bad = numbers.isna() | ~numbers.map(lambda x: math.isfinite(x) if pd.notna(x) else False)
@@ -140,12 +170,14 @@ def _convert(name: str, frame: pd.DataFrame, column: str, kind: str) -> pd.Serie
         frame,
         column,
         bad,
-        lambda v: "empty value" if v == "" else f"{v!r} is not a number",
+        lambda v: "empty value" if v == "" else f"{_short(v)} is not a number",
         kind,
     )
     if kind == "int":
         frac = numbers.ne(numbers.round())
-        _raise_first(name, frame, column, frac, lambda v: f"{v!r} is not a whole number", kind)
+        _raise_first(
+            name, frame, column, frac, lambda v: f"{_short(v)} is not a whole number", kind
+        )
         return numbers.round().astype("int64")
     return numbers.astype("float64")
 

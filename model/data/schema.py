@@ -176,7 +176,18 @@ MONTH_PATTERN = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
 class DataError(ValueError):
-    """Invalid initial-state data; the message is one line naming file, row, column and rule."""
+    """Invalid initial-state data; the message is one line naming file, row, column and rule.
+
+    Attributes (None when not known): ``table`` (frame name, e.g. ``areas``), ``where`` (e.g.
+    ``row N2``), ``column``, ``problem`` and ``allowed``: the parts of the message, so that a
+    scenario's overrides can be reported where they are written.
+    """
+
+    table: str | None = None
+    where: str | None = None
+    column: str | None = None
+    problem: str | None = None
+    allowed: str | None = None
 
 
 def file_list() -> str:
@@ -191,4 +202,7 @@ def fail(name: str, where: str | None, column: str | None, problem: str, allowed
         parts.append(where)
     if column:
         parts.append(f"column {column}")
-    return DataError(f"{', '.join(parts)}: {problem}; allowed: {allowed}")
+    error = DataError(f"{', '.join(parts)}: {problem}; allowed: {allowed}")
+    error.table, error.where, error.column = name, where, column
+    error.problem, error.allowed = problem, allowed
+    return error

@@ -10,12 +10,21 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-__all__ = ["TMP_SUFFIX", "temporary_path", "write_json_atomic", "write_parquet_atomic"]
+__all__ = [
+    "TMP_SUFFIX",
+    "named",
+    "staged_folder",
+    "temporary_path",
+    "write_json_atomic",
+    "write_parquet_atomic",
+    "write_text_atomic",
+]
 
 TMP_SUFFIX = ".tmp"
 
@@ -47,20 +56,83 @@ def write_parquet_atomic(df: pd.DataFrame, path: str | os.PathLike[str]) -> None
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = temporary_path(path)
     table = pa.Table.from_pandas(df, preserve_index=False)
-    with open(tmp, "wb") as fh:
+    with _removed_on_failure(tmp, path), open(tmp, "wb") as fh:
         pq.write_table(table, fh, compression="zstd")
         fh.flush()
         os.fsync(fh.fileno())
-    os.replace(tmp, path)
+        os.replace(tmp, path)
 
 
 def write_json_atomic(data: Any, path: Path) -> None:
     """Write a JSON file durably and atomically (temp file, fsync, rename, fsync of the folder)."""
     tmp = temporary_path(path)
-    with open(tmp, "w", encoding="utf-8") as fh:
+    with _removed_on_failure(tmp, path), open(tmp, "w", encoding="utf-8") as fh:
         json.dump(data, fh, indent=1, default=str)
         fh.write("\n")
         fh.flush()
         os.fsync(fh.fileno())
-    os.replace(tmp, path)
+        os.replace(tmp, path)
     _fsync_dir(path.parent)
+
+
+def write_text_atomic(text: str, path: Path) -> None:
+    """Write a text file durably and atomically (temp file, fsync, rename, fsync of the folder)."""
+    tmp = temporary_path(path)
+    with _removed_on_failure(tmp, path), open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    _fsync_dir(path.parent)
+
+
+@contextlib.contextmanager
+def _removed_on_failure(tmp: Path, path: Path) -> Iterator[None]:
+    """Remove the temporary file if the write fails (a full disk, an interrupt): no half-written
+    or empty file is left behind."""
+    try:
+        yield
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.remove(tmp)
+        if exc.errno is None:
+            raise
+        raise OSError(exc.errno, exc.strerror or os.strerror(exc.errno), os.fspath(path)) from None
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.remove(tmp)
+        raise
+
+
+def named(exc: OSError, path: str | os.PathLike[str]) -> OSError:
+    """The same file-system error, naming ``path`` if it names no file (a write that fails
+    half-way says only "No space left on device")."""
+    if exc.filename is not None or exc.errno is None:
+        return exc
+    return OSError(exc.errno, exc.strerror or os.strerror(exc.errno), os.fspath(path))
+
+
+@contextlib.contextmanager
+def staged_folder(folder: str | os.PathLike[str]) -> Iterator[Path]:
+    """Write a new folder whole or not at all.
+
+    Yields a hidden temporary folder beside ``folder`` (``.<name>.<pid>.tmp``) to write into;
+    it is renamed to ``folder`` at the end, or removed, with any folder made above it, if the
+    writing fails or is interrupted. ``folder`` must not exist yet.
+    """
+    import shutil
+
+    folder = Path(folder)
+    made = [q for q in (folder.parent, *folder.parent.parents) if not q.exists()]
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = temporary_path(folder)
+    try:
+        tmp.mkdir()
+        yield tmp
+        os.rename(tmp, folder)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        for parent in made:
+            with contextlib.suppress(OSError):
+                parent.rmdir()
+        raise

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from model.experiments.design import Design, RunSpec
     from model.experiments.ensemble import Ensemble
     from model.experiments.results import BatchResults
@@ -20,20 +22,48 @@ if TYPE_CHECKING:
     from model.files.batch import Batch
 
 __all__ = [
+    "MAX_BATCH_RUNS",
     "BatchPlan",
     "BatchProgress",
     "batch_progress",
     "load_for_run",
     "open_store",
     "plan_batch",
+    "recorded_batch",
     "run_batch",
     "run_scenario",
+    "scenario_batch",
     "session_seconds",
     "with_overrides",
 ]
 
 
 # ---- planning ---------------------------------------------------------------------------------
+
+MAX_BATCH_RUNS = 1_000_000
+"""Most runs of one batch (its plan and manifest are held in memory; a study has the same
+limit)."""
+
+
+def check_size(batch: Batch, design: Design, ensemble: Ensemble | None = None) -> int:
+    """The number of runs of a batch; ConfigError (naming the file) over :data:`MAX_BATCH_RUNS`.
+
+    Counted, not expanded, so that an enormous design is refused at once.
+    """
+    from model.files.errors import ConfigError
+    from model.files.yaml_reader import relative_display
+
+    draws = len(ensemble) if ensemble is not None else 1
+    runs = len(design) * draws * sum(s.replicates for s in batch.scenarios)
+    if runs > MAX_BATCH_RUNS:
+        what = "design points x parameter draws" if ensemble is not None else "design points"
+        raise ConfigError(
+            f"the batch has {runs:,} runs (scenarios x {what} x replicates)",
+            file=relative_display(batch.path) if batch.path else None,
+            allowed=f"at most {MAX_BATCH_RUNS:,}: fewer points, draws or replicates, or several "
+            "batches",
+        )
+    return runs
 
 
 @dataclass(frozen=True)
@@ -81,8 +111,7 @@ def load_for_run(
         ConfigError: a mistake in the batch file.
         StoreError: nothing to resume, or overrides for a batch being resumed.
     """
-    from model.experiments.batchfiles import MANIFEST, StoreError, is_batch_folder, read_manifest
-    from model.experiments.manifest import batch_from_manifest
+    from model.experiments.batchfiles import MANIFEST, StoreError, is_batch_folder
     from model.files.batch import Batch, load_batch
 
     if isinstance(source, Batch):
@@ -97,10 +126,54 @@ def load_for_run(
             )
         if not is_batch_folder(resume):
             raise StoreError(f"{resume}: nothing to resume ({MANIFEST} not found)")
-        batch = batch_from_manifest(read_manifest(resume))
+        batch = recorded_batch(resume)
     else:
         raise StoreError("give a batch FILE, or --resume DIR")
     return with_overrides(batch, replicates, horizon, draws)
+
+
+def recorded_batch(folder: str | os.PathLike[str]) -> Batch:
+    """The batch recorded in a folder's manifest (to resume without the YAML files).
+
+    Raises:
+        StoreError: no manifest, or one that was damaged or edited (the message names it).
+    """
+    from pathlib import Path
+
+    from model.experiments.batchfiles import MANIFEST, StoreError, read_manifest
+    from model.experiments.design import parse_design
+    from model.experiments.manifest import batch_from_manifest
+    from model.files.errors import ConfigError, Problem
+    from model.files.values import SEED_RANGE, whole
+
+    manifest = read_manifest(folder)
+    where = str(Path(folder) / MANIFEST)
+    try:
+        raw = manifest["batch"]
+        checks = {"seed": SEED_RANGE, "replicates": (1, SEED_RANGE[1])}
+        for key, (lo, hi) in checks.items():
+            if key == "seed" or raw.get(key) is not None:
+                try:
+                    whole(raw.get(key), lo, hi)
+                except Problem as exc:
+                    raise StoreError(exc.message, file=where, key=f"batch.{key}") from None
+        batch = batch_from_manifest(manifest)
+        parse_design(batch)  # a design that no longer parses is named here
+        return batch
+    except ConfigError as exc:
+        if isinstance(exc, StoreError):
+            raise
+        problem = " ".join(str(exc).split())
+        raise StoreError(
+            f"the recorded batch is no longer valid ({problem})", file=where, key="batch"
+        ) from None
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+        raise StoreError(
+            f"cannot rebuild the recorded batch ({type(exc).__name__}: {exc})",
+            file=where,
+            key="batch",
+            allowed="the manifest as stabsim wrote it (restore it, or start the batch anew)",
+        ) from None
 
 
 def plan_batch(
@@ -119,6 +192,7 @@ def plan_batch(
     batch = load_for_run(source, resume, replicates, horizon, draws)
     design = parse_design(batch)
     ensemble = ensemble_for(batch)
+    check_size(batch, design, ensemble)
     specs = expand(batch, design, ensemble)
     given = (("replicates", replicates), ("horizon", horizon), ("draws", draws))
     overrides = {k: v for k, v in given if v is not None}
@@ -215,27 +289,43 @@ def run_scenario(
         workers: worker processes (1: in this process; None: all cores).
         draws: parameter draws (override; 0: none).
     """
-    import yaml
-
     from model.experiments.executors import execute
     from model.experiments.results import open_batch
+
+    plan = plan_batch(scenario_batch(scenario), draws=draws)
+    executor = "serial" if workers == 1 else "process"
+    with open_store(plan, runs_dir=runs_dir) as store:
+        try:
+            write_scenario_file(store.root, plan)
+        except BaseException:
+            store.discard_if_unused()  # a start that failed leaves nothing behind
+            raise
+        execute(plan.specs, store, executor, workers, None, progress)
+        root = store.root
+    return open_batch(root)
+
+
+def scenario_batch(scenario: Any) -> Batch:
+    """A scenario as a batch of one: its name, description and master seed."""
     from model.files.batch import Batch
 
-    batch = Batch(
+    return Batch(
         name=scenario.name,
         description=scenario.description,
         path=scenario.path,
         seed=scenario.seed,
         scenarios=(scenario,),
     )
-    plan = plan_batch(batch, draws=draws)
-    executor = "serial" if workers == 1 else "process"
-    with open_store(plan, runs_dir=runs_dir) as store:
-        text = yaml.safe_dump(plan.batch.scenarios[0].to_dict(), sort_keys=False)
-        (store.root / "scenario.yaml").write_text(text, encoding="utf-8")
-        execute(plan.specs, store, executor, workers, None, progress)
-        root = store.root
-    return open_batch(root)
+
+
+def write_scenario_file(root: Path, plan: BatchPlan) -> None:
+    """``scenario.yaml`` in a run folder: the resolved scenario of a batch of one."""
+    import yaml
+
+    from model.experiments.atomic import write_text_atomic
+
+    text = yaml.safe_dump(plan.batch.scenarios[0].to_dict(), sort_keys=False)
+    write_text_atomic(text, root / "scenario.yaml")
 
 
 # ---- progress of a folder ---------------------------------------------------------------------
@@ -253,6 +343,8 @@ class BatchProgress:
         table: counts of ``ok``, ``failed`` and ``missing`` runs per scenario.
         totals: the same counts over all scenarios.
         elapsed: seconds spent in sessions.
+        unreadable: part files that are there but cannot be read (cut short or damaged); their
+            runs count as missing.
     """
 
     manifest: dict[str, Any]
@@ -262,6 +354,7 @@ class BatchProgress:
     table: dict[str, dict[str, int]]
     totals: dict[str, int]
     elapsed: float
+    unreadable: tuple[str, ...] = ()
 
     @property
     def running(self) -> bool:
@@ -280,12 +373,14 @@ def batch_progress(folder: str | os.PathLike[str]) -> BatchProgress:
     Raises:
         StoreError: the folder is not a batch folder.
     """
-    from model.experiments.batchfiles import read_manifest, read_status, run_states
+    from model.experiments.batchfiles import list_parts, read_manifest, read_status, run_states
     from model.experiments.locking import lock_holder
 
     manifest = read_manifest(folder)
     status = read_status(folder)
     states = run_states(folder, manifest, status)
+    unreadable: set[str] = set()
+    list_parts(folder, unreadable)
     pid = lock_holder(folder)
     table: dict[str, dict[str, int]] = {
         s: {"ok": 0, "failed": 0, "missing": 0} for s in manifest["scenarios"]
@@ -294,7 +389,9 @@ def batch_progress(folder: str | os.PathLike[str]) -> BatchProgress:
         table[run["scenario"]][states[run["run_id"]]] += 1
     totals = {k: sum(row[k] for row in table.values()) for k in ("ok", "failed", "missing")}
     elapsed = session_seconds(manifest, status, pid is not None)
-    return BatchProgress(manifest, status, states, pid, table, totals, elapsed)
+    return BatchProgress(
+        manifest, status, states, pid, table, totals, elapsed, tuple(sorted(unreadable))
+    )
 
 
 def _parse_time(text: str | None) -> _dt.datetime | None:

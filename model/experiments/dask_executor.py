@@ -8,6 +8,7 @@ import logging
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from model.experiments.interrupts import deferred
 from model.experiments.worker import (
     ExecutorError,
     RunOutput,
@@ -42,22 +43,27 @@ def run_dask(
             "the dask executor needs dask[distributed]: pip install 'stabsim[dask]'"
         ) from exc
     cluster = None
-    if scheduler:
-        try:
-            client = Client(scheduler, set_as_default=False, timeout=30)
-        except (OSError, TimeoutError, ValueError) as exc:
-            raise ExecutorError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
-    else:
-        with _main_hidden():
-            cluster = LocalCluster(
-                n_workers=workers or default_workers(),
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=None,
-                silence_logs=logging.ERROR,
-            )
-        client = Client(cluster, set_as_default=False)
+    client = None
     try:
+        if scheduler:
+            try:
+                # timeout: dask's distributed.comm.timeouts.connect (30 s unless configured)
+                client = Client(scheduler, set_as_default=False)
+            except (OSError, TimeoutError, ValueError) as exc:
+                raise ExecutorError(
+                    f"cannot reach the Dask scheduler at {scheduler}: {exc}"
+                ) from None
+        else:
+            # A SIGTERM while the local cluster starts waits until it can be closed again.
+            with deferred(), _main_hidden():
+                cluster = LocalCluster(
+                    n_workers=workers or default_workers(),
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=None,
+                    silence_logs=logging.CRITICAL,  # a stopped batch: one line, no logs
+                )
+                client = Client(cluster, set_as_default=False)
         threads = sum(client.nthreads().values()) or (workers or 1)
         max_in_flight = 2 * threads
         specs = iter(todo)
@@ -84,6 +90,7 @@ def run_dask(
             handle(output)
             fill()
     finally:
-        client.close()
+        if client is not None:
+            client.close()
         if cluster is not None:
             cluster.close()

@@ -23,7 +23,7 @@ import sys
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
@@ -38,8 +38,10 @@ from model.experiments.worker import (
     _mp_context,
     default_workers,
     failing_runs,
+    new_pool,
     run_job,
     run_one,
+    stop_workers,
 )
 
 if TYPE_CHECKING:
@@ -228,7 +230,7 @@ def _process_loop(
     again: deque[RunSpec] = deque()  # runs lost once with a dead worker get one more try
     lost_once: set[str] = set()
     pending: dict[Any, RunSpec] = {}
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+    pool = new_pool(workers, ctx)
     submitted = 0
     clean = False
     try:
@@ -237,7 +239,7 @@ def _process_loop(
             if submitted >= pool_runs and not pending:
                 # Fresh workers now and then: memory a model run leaves behind is given back.
                 pool.shutdown(wait=True)
-                pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+                pool = new_pool(workers, ctx)
                 submitted = 0
             while len(pending) < max_in_flight and submitted < pool_runs:
                 spec = again.popleft() if again else next(specs, None)
@@ -272,10 +274,12 @@ def _process_loop(
                 else:
                     _collect(fut, spec, handle)
             pool.shutdown(wait=True, cancel_futures=True)
-            pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+            pool = new_pool(workers, ctx)
             submitted = 0
         clean = True
     finally:
+        if not clean:  # interrupted, or a fault: stop the workers now
+            stop_workers(pool)
         pool.shutdown(wait=clean, cancel_futures=True)
 
 
@@ -314,11 +318,18 @@ def map_runs(
                 yield run_job(job)
                 bar.update()
             return
-        with ProcessPoolExecutor(workers, mp_context=_mp_context()) as pool:
+        pool = new_pool(workers, _mp_context())
+        clean = False
+        try:
             with _main_hidden():  # workers start here, as the jobs are submitted
                 outputs = pool.map(run_job, jobs, chunksize=max(1, len(jobs) // (workers * 8)))
             for out in outputs:
                 yield out
                 bar.update()
+            clean = True
+        finally:
+            if not clean:  # interrupted or failed: do not wait for the jobs still queued
+                stop_workers(pool)
+            pool.shutdown(wait=clean)
     finally:
         bar.close()

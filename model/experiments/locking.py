@@ -54,7 +54,10 @@ def _acquire_lock(root: Path) -> _Lock | None:
         import fcntl
     except ImportError:  # pragma: no cover - Windows: no locking
         return None
-    fh = open(root / LOCK, "a+")  # noqa: SIM115 - held open for the whole session
+    try:
+        fh = open(root / LOCK, "a+")  # noqa: SIM115 - held open for the whole session
+    except IsADirectoryError:
+        raise StoreError(f"{root / LOCK}: is a folder, not the lock file of a batch") from None
     try:
         fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:

@@ -21,6 +21,7 @@ import pandas as pd
 from model.experiments.batchfiles import (
     KEY_COLUMNS,
     TABLES,
+    StoreError,
     list_parts,
     read_manifest,
     read_status,
@@ -103,6 +104,33 @@ class BatchResults:
         for state in run_states(self.path, self.manifest).values():
             out[state] += 1
         return out
+
+    def unreadable(self) -> list[Path]:
+        """Part files that are there but cannot be read (cut short or damaged); their runs count
+        as missing, and ``stabsim batch --resume`` runs them again."""
+        bad: set[str] = set()
+        list_parts(self.path, bad)
+        return [self.path / rel for rel in sorted(bad)]
+
+    def _damaged(self, files: Sequence[Any], exc: BaseException) -> StoreError:
+        """The error naming the first part of ``files`` that cannot be read."""
+        import pyarrow.parquet as pq
+
+        for f in files:
+            try:
+                pq.ParquetFile(f).read()
+            except Exception as err:  # noqa: BLE001 - any failure to read names the part
+                exc = err
+                bad = f
+                break
+        else:
+            bad = None
+        what = f"the part {bad}" if bad is not None else f"a part of {self.path}"
+        reason = " ".join(str(exc).split())[:120]
+        return StoreError(
+            f"{what} cannot be read ({type(exc).__name__}: {reason}); repair: delete it, then "
+            f"run `stabsim batch --resume {self.path}` to run it again"
+        )
 
     def design(self) -> pd.DataFrame:
         """The design points: ``design_point`` and one column per varied name."""
@@ -198,10 +226,22 @@ class BatchResults:
         for f in files:
             firsts.setdefault(f.parent.name, f)
         # permissive: older parts may store dates at another time unit
-        schema = pa.unify_schemas(
-            [pq.read_schema(f) for f in firsts.values()], promote_options="permissive"
-        )
+        try:
+            schema = pa.unify_schemas(
+                [pq.read_schema(f) for f in firsts.values()], promote_options="permissive"
+            )
+        except (pa.ArrowException, OSError) as exc:
+            raise self._damaged(list(firsts.values()), exc) from None
         return ds.dataset([str(f) for f in files], format="parquet", schema=schema)
+
+    def _to_table(self, data: Any, **kwargs: Any) -> Any:
+        """``data.to_table(**kwargs)``; a part that cannot be read is named."""
+        import pyarrow as pa
+
+        try:
+            return data.to_table(**kwargs)
+        except (pa.ArrowException, OSError) as exc:
+            raise self._damaged(data.files, exc) from None
 
     def monthly(
         self,
@@ -230,7 +270,9 @@ class BatchResults:
         filt = None
         if level is not None:
             filt = ds.field("level") == level
-        table = data.to_table(columns=self._columns(data.schema.names, keys, columns), filter=filt)
+        table = self._to_table(
+            data, columns=self._columns(data.schema.names, keys, columns), filter=filt
+        )
         return self._sorted(table.to_pandas(), [*MONTHLY_KEYS])
 
     def summary(
@@ -246,7 +288,7 @@ class BatchResults:
         keys = [*KEY_COLUMNS, *self._draw, *self.varied]
         if data is None:
             return pd.DataFrame(columns=keys if columns is None else [*keys, *columns])
-        table = data.to_table(columns=self._columns(data.schema.names, keys, columns))
+        table = self._to_table(data, columns=self._columns(data.schema.names, keys, columns))
         return self._sorted(table.to_pandas(), [])
 
     # -- helpers --

@@ -27,13 +27,19 @@ import contextlib
 import datetime as _dt
 import json
 import os
+import shutil
 import socket
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from model.experiments.atomic import TMP_SUFFIX, write_json_atomic, write_parquet_atomic
+from model.experiments.atomic import (
+    TMP_SUFFIX,
+    named,
+    write_json_atomic,
+    write_parquet_atomic,
+)
 from model.experiments.batchfiles import (
     LOCK,
     MANIFEST,
@@ -46,6 +52,7 @@ from model.experiments.batchfiles import (
     last_line,
     list_parts,
     read_manifest,
+    read_status_bytes,
     run_parts,
 )
 from model.experiments.locking import _acquire_lock, _Lock
@@ -87,14 +94,29 @@ def _remove_orphans(root: Path) -> int:
     return removed
 
 
+def _remove(paths: Sequence[Path]) -> None:
+    """Remove files and (empty) folders, in order, as far as possible."""
+    for path in paths:
+        with contextlib.suppress(OSError):
+            if path.is_dir() and not path.is_symlink():
+                path.rmdir()
+            else:
+                path.unlink()
+
+
 def _new_root(runs_dir: Path, name: str) -> Path:
+    """A new folder ``<name>-<YYYYmmdd-HHMMSS>[-n]``, created here (so that two batches started
+    in the same second never share one)."""
     stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    root = runs_dir / f"{name}-{stamp}"
+    runs_dir.mkdir(parents=True, exist_ok=True)
     n = 1
-    while root.exists():
-        n += 1
-        root = runs_dir / f"{name}-{stamp}-{n}"
-    return root
+    while True:
+        root = runs_dir / (f"{name}-{stamp}" if n == 1 else f"{name}-{stamp}-{n}")
+        try:
+            root.mkdir()
+            return root
+        except FileExistsError:
+            n += 1
 
 
 class BatchStore:
@@ -123,6 +145,8 @@ class BatchStore:
         self._errors: dict[str, str] = {}
         self._parts: set[str] = set()
         self._session: dict[str, Any] | None = None
+        self._created: list[Path] = []  # files and folders this store made (removed if unused)
+        self._recorded = False
 
     # -- opening --
 
@@ -153,6 +177,7 @@ class BatchStore:
             StoreError: the folder holds another batch, is not a batch folder, or is in use.
         """
         h = batch_hash(batch, specs)
+        created: list[Path] = []
         if resume is not None:
             root = Path(resume)
             if not is_batch_folder(root):
@@ -169,24 +194,48 @@ class BatchStore:
                 raise StoreError(
                     f"{root}: exists, is not empty and holds no batch; choose another --out"
                 )
+            if not root.exists():
+                missing = [q for q in (root, *root.parents) if not q.exists()]
+                root.mkdir(parents=True)
+                created += missing
         else:
-            root = _new_root(Path(runs_dir), batch.name)
-        if is_batch_folder(root):
-            manifest = read_manifest(root)
-            if manifest.get("batch_hash") != h:
-                diff = _difference(
-                    _strip(manifest.get("batch")), _strip(batch.to_dict(full=True)), ""
-                )
-                raise StoreError(
-                    f"{root} holds a different batch (hash {str(manifest.get('batch_hash'))[:12]},"
-                    f" this one {h[:12]}{'; ' + diff if diff else ''}): choose another --out, or"
-                    f" continue that one with `stabsim batch --resume {root}`"
-                )
-            store = cls(root, manifest, resumed=True)
-        else:
-            root.mkdir(parents=True, exist_ok=True)
-            store = cls(root, _new_manifest(root, batch, specs, design, h, overrides), False)
-        store._lock = _acquire_lock(root)
+            runs = Path(runs_dir)
+            missing = [q for q in (runs, *runs.parents) if not q.exists()]
+            root = _new_root(runs, batch.name)
+            created += [root, *missing]
+        lock_existed = (root / LOCK).exists()
+        try:
+            lock = _acquire_lock(root)  # first: another writer may create the batch meanwhile
+        except BaseException:
+            _remove(created)
+            raise
+        if not lock_existed:
+            created.insert(0, root / LOCK)
+        try:
+            if is_batch_folder(root):
+                manifest = read_manifest(root)
+                if manifest.get("batch_hash") != h:
+                    diff = _difference(
+                        _strip(manifest.get("batch")), _strip(batch.to_dict(full=True)), ""
+                    )
+                    raise StoreError(
+                        f"{root} holds a different batch (hash "
+                        f"{str(manifest.get('batch_hash'))[:12]}, this one {h[:12]}"
+                        f"{'; ' + diff if diff else ''}): choose another --out, or continue "
+                        f"that one with `stabsim batch --resume {root}`"
+                    )
+                store = cls(root, manifest, resumed=True)
+            else:
+                manifest = _new_manifest(root, batch, specs, design, h, overrides)
+                store = cls(root, manifest, False)
+                created[:0] = [root / MANIFEST, root / STATUS]
+        except BaseException:
+            if lock is not None:
+                lock.release()
+            _remove(created)
+            raise
+        store._lock = lock
+        store._created = created
         try:
             store._load()
             if store.resumed:
@@ -195,14 +244,16 @@ class BatchStore:
                 store.write_manifest()
         except BaseException:
             store.close()
+            if not store.discard_if_unused():
+                _remove(created)  # a lock file made for a resume that could not start
             raise
         return store
 
     def _load(self) -> None:
         self.removed_orphans = _remove_orphans(self.root)
         path = self.root / STATUS
-        if path.exists():
-            data = path.read_bytes()
+        if path.exists() or path.is_symlink():
+            data = read_status_bytes(path)
             latest, end = _parse_status(data)
             if end < len(data):  # a line cut by a kill: drop it so the next one starts clean
                 with open(path, "rb+") as fh:
@@ -213,7 +264,14 @@ class BatchStore:
                 self._latest[run_id] = (line.get("status", "failed"), line.get("duration_s"))
                 if line.get("status") != "ok":
                     self._errors[run_id] = last_line(line.get("error"))
-        self._parts = list_parts(self.root)
+        unreadable: set[str] = set()
+        self._parts = list_parts(self.root, unreadable)
+        if unreadable:
+            first = sorted(unreadable)[0]
+            self.warnings.append(
+                f"{len(unreadable)} part file(s) cannot be read (cut short or damaged, e.g. "
+                f"{self.root / first}); their runs count as missing and run again"
+            )
         self._status_fh = open(path, "a", encoding="utf-8")  # noqa: SIM115 - open for the session
 
     def _check_provenance(self) -> None:
@@ -291,9 +349,13 @@ class BatchStore:
             "session": len(self.manifest["sessions"]) - 1,
             "error": output.error,
         }
-        self._status_fh.write(json.dumps(line) + "\n")
-        self._status_fh.flush()
-        os.fsync(self._status_fh.fileno())
+        self._recorded = True
+        try:
+            self._status_fh.write(json.dumps(line) + "\n")
+            self._status_fh.flush()
+            os.fsync(self._status_fh.fileno())
+        except OSError as exc:
+            raise named(exc, self.root / STATUS) from None
         self._latest[spec.run_id] = (output.status, line["duration_s"])
         if output.ok:
             self._errors.pop(spec.run_id, None)
@@ -331,7 +393,14 @@ class BatchStore:
         else:
             self.manifest["status"] = "failed runs" if not counts["missing"] else "incomplete"
             self.manifest["finished"] = None
-        self.write_manifest()
+        failing = sys.exc_info()[0] is not None  # called while an error or interrupt propagates
+        try:
+            self.write_manifest()
+        except OSError:
+            # The manifest is a summary (status.jsonl and the parts are the record): when the
+            # session already failed (e.g. the disk is full), that first error is reported.
+            if not failing:
+                raise
 
     def write_manifest(self) -> None:
         """Write the manifest atomically, with the per-run status derived from status.jsonl."""
@@ -341,6 +410,29 @@ class BatchStore:
             run["duration_s"] = latest[1] if latest else None
         self.manifest["counts"] = self.counts()
         write_json_atomic(self.manifest, self.root / MANIFEST)
+
+    def discard_if_unused(self) -> bool:
+        """Remove what opening this store created (folder, manifest, status file, lock) if no
+        run was recorded in it: a start that failed leaves nothing behind.
+
+        Returns:
+            Whether the store was unused (and so removed, as far as it was new).
+        """
+        if self.resumed or self._recorded:
+            return False
+        self.close()
+        if self.root in self._created:  # a folder made by this store: all in it is ours
+            shutil.rmtree(self.root, ignore_errors=True)
+        else:
+            for table in TABLES:  # empty table folders made by a failed first write
+                for sub in sorted((self.root / table).glob("*"), reverse=True):
+                    with contextlib.suppress(OSError):
+                        sub.rmdir()
+                with contextlib.suppress(OSError):
+                    (self.root / table).rmdir()
+        _remove(self._created)
+        self._created = []
+        return True
 
     def close(self) -> None:
         """Close the status file and release the lock."""

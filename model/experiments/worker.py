@@ -19,9 +19,11 @@ import multiprocessing as mp
 import os
 import socket
 import sys
+import threading
 import time
 import traceback
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -40,8 +42,11 @@ __all__ = [
     "RunOutput",
     "default_workers",
     "failing_runs",
+    "new_pool",
     "run_job",
     "run_one",
+    "stop_workers",
+    "watch_parent",
 ]
 
 FAIL_ENV = "STABSIM_FAIL_RUNS"
@@ -242,3 +247,71 @@ def _main_hidden() -> Iterator[None]:
         yield
     finally:
         main.__file__ = path
+
+
+# ---- worker processes that never outlive the batch --------------------------------------------
+
+WATCH_SECONDS = 0.5
+"""How often a worker checks that the process that started it is still there."""
+
+
+def _identity(pid: int) -> tuple[str, str] | None:
+    """(state, start time) of a process from ``/proc`` (Linux), None if it is gone; elsewhere
+    ("", "") while ``kill(pid, 0)`` finds it."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            fields = fh.read().rsplit(b")", 1)[1].split()
+        return fields[0].decode(), fields[19].decode()  # state, starttime
+    except FileNotFoundError:
+        return None
+    except (OSError, IndexError):
+        pass
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None
+    except PermissionError:
+        pass
+    return "", ""
+
+
+def watch_parent(parent: int) -> None:
+    """Pool initializer: end this worker as soon as the process running the batch is gone.
+
+    A ``kill -9`` of the batch gives its workers no notice; without this check they would wait
+    for work forever (and keep the forkserver and resource tracker alive with them). A process
+    that has died (a zombie) or whose pid was taken by another process counts as gone.
+    """
+    first = _identity(parent)
+
+    def watch() -> None:
+        while True:
+            time.sleep(WATCH_SECONDS)
+            now = _identity(parent)
+            if now is None or now[0] in ("Z", "X") or (first and now[1] != first[1]):
+                os._exit(1)
+
+    threading.Thread(target=watch, name="stabsim-watch-parent", daemon=True).start()
+
+
+def new_pool(workers: int, ctx: Any) -> ProcessPoolExecutor:
+    """A pool of worker processes that end when this process ends, however it ends."""
+    return ProcessPoolExecutor(
+        max_workers=workers, mp_context=ctx, initializer=watch_parent, initargs=(os.getpid(),)
+    )
+
+
+def stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Stop a pool's worker processes now, without waiting for the runs in progress (after an
+    interrupt or a fault: their results could not be stored anyway)."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in processes:
+        with contextlib.suppress(Exception):
+            proc.terminate()
+    deadline = time.monotonic() + 3
+    for proc in processes:
+        with contextlib.suppress(Exception):
+            proc.join(max(0.0, deadline - time.monotonic()))
+            if proc.is_alive():
+                proc.kill()

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, ClassVar
 
+from model.files.confine import reference
 from model.files.errors import Problem, describe
 from model.files.extends import resolve
 from model.files.frozen import freeze, thaw
@@ -26,7 +27,7 @@ from model.files.scenario import (
 from model.files.schema import Section, check, checked
 from model.files.uncertainty import UncertaintyFile, written_uncertainty
 from model.files.values import SEED_RANGE, identifier, mapping, text, whole
-from model.files.yaml_reader import Node, abs_note, abspath, error_at, read, with_src
+from model.files.yaml_reader import Node, abspath, error_at, read, with_src
 
 __all__ = ["BATCH_KEYS", "Batch", "BatchFile", "load_any", "load_batch"]
 
@@ -213,12 +214,12 @@ def _entry(tree: Node, i: int, entry: Node, real_batch: str) -> Scenario:
     if isinstance(entry.value, dict):
         inline = with_src(entry, dataclasses.replace(entry.src, prefix=("scenarios", i)))
         return scenario_from_tree(resolve(inline))
-    target = Path(entry.src.directory, entry.value)
+    try:
+        target = reference(entry.value, entry.src.directory, what="scenario file")
+    except Problem as exc:
+        not_found = exc.message.startswith("file not found")
+        raise fail(exc.message, _ENTRIES if not_found else exc.allowed) from None
     display = os.path.normpath(os.path.join(os.path.dirname(entry.src.display or ""), entry.value))
-    if not target.exists():
-        raise fail(f"file not found: {entry.value}{abs_note(entry.value, target)}")
-    if target.is_dir():
-        raise fail(f"{entry.value} is a directory, not a scenario file", None)
     if os.path.realpath(target) == real_batch:
         raise fail("a batch cannot list itself")
     sub = read(target, display)

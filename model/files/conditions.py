@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from model.files.errors import as_number, describe, suggest
+from model.files.errors import as_number, describe, excerpt, suggest
 from model.simulation import outcomes as _outcomes
 
 __all__ = ["DATE_OUTCOMES", "Condition", "base_outcome", "parse_condition"]
@@ -94,7 +94,7 @@ def parse_condition(text: str, horizon: int | None = None) -> Condition:
         raise ValueError(f"expected a condition as text, got {describe(text)}")
     m = _COND_RE.match(text)
     if not m:
-        raise ValueError(f"cannot read the condition {text!r}")
+        raise ValueError(f"cannot read the condition {excerpt(text, 60)}")
     outcome, month, op, number = m.groups()
     if outcome in DATE_OUTCOMES:
         raise ValueError(f"{outcome} is a date; use {DATE_OUTCOMES[outcome] or 'a number outcome'}")
@@ -102,11 +102,11 @@ def parse_condition(text: str, horizon: int | None = None) -> Condition:
     if outcome not in known:
         near = suggest(outcome, known)
         raise ValueError(
-            f"unknown outcome {outcome!r}" + (f"; did you mean '{near}'?" if near else "")
+            f"unknown outcome {excerpt(outcome)}" + (f"; did you mean '{near}'?" if near else "")
         )
     value = as_number(number)
     if value is None or not math.isfinite(value):
-        raise ValueError(f"expected a number after {op}, got {number!r}")
+        raise ValueError(f"expected a number after {op}, got {excerpt(number)}")
     when: int | str | None = None
     if outcome in _outcomes.MONTHLY:
         if month is None:

@@ -14,12 +14,17 @@ import difflib
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+EXCERPT = 32
+"""Most characters of a user's text a message quotes (files are never echoed whole)."""
+_MESSAGE_MAX = 600  # a backstop: no message part echoes more than this
 __all__ = [
+    "EXCERPT",
     "ConfigError",
     "Problem",
     "as_number",
     "below",
     "describe",
+    "excerpt",
     "key_path",
     "names_text",
     "suggest",
@@ -64,20 +69,25 @@ class ConfigError(Exception):
         where = ""
         if self.file:
             where = f"{self.file}:{self.line}: " if self.line else f"{self.file}: "
-        text = where + (f"{self.key}: " if self.key else "") + self.message
+        key = f"{_cut(self.key, 160)}: " if self.key else ""
+        text = where + key + _cut(self.message, _MESSAGE_MAX)
         if self.allowed:
-            text += f"; allowed: {self.allowed}"
+            text += f"; allowed: {_cut(self.allowed, _MESSAGE_MAX)}"
         if self.suggestion:
-            text += f"; did you mean '{self.suggestion}'?"
+            text += f"; did you mean '{_cut(self.suggestion, 80)}'?"
         return " ".join(text.splitlines())
 
     def __reduce__(self) -> tuple[Any, ...]:
         kwargs = {k: getattr(self, k) for k in ("file", "line", "key", "allowed", "suggestion")}
-        return (_rebuild_error, (self.message, kwargs))
+        return (_rebuild_error, (type(self), self.message, kwargs))
 
 
-def _rebuild_error(message: str, kwargs: dict[str, Any]) -> ConfigError:
-    return ConfigError(message, **kwargs)
+def _rebuild_error(cls: type[ConfigError], message: str, kwargs: dict[str, Any]) -> ConfigError:
+    return cls(message, **kwargs)
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 3] + "..."
 
 
 class Problem(ValueError):
@@ -134,6 +144,15 @@ def suggest(word: Any, candidates: Iterable[str]) -> str | None:
     return matches[0] if matches else None
 
 
+def excerpt(value: Any, width: int = EXCERPT) -> str:
+    """A user's value as a message quotes it: ``repr`` (control characters escaped), cut to
+    about ``width`` characters with ``...`` (a file's content is never echoed whole)."""
+    if isinstance(value, str):
+        return repr(value) if len(value) <= width else repr(value[:width]) + "..."
+    text = repr(value)
+    return text if len(text) <= width + 2 else text[:width] + "..."
+
+
 def describe(value: Any) -> str:
     """A value as a message shows it: ``'text'``, ``5``, ``a list``, ``nothing (null)``..."""
     if value is None:
@@ -145,8 +164,8 @@ def describe(value: Any) -> str:
     if isinstance(value, list | tuple):
         return "a list"
     if isinstance(value, str):
-        return repr(value)
-    return str(value)
+        return excerpt(value)
+    return _cut(str(value), EXCERPT + 8)
 
 
 def key_path(parts: Iterable[Any]) -> str:
@@ -157,7 +176,7 @@ def key_path(parts: Iterable[Any]) -> str:
             out += f"[{part}]"
         else:
             text = part.isoformat()[:7] if isinstance(part, _dt.date) else str(part)
-            out += ("." if out else "") + text
+            out += ("." if out else "") + _cut(" ".join(text.split()) or repr(text), 48)
     return out
 
 
@@ -186,7 +205,7 @@ def as_number(value: Any) -> float | None:
 def unknown_key(key: Any, allowed: tuple[str, ...], what: str = "key") -> Problem:
     """The problem of a key that is not one of ``allowed`` (with the closest one)."""
     return Problem(
-        f"unknown {what} {str(key)!r}",
+        f"unknown {what} {excerpt(str(key))}",
         allowed=", ".join(allowed),
         suggestion=suggest(key, allowed),
         on_key=True,

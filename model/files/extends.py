@@ -9,11 +9,11 @@ replaced by the child's value. Names and descriptions are not inherited.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
+from model.files.confine import reference
 from model.files.errors import Problem
 from model.files.values import text
-from model.files.yaml_reader import Node, abs_note, error_at, read
+from model.files.yaml_reader import Node, error_at, read
 
 __all__ = ["EXTENDS_ALLOWED", "resolve"]
 
@@ -50,17 +50,16 @@ def resolve(tree: Node, chain: tuple[str, ...] = ()) -> Node:
         rel = text(ext.value, EXTENDS_ALLOWED)
     except Problem as exc:
         raise error_at(tree, ["extends"], exc) from None
-    target = Path(ext.src.directory, rel)
+    try:
+        target = reference(rel, ext.src.directory, what="scenario file")
+    except Problem as exc:
+        raise error_at(tree, ["extends"], exc) from None
     display = os.path.normpath(os.path.join(os.path.dirname(ext.src.display or ""), rel))
     real = os.path.realpath(target)
     names = [*chain, real]
     if real in chain:
         shown = " -> ".join(os.path.basename(c) for c in names)
         raise fail(f"cycle: {shown}", "a chain without cycles")
-    if not target.exists():
-        raise fail(f"file not found: {rel}{abs_note(rel, target)}")
-    if target.is_dir():
-        raise fail(f"{rel} is a directory, not a scenario file")
     parent_tree = read(target, display)
     if "batch" in parent_tree.value:
         raise fail(f"{rel} is a batch file, not a scenario")

@@ -10,22 +10,34 @@ import datetime as _dt
 import re
 from typing import Any
 
-from model.files.errors import describe
+from model.files.errors import describe, excerpt
 from model.simulation.months import month_add, months_between
 
-__all__ = ["MONTH_ALLOWED", "month_index", "month_range", "month_str", "parse_month"]
+__all__ = [
+    "MONTH_ALLOWED",
+    "YEAR_RANGE",
+    "month_index",
+    "month_range",
+    "month_str",
+    "parse_month",
+]
 
+YEAR_RANGE = (1900, 2200)
+"""Years a month in a user file may have: tables store months as pandas timestamps, which hold
+1677-2262 only, and a run of up to 600 months from 2200 still ends before 2262."""
 MONTH_ALLOWED = "a month as YYYY-MM, e.g. 2017-04"
 _YEAR_ZERO = "0000-01"  # month number 0
 _MONTH_RE = re.compile(r"^\s*(\d{4})-(\d{1,2})(?:-(\d{1,2}))?\s*$")
 
 
-def parse_month(value: Any) -> str:
+def parse_month(value: Any, *, bounded: bool = False) -> str:
     """Normalise a month to ``"YYYY-MM"``.
 
     Args:
         value: a ``date``/``datetime`` or a string ``YYYY-MM`` or ``YYYY-MM-DD`` (any day of
             the month stands for the month).
+        bounded: require a year in :data:`YEAR_RANGE` (months written by users); else any year
+            from 1.
 
     Returns:
         The month as ``"YYYY-MM"``.
@@ -34,24 +46,30 @@ def parse_month(value: Any) -> str:
         ValueError: if ``value`` is not a month.
     """
     if isinstance(value, _dt.date):
-        return f"{value.year:04d}-{value.month:02d}"
+        return _in_range(value.year, value.month, value, bounded)
     if not isinstance(value, str):
         raise ValueError(f"expected a month, got {describe(value)}")
     m = _MONTH_RE.match(value)
     if not m:
-        raise ValueError(f"{value!r} is not a month")
+        raise ValueError(f"{excerpt(value)} is not a month")
     year, month = int(m.group(1)), int(m.group(2))
     if not 1 <= month <= 12:
-        raise ValueError(f"{value!r} is not a month: month {month} does not exist")
+        raise ValueError(f"{excerpt(value)} is not a month: month {month} does not exist")
     if m.group(3) is not None:
         try:
             _dt.date(year, month, int(m.group(3)))
         except ValueError:
             raise ValueError(
-                f"{value!r} is not a date: day {int(m.group(3))} does not exist"
+                f"{excerpt(value)} is not a date: day {int(m.group(3))} does not exist"
             ) from None
-    if year < 1:
-        raise ValueError(f"{value!r} is not a month: year 0 does not exist")
+    return _in_range(year, month, value, bounded)
+
+
+def _in_range(year: int, month: int, value: Any, bounded: bool) -> str:
+    lo, hi = YEAR_RANGE if bounded else (1, 9999)
+    if not lo <= year <= hi:
+        shown = value.isoformat()[:7] if isinstance(value, _dt.date) else excerpt(value)
+        raise ValueError(f"{shown} is out of range: years {lo}-{hi} only")
     return f"{year:04d}-{month:02d}"
 
 

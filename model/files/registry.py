@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from model.files.errors import Problem, below, describe, suggest
+from model.files.errors import Problem, below, describe, excerpt, suggest
 from model.files.frozen import FrozenMap
 from model.files.values import number
 from model.simulation.parameters import REGISTRY, Parameter
@@ -49,7 +49,7 @@ def registry_value(value: Any, p: Parameter, allowed: str | None = None) -> floa
             float(word)
         except ValueError:
             raise Problem(
-                f"unknown choice {word!r} for {p.name}",
+                f"unknown choice {excerpt(word)} for {p.name}",
                 allowed=allowed,
                 suggestion=suggest(word, p.choices),
             ) from None

@@ -9,7 +9,6 @@ Loading never writes to disk. No Mesa here.
 
 from __future__ import annotations
 
-import datetime as _dt
 import os
 import re
 from collections.abc import Callable, Mapping
@@ -21,17 +20,18 @@ import numpy as np
 from pydantic import PlainValidator
 
 from model.files import timeline as _timeline
-from model.files.errors import ConfigError, Problem, below, describe, names_text, suggest
+from model.files.errors import ConfigError, Problem, describe, names_text, suggest
 from model.files.extends import EXTENDS_ALLOWED, resolve
 from model.files.frozen import FrozenMap, freeze, thaw
+from model.files.initial import check_initial, data_folder, overrides
 from model.files.months import month_range
 from model.files.registry import RegistrySection, range_text, registry_value
 from model.files.schedules import Schedule, int_if, schedule
 from model.files.schema import Section, check, checked
 from model.files.timeline import Event, check_areas, inputs
 from model.files.uncertainty import UncertaintyFile, written_uncertainty
-from model.files.values import SEED_RANGE, identifier, mapping, month, name_list, text, whole
-from model.files.yaml_reader import Node, Source, abs_note, abspath, from_plain, read
+from model.files.values import NAME_MAX, SEED_RANGE, identifier, month, name_list, text, whole
+from model.files.yaml_reader import Node, Source, abspath, from_plain, read
 from model.simulation import outcomes as _outcomes
 from model.simulation.months import month_add
 from model.simulation.parameters import LEVERS, PARAMETERS, REGISTRY, Parameter
@@ -260,7 +260,10 @@ class Scenario:
         path = changes.pop("path", self.path)
         raw.update({k: (list(v) if isinstance(v, tuple) else v) for k, v in changes.items()})
         data, here = thaw(raw), os.getcwd()
-        return _scenario(data, lambda: from_plain(data, Source(None, here)), here, path)
+        # Python callers pass paths on purpose: not confined like references in files.
+        return _scenario(
+            data, lambda: from_plain(data, Source(None, here)), here, path, confine=False
+        )
 
 
 _CHANGEABLE = (
@@ -323,38 +326,9 @@ _OUTCOMES_ALLOWED = (
 _LEVELS_ALLOWED = "'all' or a list of " + ", ".join(_outcomes.LEVELS)
 
 
-def _data_dir(value: Any, base: str) -> str:
+def _data_dir(value: Any, context: Mapping[str, Any]) -> str:
     written = text(value, "a directory path, relative to this file")
-    target = Path(base, written)
-    if not target.exists():
-        raise Problem(
-            f"directory not found: {written}{abs_note(written, target)}",
-            allowed="an existing directory, relative to this file",
-        )
-    if not target.is_dir():
-        raise Problem(f"{written} is not a directory")
-    return abspath(target)
-
-
-def _overrides(value: Any, what: str) -> FrozenMap:
-    """Per-unit column overrides of the initial state: ``{unit id: {column: value}}``."""
-    out = {}
-    for unit, cols in mapping(value, f"{what} id: {{column: value}}").items():
-        if not isinstance(unit, str):
-            raise Problem(f"{what} id must be text, got {unit!r}", on_key=True, at=(unit,))
-        row = {}
-        for col, val in below(unit, mapping, cols, "column: value lines").items():
-            if not isinstance(col, str):
-                raise Problem(f"column name must be text, got {col!r}", on_key=True, at=(unit, col))
-            if val is None or isinstance(val, dict | list | _dt.date):
-                raise Problem(
-                    f"expected a number or text, got {describe(val)}",
-                    allowed="a number or text",
-                    at=(unit, col),
-                )
-            row[col] = val
-        out[unit] = row
-    return freeze(out)
+    return data_folder(written, context["base"], confine=context.get("confine", True))
 
 
 class Initial(Section):
@@ -363,10 +337,10 @@ class Initial(Section):
     shape: ClassVar[str | None] = "data, areas, forces"
 
     data: Annotated[
-        str | None, PlainValidator(lambda value, info: _data_dir(value, info.context["base"]))
+        str | None, PlainValidator(lambda value, info: _data_dir(value, info.context))
     ] = None
-    areas: Annotated[Mapping, checked(_overrides, "area")] = FrozenMap()
-    forces: Annotated[Mapping, checked(_overrides, "force")] = FrozenMap()
+    areas: Annotated[Mapping, checked(overrides, "area")] = FrozenMap()
+    forces: Annotated[Mapping, checked(overrides, "force")] = FrozenMap()
 
 
 class ScenarioFile(Section):
@@ -424,7 +398,9 @@ def scenario_from_tree(
         data["name"] = default_name
     where, _ = tree.find(["initial", "data"])
     posterior, _ = tree.find(["uncertainty", "posterior"])
-    return _scenario(data, tree, where.src.directory, path, posterior.src.directory)
+    scenario = _scenario(data, tree, where.src.directory, path, posterior.src.directory)
+    check_initial(tree, scenario.initial_data, scenario.initial_areas, scenario.initial_forces)
+    return scenario
 
 
 def _scenario(
@@ -433,10 +409,12 @@ def _scenario(
     base: str,
     path: str | None,
     posterior_base: str | None = None,
+    confine: bool = True,
 ) -> Scenario:
     """Validate scenario data (``tree``: where it is written); ``base``: where ``initial.data``
-    starts from; ``posterior_base``: where ``uncertainty.posterior`` does (default ``base``)."""
-    context = {"base": base, "posterior_base": posterior_base or base}
+    starts from; ``posterior_base``: where ``uncertainty.posterior`` does (default ``base``);
+    ``confine``: whether the files they name must lie where references may point."""
+    context = {"base": base, "posterior_base": posterior_base or base, "confine": confine}
     spec = check(ScenarioFile, tree, data=data, context=context)
     initial = spec.initial or _NO_INITIAL
     if spec.deployments or spec.events:
@@ -465,7 +443,7 @@ def _scenario(
 
 def _stem_name(path: str | os.PathLike[str]) -> str:
     stem = Path(path).stem.lower()
-    return re.sub(r"[^a-z0-9_-]+", "_", stem) or "scenario"
+    return re.sub(r"[^a-z0-9_-]+", "_", stem)[:NAME_MAX] or "scenario"
 
 
 def scenario_from_file(tree: Node, file: Path) -> Scenario:

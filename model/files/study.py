@@ -20,6 +20,7 @@ from model.files.conditions import (
     base_outcome,
     parse_condition,
 )
+from model.files.confine import reference
 from model.files.errors import ConfigError, Problem, suggest
 from model.files.frozen import FrozenMap
 from model.files.scenario import Scenario, load_scenario
@@ -223,7 +224,7 @@ def _validate(tree: Node, base: Path, path: str | None) -> Study:
     def fail(where: list[Any], problem: Problem) -> ConfigError:
         return error_at(tree, where, problem, root_line=False)
 
-    scenario, scenario_file = _base_scenario(spec.scenario, base, fail)
+    scenario, scenario_file = _base_scenario(spec.scenario, base, fail, path is not None)
     changes: dict[str, Any] = {"replicates": spec.replicates, "levels": ["national"]}
     if spec.horizon is not None:
         changes["horizon"] = spec.horizon
@@ -264,11 +265,15 @@ def _validate(tree: Node, base: Path, path: str | None) -> Study:
     )
 
 
-def _base_scenario(value: Any, base: Path, fail: Any) -> tuple[Scenario, str | None]:
+def _base_scenario(
+    value: Any, base: Path, fail: Any, confine: bool = True
+) -> tuple[Scenario, str | None]:
+    """The study's scenario; a file named in a study file must lie where references may point
+    (a study given as a mapping from Python names its file on purpose)."""
     if isinstance(value, Scenario):
         return value, value.path
     target = base / value
-    if not target.is_file():
+    if not target.exists():
         near = None
         if target.parent.is_dir():
             near = suggest(target.name, [p.name for p in target.parent.glob("*.yaml")])
@@ -280,6 +285,11 @@ def _base_scenario(value: Any, base: Path, fail: Any) -> tuple[Scenario, str | N
                 suggestion=near,
             ),
         )
+    if confine:
+        try:
+            target = reference(value, base, what="scenario file")
+        except Problem as exc:
+            raise fail(["scenario"], exc) from None
     return load_scenario(target), value
 
 

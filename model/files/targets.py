@@ -15,7 +15,7 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import BeforeValidator, Field
 
-from model.files.errors import Problem, suggest
+from model.files.errors import Problem, describe, excerpt, suggest
 from model.files.months import month_index, month_str, parse_month
 from model.files.schema import Section, check, checked, checked_after
 from model.files.yaml_reader import error_at, read
@@ -137,7 +137,7 @@ def _float(value: Any, what: str) -> float:
     try:
         return float(value)
     except (TypeError, ValueError):
-        raise Problem(f"{what} must be a number, got {value!r}") from None
+        raise Problem(f"{what} must be a number, got {excerpt(value)}") from None
 
 
 def _tolerance(value: Any) -> float:
@@ -149,9 +149,10 @@ def _tolerance(value: Any) -> float:
 
 def _month(value: Any) -> str:
     try:
-        return parse_month(value)
-    except (ValueError, TypeError):
-        raise Problem(f"{value!r} is not a month", allowed="YYYY-MM, e.g. 2017-07") from None
+        return parse_month(value, bounded=True)
+    except (ValueError, TypeError) as exc:
+        message = str(exc) if "out of range" in str(exc) else f"{describe(value)} is not a month"
+        raise Problem(message, allowed="YYYY-MM, e.g. 2017-07") from None
 
 
 def _period(value: Any, missing: str = "missing key 'period'") -> tuple[str, str]:
@@ -328,6 +329,8 @@ class TargetEntry(Section):
 def _target_list(value: Any) -> Any:
     if not isinstance(value, list):
         raise Problem("expected a list under 'targets:'")
+    if not value:
+        raise Problem("the list of targets is empty", allowed="at least one target")
     return value
 
 

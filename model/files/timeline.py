@@ -115,7 +115,7 @@ def deployments(value: Any) -> FrozenMap:
     out = {}
     for area, per_force in mapping(value, "area id: {force: schedule}").items():
         if not isinstance(area, str):
-            raise Problem(f"an area id must be text, got {area!r}", on_key=True, at=(area,))
+            raise Problem(f"an area id must be text, got {describe(area)}", on_key=True, at=(area,))
         row = {}
         for name, item in below(area, mapping, per_force, "force: schedule lines").items():
             if name not in FORCES:
@@ -247,7 +247,7 @@ def area_problems(
     for area in deployments_:
         if area not in known:
             return Problem(
-                f"unknown area {area!r}",
+                f"unknown area {describe(area)}",
                 allowed="an area id of the initial state (model/data/areas.csv or initial.data)",
                 suggestion=suggest(area, known),
                 on_key=True,
@@ -257,7 +257,7 @@ def area_problems(
         for j, area in enumerate(ev.areas):
             if area not in known:
                 return Problem(
-                    f"unknown area {area!r}",
+                    f"unknown area {describe(area)}",
                     allowed="an area id of the initial state (model/data/areas.csv or initial.data)",
                     suggestion=suggest(area, known),
                     at=("events", i, "areas", j),
@@ -268,11 +268,12 @@ def area_problems(
 def check_areas(forces, deployments, events, initial_data: str | None, tree) -> None:
     """Deployments and events must name areas of the scenario's initial state (``tree``: the
     located file, or a function that builds it, for the error's line)."""
-    from model.data import DataError, default_state, load_initial_state
+    from model.data import DataError
+    from model.files.initial import state_of
     from model.files.yaml_reader import Node, error_at
 
     try:
-        state = load_initial_state(initial_data) if initial_data else default_state()
+        state = state_of(initial_data)  # read once; check_initial uses it again
     except DataError:
         return  # the data's own mistake is reported when the run reads it
     problem = area_problems(forces, deployments, events, state.areas.index)

@@ -266,12 +266,19 @@ def _seed(value: Any) -> int | None:
     return None if value is None else count(value, *SEED_RANGE, "a whole number >= 0")
 
 
-def _posterior(value: Any, base: str) -> str | None:
+def _posterior(value: Any, base: str, confine: bool = True) -> str | None:
     if value is None:
         return None
     written = text(value, "a calibration folder or its posterior.csv, relative to this file")
     target = Path(base, written)
-    if target.is_dir():
+    if confine:  # like every file a user's file names: it lies where references may point
+        from model.files.confine import reference
+
+        what = "calibration folder or posterior.csv"
+        target = reference(written, base, what=what, folder=target.is_dir())
+        if target.is_dir():
+            target = reference(os.path.join(written, "posterior.csv"), base, what=what)
+    elif target.is_dir():
         target = target / "posterior.csv"
     if not target.is_file():
         raise Problem(
@@ -280,9 +287,10 @@ def _posterior(value: Any, base: str) -> str | None:
         )
     import csv
 
-    with open(target, encoding="utf-8", newline="") as fh:
-        header = next(csv.reader(fh), [])
-    names = [c for c in header if c in PARAMETERS]
+    with open(target, encoding="utf-8", errors="replace", newline="") as fh:
+        first = fh.readline(1 << 16)  # the header only: a bounded read
+    header = next(csv.reader([first]), [])
+    names = [c.strip() for c in header if c.strip() in PARAMETERS]
     if not names:
         raise Problem(
             f"{written} has no column named after a registry parameter",
@@ -292,8 +300,9 @@ def _posterior(value: Any, base: str) -> str | None:
 
 
 def _posterior_key(value: Any, info: Any) -> str | None:
-    base = (info.context or {}).get("posterior_base") or os.getcwd()
-    return _posterior(value, base)
+    context = info.context or {}
+    base = context.get("posterior_base") or os.getcwd()
+    return _posterior(value, base, context.get("confine", True))
 
 
 class UncertaintyFile(Section):

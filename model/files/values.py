@@ -12,11 +12,12 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from model.files.errors import Problem, as_number, describe, suggest
+from model.files.errors import Problem, as_number, describe, excerpt, suggest
 from model.files.months import MONTH_ALLOWED, parse_month
 
 __all__ = [
     "NAME_ALLOWED",
+    "NAME_MAX",
     "SEED_RANGE",
     "bounded",
     "count",
@@ -31,6 +32,8 @@ __all__ = [
     "whole",
 ]
 
+NAME_MAX = 64
+"""Longest name: names become folder and file names (with a date stamp added)."""
 NAME_ALLOWED = "lower-case letters, digits, '_' and '-'"
 SEED_RANGE = (0, 2**63 - 1)
 _NAME_RE = re.compile(r"^[a-z0-9_-]+$")
@@ -47,14 +50,19 @@ def identifier(value: Any, allowed: str = NAME_ALLOWED) -> str:
     """An identifier ``[a-z0-9_-]+`` (names of scenarios, batches, studies)."""
     value = text(value, allowed)
     if not _NAME_RE.match(value):
-        raise Problem(f"{value!r} is not a valid name", allowed=allowed)
+        raise Problem(f"{excerpt(value)} is not a valid name", allowed=allowed)
+    if len(value) > NAME_MAX:
+        raise Problem(
+            f"a name of {len(value)} characters is too long",
+            allowed=f"at most {NAME_MAX} characters",
+        )
     return value
 
 
 def month(value: Any) -> str:
     """A month, as ``"YYYY-MM"``."""
     try:
-        return parse_month(value)
+        return parse_month(value, bounded=True)
     except ValueError as exc:
         raise Problem(str(exc), allowed=MONTH_ALLOWED) from None
 

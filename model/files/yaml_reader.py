@@ -1,7 +1,9 @@
 """The one YAML reader of every user file: a located tree that keeps the line of every key.
 
-:func:`read` parses a file safely (no duplicate keys, no alias bombs, UTF-8 only) into
-:class:`Node` objects that know their file and lines; :func:`error_at` turns a
+:func:`read` parses a file safely into :class:`Node` objects that know their file and lines:
+a regular UTF-8 file of at most 4 MB (``model.files.confine``), no duplicate keys, printable
+characters only, at most :data:`MAX_DEPTH` levels of nesting, :data:`MAX_ALIASES` aliases and
+:data:`MAX_NODES` values once aliases are expanded, and dates that exist; :func:`error_at` turns a
 :class:`~model.files.errors.Problem` found at a key path into a one-line
 :class:`~model.files.errors.ConfigError` naming the file, line and key.
 """
@@ -16,9 +18,12 @@ from typing import Any
 
 import yaml
 
-from model.files.errors import ConfigError, Problem, describe, key_path
+from model.files.confine import read_text
+from model.files.errors import ConfigError, Problem, describe, excerpt, key_path
 
 __all__ = [
+    "MAX_ALIASES",
+    "MAX_DEPTH",
     "MAX_NODES",
     "Node",
     "Source",
@@ -26,13 +31,18 @@ __all__ = [
     "abspath",
     "error_at",
     "from_plain",
+    "parse",
     "read",
     "relative_display",
     "with_src",
 ]
 
-MAX_NODES = 1_000_000
-"""Most YAML nodes a file may expand to (aliases make small files huge)."""
+MAX_NODES = 200_000
+"""Most YAML values a file may expand to (aliases make small files huge)."""
+MAX_DEPTH = 64
+"""Most levels of nesting (deeper documents would exhaust the parser's recursion)."""
+MAX_ALIASES = 1_000
+"""Most aliases (``*name``) in a file."""
 SCENARIO_EMPTY = "a mapping of keys, e.g. 'name: my_scenario' (see docs/scenarios.md)"
 SCENARIO_TOP = "'key: value' lines (see docs/scenarios.md)"
 
@@ -161,13 +171,13 @@ def error_at(
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
-def _find_duplicate(loader: yaml.SafeLoader, node: yaml.MappingNode) -> tuple[Any, int, int] | None:
+def _find_duplicate(construct: Any, node: yaml.MappingNode) -> tuple[Any, int, int] | None:
     """The first repeated key of a mapping node: (key, its line, line of its first use)."""
     seen: dict[Any, int] = {}
     for key_node, _ in node.value:
         if key_node.tag == _MERGE_TAG or not isinstance(key_node, yaml.ScalarNode):
             continue
-        key = loader.construct_object(key_node)
+        key = construct(key_node)
         if not _hashable(key):  # pragma: no cover - scalar keys are hashable
             continue
         line = key_node.start_mark.line + 1
@@ -175,6 +185,45 @@ def _find_duplicate(loader: yaml.SafeLoader, node: yaml.MappingNode) -> tuple[An
             return key, line, seen[key]
         seen[key] = line
     return None
+
+
+class _Limit(Exception):
+    """A limit of the reader exceeded while composing (message, line)."""
+
+
+class _Loader(yaml.SafeLoader):
+    """PyYAML's safe loader with limits on nesting and aliases while it composes the document
+    (its composer recurses once per level, so depth is checked before Python's limit)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.depth = 0
+        self.aliases = 0
+
+    def _line(self) -> int:
+        return self.peek_event().start_mark.line + 1
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            self.aliases += 1
+            if self.aliases > MAX_ALIASES:
+                raise _Limit(f"more than {MAX_ALIASES:,} aliases (*name)", self._line())
+        return super().compose_node(parent, index)
+
+    def _nested(self, compose: Any, anchor: Any) -> Any:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise _Limit(f"nested more than {MAX_DEPTH} levels deep", self._line())
+        try:
+            return compose(anchor)
+        finally:
+            self.depth -= 1
+
+    def compose_sequence_node(self, anchor: Any) -> Any:
+        return self._nested(super().compose_sequence_node, anchor)
+
+    def compose_mapping_node(self, anchor: Any) -> Any:
+        return self._nested(super().compose_mapping_node, anchor)
 
 
 def _locate(loader: yaml.SafeLoader, root: yaml.Node, src: Source) -> Node:
@@ -189,15 +238,24 @@ def _locate(loader: yaml.SafeLoader, root: yaml.Node, src: Source) -> Node:
     def scalar(node: yaml.ScalarNode, line: int, path: list[Any]) -> Any:
         try:
             return loader.construct_object(node)
-        except ValueError as exc:  # PyYAML reads 2017-02-30 as a date that does not exist
-            raise fail(f"{node.value!r} is not a date: {exc}", line, path) from None
+        # PyYAML's constructors fail on what their patterns let through: 2017-02-30 (a date
+        # that does not exist), "!!int" with no digits, integers of over 4300 digits.
+        except (ArithmeticError, LookupError, TypeError, ValueError) as exc:
+            if node.tag == "tag:yaml.org,2002:timestamp":
+                raise fail(f"{excerpt(node.value)} is not a date: {exc}", line, path) from None
+            what = excerpt(node.value) if node.value else "an empty value"
+            raise fail(
+                f"{what} cannot be read as {node.tag.rsplit(':', 1)[-1]}", line, path
+            ) from None
 
     def walk(node: yaml.Node, key_line: int | None, path: list[Any]) -> Node:
         nonlocal count
         count += 1
-        if count > MAX_NODES:
-            raise ConfigError("too many YAML nodes (alias expansion?)", file=src.display)
         line = node.start_mark.line + 1
+        if count > MAX_NODES:
+            raise fail(f"more than {MAX_NODES:,} values once aliases are expanded", None, path[:1])
+        if len(path) > MAX_DEPTH:
+            raise fail(f"nested more than {MAX_DEPTH} levels deep (through aliases)", line, [])
         if id(node) in active:
             raise fail("recursive YAML alias", line, path)
         if isinstance(node, yaml.ScalarNode):
@@ -207,11 +265,11 @@ def _locate(loader: yaml.SafeLoader, root: yaml.Node, src: Source) -> Node:
             if isinstance(node, yaml.SequenceNode):
                 items = [walk(item, None, [*path, i]) for i, item in enumerate(node.value)]
                 return Node(items, src, line, key_line)
-            dup = _find_duplicate(loader, node)
+            dup = _find_duplicate(lambda k: scalar(k, k.start_mark.line + 1, path), node)
             if dup is not None:
                 key, k_line, first = dup
                 raise fail(
-                    f"duplicate key {str(key)!r} (first written at line {first})",
+                    f"duplicate key {excerpt(str(key))} (first written at line {first})",
                     k_line,
                     [*path, key],
                     allowed="each key once in a mapping",
@@ -249,38 +307,13 @@ def read(
         top_hint: what is allowed, for a file whose top level is not a mapping.
 
     Raises:
-        ConfigError: if the file cannot be read, is not YAML or is not a mapping.
+        ConfigError: if the file cannot be read, is not YAML or is not a mapping, or exceeds a
+            limit (size, nesting, aliases, values).
     """
     display = display or os.fspath(path)
-    p = Path(path)
-    if not p.exists():
-        raise ConfigError("file not found" + abs_note(display, p), file=display)
-    if p.is_dir():
-        raise ConfigError(f"is a directory, not a {noun}", file=display)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"not UTF-8 text ({exc.reason})", file=display) from None
-    except OSError as exc:
-        raise ConfigError(f"cannot read: {exc.strerror}", file=display) from None
-    src = Source(display, str(p.absolute().parent))
-    loader = yaml.SafeLoader(text)
-    try:
-        node = loader.get_single_node()
-        if node is None:
-            raise ConfigError("file is empty", file=display, allowed=empty_hint)
-        tree = _locate(loader, node, src)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else None
-        parts = [s for s in (exc.context, exc.problem) if s]
-        raise ConfigError(
-            "YAML syntax error: " + ": ".join(parts), file=display, line=line
-        ) from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"YAML error: {exc}", file=display) from None
-    finally:
-        loader.dispose()
+    text = read_text(path, display, noun=noun)
+    src = Source(display, str(Path(path).absolute().parent))
+    tree = parse(text, src, empty_hint=empty_hint)
     if not isinstance(tree.value, dict):
         raise ConfigError(
             f"the top level must be a mapping of keys, got {describe(tree.value)}",
@@ -289,6 +322,48 @@ def read(
             allowed=top_hint,
         )
     return tree
+
+
+def parse(text: str, src: Source, *, empty_hint: str = SCENARIO_EMPTY) -> Node:
+    """Parse YAML text (of the file ``src``) into a located tree, within the reader's limits.
+
+    Raises:
+        ConfigError: the text is empty, is not YAML, or exceeds a limit.
+    """
+    display = src.display
+    loader = None
+    try:
+        loader = _Loader(text)
+        node = loader.get_single_node()
+        if node is None:
+            raise ConfigError("file is empty", file=display, allowed=empty_hint)
+        return _locate(loader, node, src)
+    except _Limit as exc:
+        message, line = exc.args
+        raise ConfigError(message, file=display, line=line) from None
+    except yaml.reader.ReaderError as exc:  # a NUL byte or another unprintable character
+        line = text.count("\n", 0, exc.position) + 1
+        char = chr(exc.character) if isinstance(exc.character, int) else exc.character
+        raise ConfigError(
+            f"character {char!r} is not allowed in YAML",
+            file=display,
+            line=line,
+            allowed="printable UTF-8 text",
+        ) from None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        parts = [excerpt(s, 120)[1:-1] for s in (exc.context, exc.problem) if s]
+        raise ConfigError(
+            "YAML syntax error: " + ": ".join(parts), file=display, line=line
+        ) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"YAML error: {excerpt(str(exc), 120)[1:-1]}", file=display) from None
+    except RecursionError:  # pragma: no cover - the depth limit comes first
+        raise ConfigError(f"nested more than {MAX_DEPTH} levels deep", file=display) from None
+    finally:
+        if loader is not None:
+            loader.dispose()
 
 
 def from_plain(value: Any, src: Source) -> Node:

@@ -275,22 +275,39 @@ def open_study(folder: str | os.PathLike[str]) -> Study:
     Raises:
         StudyError: the folder holds no study.
     """
+    from model.experiments.batches import recorded_batch
     from model.experiments.batchfiles import StoreError, read_manifest
-    from model.experiments.manifest import batch_from_manifest
+    from model.files.confine import read_json
+    from model.files.errors import ConfigError, describe
 
     folder = Path(folder)
     record_path = folder / STUDY_FILE
     try:
-        manifest = read_manifest(folder)
+        read_manifest(folder)
     except StoreError as exc:
         raise StudyError(str(exc)) from None
     if not record_path.is_file():
         raise StudyError(
             f"{folder}: not a study folder ({STUDY_FILE} not found); for a batch, use stabsim discover"
         )
-    record = json.loads(record_path.read_text(encoding="utf-8"))
-    batch = batch_from_manifest(manifest)
-    return study_from_record(record, batch.scenarios[0], record.get("path"))
+    record = read_json(record_path, noun="study record")
+    batch = recorded_batch(folder)
+    damaged = "the study record as stabsim wrote it (restore it, or start the study anew)"
+    if not isinstance(record, dict):
+        raise ConfigError(
+            f"expected a mapping, got {describe(record)}", file=str(record_path), allowed=damaged
+        )
+    try:
+        return study_from_record(record, batch.scenarios[0], record.get("path"))
+    except ConfigError as exc:
+        problem = " ".join(str(exc).split())
+        raise ConfigError(f"not a valid study ({problem})", file=str(record_path)) from None
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise ConfigError(
+            f"cannot read the study ({type(exc).__name__}: {exc})",
+            file=str(record_path),
+            allowed=damaged,
+        ) from None
 
 
 def record_study(study: Study, folder: str | os.PathLike[str]) -> None:
