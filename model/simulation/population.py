@@ -6,6 +6,14 @@ relaxation, grievance, arrest probability, mobilization (with memory) and the su
 the communities it recruits from. ``count_residents`` gives the persons located in every area,
 used by most processes. The policy terms use the perceived (lagged) policy stocks of
 ``levers``, never the month's lever values directly.
+
+How it is computed (not what): the cohorts' columns are updated in place, block by block so that
+the temporaries stay in the processor's cache; the few households a term concerns (displaced,
+IS-affiliated families, under IS rule, in the disputed territories) are updated by index rather
+than by multiplying every cohort by 0 or 1; and persons per area are whole numbers summed by home
+area over the fixed cohort order, corrected for the households living away from home. Every
+floating-point operation on a cohort is the one of the equations, in the same order, so results
+are identical to the plain column formulas.
 """
 
 from __future__ import annotations
@@ -18,28 +26,138 @@ from model.simulation.operations import security_effective
 from model.simulation.outcomes import GROUPS
 
 _NG = len(GROUPS)
+BLOCK = 1 << 15
+"""Cohorts per block of the elementwise part of the monthly update (the temporaries of a block
+stay in cache; results do not depend on it)."""
+
+
+class CohortIndex:
+    """What never changes about the cohorts of a run: the order of the cohorts, their home area
+    and group, so the home segments, the IS-affiliated families, the Kurds and Turkmen of the
+    disputed territories and the Sunni households (``model._ix``, built on first use)."""
+
+    def __init__(self, model) -> None:
+        pop = model.pop
+        n = model.n
+        self.n_cohorts = len(pop)
+        hg = pop.home * _NG + model.group64  # cohorts are built ordered by home area and group
+        # (sorted already as built; any order would give the same whole-number sums)
+        unsorted = len(hg) > 1 and bool(np.any(hg[1:] < hg[:-1]))
+        self.order = np.argsort(hg, kind="stable") if unsorted else None
+        key = hg if self.order is None else hg[self.order]
+        starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if len(key) else key[:0]
+        self.hg_starts = starts
+        self.hg_bins = key[starts]
+        self.n_hg = n * _NG
+        self.family = np.flatnonzero(model._family)
+        self.kirkuk = np.flatnonzero(model._kirkuk_exposed)
+        self.sunni = np.flatnonzero(model._sunni)
+        self.sunni_groups = np.flatnonzero(sunni_mask(np.arange(_NG)))
+        monthly = (1.0 + model.p["population_growth"]) ** (1.0 / 12.0) - 1.0
+        self.birth_rate = monthly * model._iraq_home
+        self.key: np.ndarray | None = None  # see cohort_keys
+        self.key_displaced: np.ndarray | None = None
+
+
+def away_from_home(model) -> np.ndarray:
+    """The cohorts living away from their home area now (sorted): displaced households hosted
+    elsewhere. A household at home lives in its home area (``Population.loc``), so only the
+    displaced need to be compared."""
+    pop = model.pop
+    displaced = np.flatnonzero(pop.status == DISPLACED)
+    return displaced[pop.loc[displaced] != pop.home[displaced]]
+
+
+def cohort_keys(model) -> np.ndarray:
+    """Every cohort's (area where it lives, group) bin: area x groups + group.
+
+    Kept from month to month: only the rows of the households displaced now or at the last
+    call (the only ones whose location can have changed) are renewed.
+    """
+    ix, pop = cohort_index(model), model.pop
+    displaced = np.flatnonzero(pop.status == DISPLACED)
+    if ix.key is None:
+        ix.key = pop.loc * _NG + model.group64
+    else:
+        idx = np.union1d(ix.key_displaced, displaced)
+        ix.key[idx] = pop.loc[idx] * _NG + model.group64[idx]
+    ix.key_displaced = displaced
+    return ix.key
+
+
+def cohort_index(model) -> CohortIndex:
+    """The run's ``CohortIndex`` (built once)."""
+    ix = getattr(model, "_ix", None)
+    if ix is None or ix.n_cohorts != len(model.pop):
+        ix = model._ix = CohortIndex(model)
+    return ix
+
+
+def persons_by_home_group(model) -> np.ndarray:
+    """Persons by home area and group (wherever they live now): (areas x groups), whole numbers,
+    summed over the cohorts' fixed order by home segment."""
+    ix = cohort_index(model)
+    size = model.pop.size if ix.order is None else model.pop.size[ix.order]
+    out = np.zeros(ix.n_hg, dtype=np.int64)
+    if len(ix.hg_starts):
+        out[ix.hg_bins] = np.add.reduceat(size, ix.hg_starts)
+    return out.reshape(model.n, _NG)
+
+
+def persons_by_area_group(model, by_home: np.ndarray | None = None) -> np.ndarray:
+    """Persons located in each area by group now, an (areas x groups) array of whole numbers.
+
+    The persons by home area and group (``by_home``, computed if not given), with the households
+    living away from home moved from their home's count to their location's.
+    """
+    pop = model.pop
+    home = persons_by_home_group(model) if by_home is None else by_home
+    out = home.ravel().copy()
+    away = away_from_home(model)
+    if len(away):
+        s = pop.size[away]
+        g = model.group64[away]
+        out -= np.bincount(pop.home[away] * _NG + g, s, out.size).astype(np.int64)
+        out += np.bincount(pop.loc[away] * _NG + g, s, out.size).astype(np.int64)
+    return out.reshape(model.n, _NG)
 
 
 def count_residents(model) -> np.ndarray:
-    """Persons living in each area now (at home or hosted), at least 1; kept as residents."""
-    model.residents = np.maximum(np.bincount(model.pop.loc, model.pop.size, model.n), 1.0)
+    """Persons living in each area now (at home or hosted), at least 1; kept as residents.
+
+    Also kept: the persons by area and group (``model.persons_area_group``) and by home area and
+    group (``model.persons_home_group``), which the recording of the month reads.
+    """
+    model.persons_home_group = persons_by_home_group(model)
+    model.persons_area_group = persons_by_area_group(model, model.persons_home_group)
+    model.residents = np.maximum(model.persons_area_group.sum(axis=1).astype(float), 1.0)
     return model.residents
 
 
-def births(model) -> None:
+def births(model, sizef: np.ndarray | None = None) -> None:
     """Natural growth of Iraq's population: births join their household cohort.
 
     Each cohort accrues its expected births, size x the monthly rate, and gains the whole
     persons accrued (the fractions carry over): growth is not a contingent process.
+    ``sizef`` (optional): the cohorts' sizes as floats, updated too.
     """
-    pop, p = model.pop, model.p
-    monthly = (1.0 + p["population_growth"]) ** (1.0 / 12.0) - 1.0
-    model._birth_carry += pop.size * (monthly * model._iraq_home)
-    born = np.floor(model._birth_carry)
-    model._birth_carry -= born
-    born = born.astype(np.int64)
-    pop.size += born
-    model.born += int(born.sum())
+    pop = model.pop
+    ix = cohort_index(model)
+    carry = model._birth_carry
+    if sizef is None:
+        sizef = pop.size.astype(float)
+    for s in blocks(len(pop)):
+        born = np.multiply(sizef[s], ix.birth_rate[s])
+        carry[s] += born
+        np.floor(carry[s], out=born)
+        carry[s] -= born
+        model.born += int(born.sum())
+        sizef[s] += born
+        np.copyto(pop.size[s], sizef[s], casting="unsafe")
+
+
+def blocks(m: int):
+    return [slice(i, min(i + BLOCK, m)) for i in range(0, m, BLOCK)] or [slice(0, 0)]
 
 
 def services(model, residents: np.ndarray, initial: bool) -> np.ndarray:
@@ -70,45 +188,9 @@ def services(model, residents: np.ndarray, initial: bool) -> np.ndarray:
     return aid_pc
 
 
-def update(model, initial: bool = False) -> None:
-    """One month of the population; ``initial`` sets the starting legitimacy and stance.
-
-    At the start legitimacy takes its target at once (from the initial policy stocks, the same
-    for every scenario) and destruction is the data's.
-    """
-    p, pop = model.p, model.pop
-    n = model.n
-    loc = pop.loc
-    if initial:
-        model.m_incidents = np.zeros(n)
-        security_effective(model)
-    else:
-        births(model)
-    residents = model.residents if not initial else count_residents(model)
-    pmf = model.garrison[FORCES.index("PMF")]
-    model.pmf_share = pmf / np.maximum(model.garrison.sum(axis=0), 1.0)
-    services(model, residents, initial)
-    perceived = model.perceived
-    # militia abuse where undisciplined PMF hold ground, worse under sectarian tension
-    w = p["abuse_tension_weight"]
-    model.abuse = (
-        p["abuse_rate"]
-        * (1 - perceived["militia_discipline"])
-        * model.pmf_share
-        * (1 - w + w * model.tension)
-    )
-    fam_pol = perceived["family_policy"]
-    # every term but a household's own circumstances depends only on (area, group): compute
-    # those on the small area x group table and gather once per household
-    key = loc * _NG + model.group64
-    h_area = p["hardship_destruction"] * model.destruction + p["hardship_services"] * (
-        1 - model.services
-    )
-    hard = pop.hardship_base + h_area[loc]
-    hard += p["hardship_displaced"] * (pop.status == DISPLACED)
-    hard += (p["hardship_family"] * (1 - fam_pol)) * model._family
-    hard += p["hardship_is_rule"] * pop.under_is
-    np.clip(hard, 0, 1, out=hard)
+def _legitimacy_table(model) -> np.ndarray:
+    """Legitimacy target by (area, group) before a household's own circumstances."""
+    p, perceived = model.p, model.perceived
     g = np.zeros(_NG)
     g[SUNNI_ARAB] = (
         p["legit_inclusion_effect"] * perceived["sunni_inclusion"]
@@ -130,21 +212,52 @@ def update(model, initial: bool = False) -> None:
         - p["legit_civ_harm_effect"] * model.harm_gov
         + p["legit_is_harm_effect"] * model.harm_is
     )
-    table = model._legit_base_table + policy + local[:, None]
-    target = table.ravel()[key]
-    target -= (p["legit_kirkuk_effect"] * model.kirkuk) * model._kirkuk_exposed
-    target -= (p["legit_family_effect"] * (1 - fam_pol)) * model._family
-    np.clip(target, 0, 1, out=target)
+    return model._legit_base_table + policy + local[:, None]
+
+
+def update(model, initial: bool = False) -> None:
+    """One month of the population; ``initial`` sets the starting legitimacy and stance.
+
+    At the start legitimacy takes its target at once (from the initial policy stocks, the same
+    for every scenario) and destruction is the data's.
+    """
+    p, pop = model.p, model.pop
+    n = model.n
+    loc = pop.loc
+    ix = cohort_index(model)
+    # the cohorts' sizes as floats, for this month's weighted sums (sizes do not change again
+    # before the month is recorded)
+    sizef = model.sizef = pop.size.astype(float)
     if initial:
-        pop.legitimacy = target
+        model.m_incidents = np.zeros(n)
+        security_effective(model)
     else:
-        rate = np.where(
-            target > pop.legitimacy, p["legitimacy_gain_rate"], p["legitimacy_loss_rate"]
-        )
-        pop.legitimacy = np.clip(rules.relax(pop.legitimacy, target, rate), 0, 1)
-    griev = rules.grievance(hard, pop.legitimacy)
-    model.grievance = griev
-    actives = np.bincount(loc, pop.size * pop.active, n)
+        births(model, sizef)
+    residents = model.residents if not initial else count_residents(model)
+    pmf = model.garrison[FORCES.index("PMF")]
+    model.pmf_share = pmf / np.maximum(model.garrison.sum(axis=0), 1.0)
+    services(model, residents, initial)
+    perceived = model.perceived
+    # militia abuse where undisciplined PMF hold ground, worse under sectarian tension
+    w = p["abuse_tension_weight"]
+    model.abuse = (
+        p["abuse_rate"]
+        * (1 - perceived["militia_discipline"])
+        * model.pmf_share
+        * (1 - w + w * model.tension)
+    )
+    fam_pol = perceived["family_policy"]
+    # every term but a household's own circumstances depends only on (area, group): computed
+    # on the small area x group table and gathered once per household
+    h_area = p["hardship_destruction"] * model.destruction + p["hardship_services"] * (
+        1 - model.services
+    )
+    table = _legitimacy_table(model).ravel()
+    # the arrest risk of an area counts last month's active persons
+    m = len(pop)
+    weights = np.empty(m)
+    np.multiply(sizef, pop.active, out=weights)
+    actives = np.bincount(loc, weights, n)
     arrest = rules.arrest_probability(
         model.policing * model.intel,
         actives,
@@ -153,28 +266,93 @@ def update(model, initial: bool = False) -> None:
         p["arrest_ratio_scale"],
         p["active_floor"],
     )
-    risk = np.where(pop.under_is, p["is_rule_risk"], arrest[loc])
+    # the households a term concerns, by index (adding 0 to the others changes nothing)
+    displaced = np.flatnonzero(pop.status == DISPLACED)
+    under = np.flatnonzero(pop.under_is)
+    terms = {
+        "displaced": (displaced, p["hardship_displaced"]),
+        "family": (ix.family, p["hardship_family"] * (1 - fam_pol)),
+        "is_rule": (under, p["hardship_is_rule"]),
+        "kirkuk": (ix.kirkuk, p["legit_kirkuk_effect"] * model.kirkuk),
+        "family_legit": (ix.family, p["legit_family_effect"] * (1 - fam_pol)),
+        "risk": (under, p["is_rule_risk"]),
+    }
+    hard = np.empty(m)
+    griev = np.empty(m)
+    if initial:
+        pop.legitimacy = np.empty(m)
+        pop.active = np.empty(m)
+        pop.engaged = np.empty(m)
+    key = cohort_keys(model)
+    for s in blocks(m):
+        _update_block(model, s, key, terms, h_area, table, arrest, hard, griev, initial)
+    model.hardship = hard
+    model.grievance = griev
+    # the social base IS finds: engaged persons of the communities it recruits from
+    S = ix.sunni
+    model.support_share = np.bincount(loc[S], sizef[S] * pop.engaged[S], n) / residents
+    persons = persons_by_area_group(model)
+    model.sunni_share = persons[:, ix.sunni_groups].sum(axis=1).astype(float) / residents
+
+
+def _within(idx: np.ndarray, s: slice) -> np.ndarray:
+    """The indices in ``idx`` (sorted) that fall in block ``s``, relative to its start."""
+    lo, hi = np.searchsorted(idx, (s.start, s.stop))
+    return idx[lo:hi] - s.start
+
+
+def _update_block(
+    model, s, key, terms, h_area, table, arrest, hard_all, griev_all, initial
+) -> None:
+    """Hardship, legitimacy, grievance and mobilization of the cohorts of block ``s``."""
+    p, pop = model.p, model.pop
+    loc = pop.loc[s]
+    # hardship: the household's own, its area's, then the terms of the households concerned
+    hard = hard_all[s]
+    np.add(pop.hardship_base[s], h_area[loc], out=hard)
+    for name in ("displaced", "family", "is_rule"):
+        idx, value = terms[name]
+        hard[_within(idx, s)] += value
+    np.clip(hard, 0, 1, out=hard)
+    # legitimacy target: the (area, group) table, less the Kirkuk and family terms
+    target = table[key[s]]
+    for name in ("kirkuk", "family_legit"):
+        idx, value = terms[name]
+        target[_within(idx, s)] -= value
+    np.clip(target, 0, 1, out=target)
+    legit = pop.legitimacy[s]
+    if initial:
+        legit[...] = target
+    else:
+        rules.relax_asymmetric(
+            legit, target, p["legitimacy_gain_rate"], p["legitimacy_loss_rate"], work=target
+        )
+        np.clip(legit, 0, 1, out=legit)
+    griev = griev_all[s]
+    np.subtract(1.0, legit, out=griev)
+    np.multiply(hard, griev, out=griev)  # rules.grievance: H (1 - L)
+    risk = arrest[loc]
+    idx, value = terms["risk"]
+    risk[_within(idx, s)] = value
     active, engaged = rules.mobilization(
         griev,
-        pop.risk_aversion,
+        pop.risk_aversion[s],
         risk,
         p["active_threshold"],
         p["sympathiser_threshold"],
         p["activation_spread"],
+        work=(risk, target),
     )
     if initial:
-        pop.active, pop.engaged = active, engaged
-    else:
-        # mobilization has memory: persons join faster than they leave
-        up, down = p["mobilization_rate"], p["demobilization_rate"]
-        pop.active = rules.relax(pop.active, active, np.where(active > pop.active, up, down))
-        pop.engaged = rules.relax(pop.engaged, engaged, np.where(engaged > pop.engaged, up, down))
-        np.maximum(pop.engaged, pop.active, out=pop.engaged)
-    model.hardship = hard
-    # the social base IS finds: engaged persons of the communities it recruits from
-    sunni = model._sunni
-    model.support_share = np.bincount(loc, pop.size * pop.engaged * sunni, n) / residents
-    model.sunni_share = np.bincount(loc, pop.size * sunni, n) / residents
+        pop.active[s] = active
+        pop.engaged[s] = engaged
+        return
+    # mobilization has memory: persons join faster than they leave
+    up, down = p["mobilization_rate"], p["demobilization_rate"]
+    cur_a, cur_e = pop.active[s], pop.engaged[s]
+    rules.relax_asymmetric(cur_a, active, up, down, work=active)
+    rules.relax_asymmetric(cur_e, engaged, up, down, work=engaged)
+    np.maximum(cur_e, cur_a, out=cur_e)
 
 
 def sunni_mask(group: np.ndarray) -> np.ndarray:

@@ -16,6 +16,7 @@ import pandas as pd
 from model.simulation import rules
 from model.simulation.agents import CLANDESTINE, DISPLACED, HOLDING
 from model.simulation.outcomes import GROUPS, MONTHLY, MONTHLY_NAMES, SUMMARY_NAMES
+from model.simulation.population import blocks, cohort_keys
 
 _AREA_VARS = (
     "fighters_hold",
@@ -64,9 +65,16 @@ class Recorder:
         self.nat = {k: np.zeros(T) for k in _NAT_VARS}
         self.share = np.zeros((T, n))  # IS share of each area, for resurgence
         self.filled = 0
+        self._displaced: np.ndarray | None = None
+        self._k4: np.ndarray | None = None
+        self._w4: np.ndarray | None = None
 
     def record(self, t: int) -> None:
-        """Store month t of the model's state."""
+        """Store month t of the model's state.
+
+        Persons by area and group are those counted after displacement (schedule step 13,
+        ``population.count_residents``): nothing moves or dies between that count and here.
+        """
         m, pop = self.m, self.m.pop
         n, g = m.n, len(GROUPS)
         A = self.area
@@ -76,12 +84,11 @@ class Recorder:
         A["held"][t] = held & m.governed
         A["sanctuary"][t] = held & m.sanctuary
         self.share[t] = m.is_share
-        size = pop.size.astype(float)
-        A["pop_under_is"][t] = np.bincount(pop.loc, size * pop.under_is, n)
-        # persons by home area and status in one bincount (status 0 home, 1 displaced)
-        by_home = np.bincount(pop.home * 2 + pop.status, size, 2 * n).reshape(n, 2)
-        A["population"][t] = by_home.sum(axis=1)
-        A["idps"][t] = by_home[:, DISPLACED]
+        under = np.flatnonzero(pop.under_is)
+        A["pop_under_is"][t] = np.bincount(pop.loc[under], pop.size[under], n)
+        A["population"][t] = m.persons_home_group.sum(axis=1)
+        displaced = np.flatnonzero(pop.status == DISPLACED)
+        A["idps"][t] = np.bincount(pop.home[displaced], pop.size[displaced], n)
         A["incidents"][t] = m.m_incidents
         A["civ"][t] = m.m_civ
         A["civ_gov"][t] = m.m_civ_gov
@@ -91,14 +98,14 @@ class Recorder:
         A["recruits"][t] = m.m_recruits
         A["returnees"][t] = m.returnees
         A["security"][t] = m.security_raw
-        # persons by (area, group, stance) in one bincount; legitimacy and grievance sums
-        key = pop.loc * g + m.group64
         G = self.group
-        G["persons"][t] = np.bincount(key, size, n * g).reshape(n, g)
-        G["active"][t] = np.bincount(key, size * pop.active, n * g).reshape(n, g)
-        G["symp"][t] = np.bincount(key, size * (pop.engaged - pop.active), n * g).reshape(n, g)
-        G["legit"][t] = np.bincount(key, size * pop.legitimacy, n * g).reshape(n, g)
-        G["griev"][t] = np.bincount(key, size * m.grievance, n * g).reshape(n, g)
+        G["persons"][t] = m.persons_area_group
+        # persons-weighted stance, legitimacy and grievance by (area, group): the four sums in
+        # one bincount over interleaved bins, so that consecutive additions go to different
+        # bins (each bin still adds its households in cohort order)
+        sums = np.bincount(self._keys4(), self._weights4(), 4 * n * g).reshape(n, g, 4)
+        for j, name in enumerate(("active", "symp", "legit", "griev")):
+            G[name][t] = sums[..., j]
         N = self.nat
         N["tension"][t] = m.tension
         N["kirkuk"][t] = m.kirkuk
@@ -113,6 +120,41 @@ class Recorder:
         N["militia"][t] = m.militia_attacks
         N["leaders"][t] = float(m.m_leader_lost)
         self.filled = t + 1
+
+    def _keys4(self) -> np.ndarray:
+        """Bins (area x group x 4 sums) of every cohort, kept from month to month: only the
+        rows of the households displaced now or at the last record are renewed (see
+        ``population.cohort_keys``)."""
+        m = self.m
+        key = cohort_keys(m)
+        displaced = np.flatnonzero(m.pop.status == DISPLACED)
+        if self._k4 is None or len(self._k4) != len(key):
+            self._k4 = (key * 4)[:, None] + np.arange(4)
+        else:
+            idx = np.union1d(self._displaced, displaced)
+            self._k4[idx] = (key[idx] * 4)[:, None] + np.arange(4)
+        self._displaced = displaced
+        return self._k4.ravel()
+
+    def _weights4(self) -> np.ndarray:
+        """Persons active, sympathising, x legitimacy and x grievance of every cohort,
+        interleaved cohort by cohort (built block by block in cache)."""
+        m, pop = self.m, self.m.pop
+        if self._w4 is None or len(self._w4) != len(pop):
+            self._w4 = np.empty((len(pop), 4))
+        size = m.sizef
+        for s in blocks(len(pop)):
+            w = self._w4[s]
+            tmp = np.multiply(size[s], pop.active[s])
+            w[:, 0] = tmp
+            np.subtract(pop.engaged[s], pop.active[s], out=tmp)
+            np.multiply(size[s], tmp, out=tmp)
+            w[:, 1] = tmp
+            np.multiply(size[s], pop.legitimacy[s], out=tmp)
+            w[:, 2] = tmp
+            np.multiply(size[s], m.grievance[s], out=tmp)
+            w[:, 3] = tmp
+        return self._w4.ravel()
 
     # ------------------------------------------------------------------ tables
     def _aggregate(self, index: np.ndarray, k: int, mask: np.ndarray) -> dict[str, np.ndarray]:

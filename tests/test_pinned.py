@@ -1,0 +1,103 @@
+"""A pinned short run: the tables of a 24-month coarse baseline run, as recorded in
+``tests/pinned/baseline_coarse_24m.json``.
+
+Speed work on the model must not change its results: the same seed must give the same random
+draws in the same order and the same tables. This test compares a fresh run with tables recorded
+before the optimisations of the performance issue. Counts (incidents, deaths, fighters, persons)
+must match exactly; shares and means to 1e-12 relative, because the tables sum areas with a
+matrix product whose last bits may differ between CPUs. Any change in the draws changes the counts.
+
+A documented model change (docs/ODD.md) is the only reason to record the file again::
+
+    PYTHONPATH=. python -m tests.test_pinned
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from model.experiments.run import run_model
+
+PINNED = Path(__file__).resolve().parent / "pinned" / "baseline_coarse_24m.json"
+HORIZON, SEED, RESOLUTION = 24, 20170401, 20000
+RTOL = 1e-12
+
+
+def _scenario():
+    from model.files.scenario import load_scenario
+
+    root = Path(__file__).resolve().parent.parent
+    base = load_scenario(root / "scenarios" / "baseline_historical.yaml")
+    return base.with_changes(horizon=HORIZON, parameters={"persons_per_agent": RESOLUTION})
+
+
+def _record(monthly: pd.DataFrame, summary: pd.DataFrame) -> dict:
+    """The figures kept: every national value, governorate column sums, the summary."""
+    nat = monthly[monthly["level"] == "national"]
+    gov = monthly[monthly["level"] == "governorate"]
+    values = [c for c in monthly.columns if c not in ("month", "level", "unit")]
+    row = summary.iloc[0]
+    return {
+        "run": {
+            "scenario": "baseline_historical",
+            "horizon": HORIZON,
+            "seed": SEED,
+            "persons_per_agent": RESOLUTION,
+        },
+        "months": [str(m.date()) for m in nat["month"]],
+        "national": {c: [float(x) for x in nat[c]] for c in values},
+        "governorate_units": sorted(set(gov["unit"])),
+        "governorate_sums": {c: float(gov[c].sum(min_count=1)) for c in values},
+        "summary": {
+            c: (
+                str(row[c].date())
+                if isinstance(row[c], pd.Timestamp)
+                else None
+                if pd.isna(row[c])
+                else float(row[c])
+            )
+            for c in summary.columns
+        },
+    }
+
+
+def _same(name: str, got, want) -> None:
+    got = np.asarray(got, dtype=float)
+    want = np.asarray(want, dtype=float)
+    assert got.shape == want.shape, name
+    assert np.array_equal(np.isnan(got), np.isnan(want)), f"{name}: missing values differ"
+    ok = ~np.isnan(want)
+    if np.all(want[ok] == np.round(want[ok])):  # a count: exactly
+        np.testing.assert_array_equal(got[ok], want[ok], err_msg=name)
+    else:
+        np.testing.assert_allclose(got[ok], want[ok], rtol=RTOL, atol=0, err_msg=name)
+
+
+def test_short_run_matches_the_pinned_tables(state):
+    want = json.loads(PINNED.read_text(encoding="utf-8"))
+    got = _record(*run_model(_scenario(), SEED, state))
+    assert got["run"] == want["run"]
+    assert got["months"] == want["months"]
+    assert set(got["national"]) == set(want["national"])
+    for c, v in want["national"].items():
+        _same(f"national {c}", got["national"][c], v)
+    assert got["governorate_units"] == want["governorate_units"]
+    for c, v in want["governorate_sums"].items():
+        _same(f"governorate sum {c}", got["governorate_sums"][c], math.nan if v is None else v)
+    assert set(got["summary"]) == set(want["summary"])
+    for c, v in want["summary"].items():
+        if isinstance(v, str) or v is None:
+            assert got["summary"][c] == v, c
+        else:
+            _same(f"summary {c}", got["summary"][c], v)
+
+
+if __name__ == "__main__":
+    table = _record(*run_model(_scenario(), SEED))
+    PINNED.write_text(json.dumps(table, indent=1) + "\n", encoding="utf-8")
+    print(f"wrote {PINNED}")
