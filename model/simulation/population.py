@@ -21,105 +21,20 @@ from __future__ import annotations
 import numpy as np
 
 from model.simulation import rules
-from model.simulation.agents import DISPLACED, FORCES, SHIA_ARAB, SUNNI_ARAB, TURKMEN, YAZIDI
+from model.simulation.agents import DISPLACED, FORCES, SHIA_ARAB, SUNNI_ARAB, YAZIDI
+from model.simulation.cohorts import (
+    blocks,
+    cohort_index,
+    cohort_keys,
+    persons_by_area_group,
+    persons_by_home_group,
+    sunni_mask,
+)
 from model.simulation.operations import security_effective
 from model.simulation.outcomes import GROUPS
 
 _NG = len(GROUPS)
-BLOCK = 1 << 15
-"""Cohorts per block of the elementwise part of the monthly update (the temporaries of a block
-stay in cache; results do not depend on it)."""
-
-
-class CohortIndex:
-    """What never changes about the cohorts of a run: the order of the cohorts, their home area
-    and group, so the home segments, the IS-affiliated families, the Kurds and Turkmen of the
-    disputed territories and the Sunni households (``model._ix``, built on first use)."""
-
-    def __init__(self, model) -> None:
-        pop = model.pop
-        n = model.n
-        self.n_cohorts = len(pop)
-        hg = pop.home * _NG + model.group64  # cohorts are built ordered by home area and group
-        # (sorted already as built; any order would give the same whole-number sums)
-        unsorted = len(hg) > 1 and bool(np.any(hg[1:] < hg[:-1]))
-        self.order = np.argsort(hg, kind="stable") if unsorted else None
-        key = hg if self.order is None else hg[self.order]
-        starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if len(key) else key[:0]
-        self.hg_starts = starts
-        self.hg_bins = key[starts]
-        self.n_hg = n * _NG
-        self.family = np.flatnonzero(model._family)
-        self.kirkuk = np.flatnonzero(model._kirkuk_exposed)
-        self.sunni = np.flatnonzero(model._sunni)
-        self.sunni_groups = np.flatnonzero(sunni_mask(np.arange(_NG)))
-        monthly = (1.0 + model.p["population_growth"]) ** (1.0 / 12.0) - 1.0
-        self.birth_rate = monthly * model._iraq_home
-        self.key: np.ndarray | None = None  # see cohort_keys
-        self.key_displaced: np.ndarray | None = None
-
-
-def away_from_home(model) -> np.ndarray:
-    """The cohorts living away from their home area now (sorted): displaced households hosted
-    elsewhere. A household at home lives in its home area (``Population.loc``), so only the
-    displaced need to be compared."""
-    pop = model.pop
-    displaced = np.flatnonzero(pop.status == DISPLACED)
-    return displaced[pop.loc[displaced] != pop.home[displaced]]
-
-
-def cohort_keys(model) -> np.ndarray:
-    """Every cohort's (area where it lives, group) bin: area x groups + group.
-
-    Kept from month to month: only the rows of the households displaced now or at the last
-    call (the only ones whose location can have changed) are renewed.
-    """
-    ix, pop = cohort_index(model), model.pop
-    displaced = np.flatnonzero(pop.status == DISPLACED)
-    if ix.key is None:
-        ix.key = pop.loc * _NG + model.group64
-    else:
-        idx = np.union1d(ix.key_displaced, displaced)
-        ix.key[idx] = pop.loc[idx] * _NG + model.group64[idx]
-    ix.key_displaced = displaced
-    return ix.key
-
-
-def cohort_index(model) -> CohortIndex:
-    """The run's ``CohortIndex`` (built once)."""
-    ix = getattr(model, "_ix", None)
-    if ix is None or ix.n_cohorts != len(model.pop):
-        ix = model._ix = CohortIndex(model)
-    return ix
-
-
-def persons_by_home_group(model) -> np.ndarray:
-    """Persons by home area and group (wherever they live now): (areas x groups), whole numbers,
-    summed over the cohorts' fixed order by home segment."""
-    ix = cohort_index(model)
-    size = model.pop.size if ix.order is None else model.pop.size[ix.order]
-    out = np.zeros(ix.n_hg, dtype=np.int64)
-    if len(ix.hg_starts):
-        out[ix.hg_bins] = np.add.reduceat(size, ix.hg_starts)
-    return out.reshape(model.n, _NG)
-
-
-def persons_by_area_group(model, by_home: np.ndarray | None = None) -> np.ndarray:
-    """Persons located in each area by group now, an (areas x groups) array of whole numbers.
-
-    The persons by home area and group (``by_home``, computed if not given), with the households
-    living away from home moved from their home's count to their location's.
-    """
-    pop = model.pop
-    home = persons_by_home_group(model) if by_home is None else by_home
-    out = home.ravel().copy()
-    away = away_from_home(model)
-    if len(away):
-        s = pop.size[away]
-        g = model.group64[away]
-        out -= np.bincount(pop.home[away] * _NG + g, s, out.size).astype(np.int64)
-        out += np.bincount(pop.loc[away] * _NG + g, s, out.size).astype(np.int64)
-    return out.reshape(model.n, _NG)
+__all__ = ["births", "count_residents", "services", "sunni_mask", "update"]
 
 
 def count_residents(model) -> np.ndarray:
@@ -154,10 +69,6 @@ def births(model, sizef: np.ndarray | None = None) -> None:
         model.born += int(born.sum())
         sizef[s] += born
         np.copyto(pop.size[s], sizef[s], casting="unsafe")
-
-
-def blocks(m: int):
-    return [slice(i, min(i + BLOCK, m)) for i in range(0, m, BLOCK)] or [slice(0, 0)]
 
 
 def services(model, residents: np.ndarray, initial: bool) -> np.ndarray:
@@ -353,9 +264,3 @@ def _update_block(
     rules.relax_asymmetric(cur_a, active, up, down, work=active)
     rules.relax_asymmetric(cur_e, engaged, up, down, work=engaged)
     np.maximum(cur_e, cur_a, out=cur_e)
-
-
-def sunni_mask(group: np.ndarray) -> np.ndarray:
-    """Households of the communities IS recruits from: Sunni Arabs and (Tal Afar's mostly
-    Sunni) Turkmen."""
-    return (group == SUNNI_ARAB) | (group == TURKMEN)

@@ -15,8 +15,8 @@ import pandas as pd
 
 from model.simulation import rules
 from model.simulation.agents import CLANDESTINE, DISPLACED, HOLDING
+from model.simulation.cohorts import blocks, cohort_keys
 from model.simulation.outcomes import GROUPS, MONTHLY, MONTHLY_NAMES, SUMMARY_NAMES
-from model.simulation.population import blocks, cohort_keys
 
 _AREA_VARS = (
     "fighters_hold",
