@@ -1,5 +1,8 @@
 """Where a month goes: a per-phase timer of the model's schedule, and cProfile of one run.
 
+Times are the CPU time of the running thread (``time.thread_time``), so that other work on a
+shared machine inflates them less than the wall clock; ``--wall`` times the wall clock.
+
 Wraps each process of the month (``model.simulation.model.StabilizationModel.step``) and each
 process of the insurgency in a timer, runs the baseline scenario at one or more resolutions and
 prints, per phase, the median time per month (microseconds), its share of the month, and the
@@ -36,6 +39,9 @@ if str(ROOT) not in sys.path:  # run from a checkout without installing
     sys.path.insert(0, str(ROOT))
 
 BASELINE = ROOT / "scenarios" / "baseline_historical.yaml"
+# CPU time of this thread, not wall time: on a shared machine the waits for a core are not the
+# code's (``--wall`` to time the wall clock instead)
+_clock = time.thread_time
 # persons per agent of about 1k, 15k (the default), 100k and 1M cohorts
 DEFAULT_PPA = (50_000, 2_500, 389, 39)
 
@@ -77,11 +83,11 @@ class Timers:
 
     def wrap(self, name: str, fn):
         def timed(*args, **kwargs):
-            t0 = time.perf_counter()
+            t0 = _clock()
             try:
                 return fn(*args, **kwargs)
             finally:
-                self.seconds[name] += time.perf_counter() - t0
+                self.seconds[name] += _clock() - t0
                 self.calls[name] += 1
 
         timed.__wrapped__ = fn
@@ -159,19 +165,19 @@ def measure(ppa: int, months: int, repeats: int) -> dict:
     for r in range(repeats):
         gc.collect()
         timers = Timers()
-        t0 = time.perf_counter()
+        t0 = _clock()
         model = _build(scenario, ppa, r, state)
-        t1 = time.perf_counter()
+        t1 = _clock()
         undo = _install(timers)
         try:
-            t2 = time.perf_counter()
+            t2 = _clock()
             model.run()
-            t3 = time.perf_counter()
+            t3 = _clock()
         finally:
             _restore(undo)
-        t4 = time.perf_counter()
+        t4 = _clock()
         model.recorder.frames(scenario.outcomes)
-        t5 = time.perf_counter()
+        t5 = _clock()
         cohorts = len(model.pop)
         month = {k: v / model.t * 1e6 for k, v in timers.seconds.items()}
         month["(month, all)"] = (t3 - t2) / model.t * 1e6
@@ -257,7 +263,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--months", type=int, default=24, help="months per run (default 24)")
     p.add_argument("--repeats", type=int, default=3, help="runs per resolution (median)")
     p.add_argument("--cprofile", type=int, metavar="TOP", help="also cProfile one run")
+    p.add_argument("--wall", action="store_true", help="wall-clock time instead of CPU time")
     args = p.parse_args(argv)
+    global _clock
+    if args.wall:
+        _clock = time.perf_counter
     rows = []
     for ppa in args.ppa:
         print(f"  {ppa} persons per agent, {args.months} months x {args.repeats} ...", flush=True)

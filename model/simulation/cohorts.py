@@ -94,8 +94,8 @@ def cohort_keys(model) -> np.ndarray:
     if ix.key is None:
         ix.key = pop.loc * _NG + model.group64
     else:
-        idx = np.union1d(ix.key_displaced, displaced)
-        ix.key[idx] = pop.loc[idx] * _NG + model.group64[idx]
+        for idx in (ix.key_displaced, displaced):  # (no need to merge the two)
+            ix.key[idx] = pop.loc[idx] * _NG + model.group64[idx]
     ix.key_displaced = displaced
     return ix.key
 

@@ -318,9 +318,12 @@ def _place(model, idx: np.ndarray, weights: np.ndarray, k: int) -> tuple[np.ndar
     if total <= 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     j = np.searchsorted(cum, model.rng.random(k) * total, side="right")
-    last = len(model.pop) - 1
-    picks = np.where(j < len(idx), idx[np.minimum(j, len(idx) - 1)], last)
-    chosen, counts = np.unique(picks, return_counts=True)
+    j.sort()  # (only how many persons each household gives matters, not the draws' order)
+    picks = idx[np.minimum(j, len(idx) - 1)]
+    picks[j >= len(idx)] = len(model.pop) - 1
+    first = np.flatnonzero(np.concatenate(([True], picks[1:] != picks[:-1])))
+    chosen = picks[first]
+    counts = np.diff(np.append(first, len(picks)))
     return chosen, np.minimum(counts, model.pop.size[chosen])
 
 

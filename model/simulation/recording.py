@@ -131,8 +131,8 @@ class Recorder:
         if self._k4 is None or len(self._k4) != len(key):
             self._k4 = (key * 4)[:, None] + np.arange(4)
         else:
-            idx = np.union1d(self._displaced, displaced)
-            self._k4[idx] = (key[idx] * 4)[:, None] + np.arange(4)
+            for idx in (self._displaced, displaced):
+                self._k4[idx] = (key[idx] * 4)[:, None] + np.arange(4)
         self._displaced = displaced
         return self._k4.ravel()
 
