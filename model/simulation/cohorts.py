@@ -44,6 +44,10 @@ class CohortIndex:
         self.home_starts = np.searchsorted(pop.home, np.arange(n + 1))
         self.family = np.flatnonzero(model._family)
         self.kirkuk = np.flatnonzero(model._kirkuk_exposed)
+        # households with a legitimacy term of their own, and which terms
+        self.own_legit = np.union1d(self.kirkuk, self.family)
+        self.own_kirkuk = np.isin(self.own_legit, self.kirkuk)
+        self.own_family = np.isin(self.own_legit, self.family)
         self.sunni = np.flatnonzero(model._sunni)
         self.sunni_groups = np.flatnonzero(sunni_mask(np.arange(_NG)))
         monthly = (1.0 + model.p["population_growth"]) ** (1.0 / 12.0) - 1.0
@@ -52,12 +56,18 @@ class CohortIndex:
         self.key_displaced: np.ndarray | None = None
 
 
-def away_from_home(model) -> np.ndarray:
+def displaced_now(model) -> np.ndarray:
+    """The displaced cohorts now (ascending)."""
+    return np.flatnonzero(model.pop.status == DISPLACED)
+
+
+def away_from_home(model, displaced: np.ndarray | None = None) -> np.ndarray:
     """The cohorts living away from their home area now (sorted): displaced households hosted
     elsewhere. A household at home lives in its home area (``Population.loc``), so only the
-    displaced need to be compared."""
+    displaced (``displaced``: ``displaced_now``, computed if not given) need to be compared."""
     pop = model.pop
-    displaced = np.flatnonzero(pop.status == DISPLACED)
+    if displaced is None:
+        displaced = displaced_now(model)
     return displaced[pop.loc[displaced] != pop.home[displaced]]
 
 
@@ -76,21 +86,23 @@ def living_in(model, areas: np.ndarray) -> np.ndarray:
     if ix.order is not None:  # pragma: no cover - cohorts are built ordered by home area
         return np.flatnonzero(areas[pop.loc])
     mask = np.zeros(len(pop), dtype=bool)
-    for a in np.flatnonzero(areas):
+    for a in np.flatnonzero(areas).tolist():
         mask[ix.home_starts[a] : ix.home_starts[a + 1]] = True
     away = away_from_home(model)
     mask[away] = areas[pop.loc[away]]
     return np.flatnonzero(mask)
 
 
-def cohort_keys(model) -> np.ndarray:
+def cohort_keys(model, displaced: np.ndarray | None = None) -> np.ndarray:
     """Every cohort's (area where it lives, group) bin: area x groups + group.
 
-    Kept from month to month: only the rows of the households displaced now or at the last
-    call (the only ones whose location can have changed) are renewed.
+    Kept from month to month: only the rows of the households displaced now (``displaced``:
+    ``displaced_now``, computed if not given) or at the last call (the only ones whose location
+    can have changed) are renewed.
     """
     ix, pop = cohort_index(model), model.pop
-    displaced = np.flatnonzero(pop.status == DISPLACED)
+    if displaced is None:
+        displaced = displaced_now(model)
     if ix.key is None:
         ix.key = pop.loc * _NG + model.group64
     else:
@@ -119,16 +131,19 @@ def persons_by_home_group(model) -> np.ndarray:
     return out.reshape(model.n, _NG)
 
 
-def persons_by_area_group(model, by_home: np.ndarray | None = None) -> np.ndarray:
+def persons_by_area_group(
+    model, by_home: np.ndarray | None = None, displaced: np.ndarray | None = None
+) -> np.ndarray:
     """Persons located in each area by group now, an (areas x groups) array of whole numbers.
 
     The persons by home area and group (``by_home``, computed if not given), with the households
-    living away from home moved from their home's count to their location's.
+    living away from home moved from their home's count to their location's (``displaced``: see
+    ``away_from_home``).
     """
     pop = model.pop
     home = persons_by_home_group(model) if by_home is None else by_home
     out = home.ravel().copy()
-    away = away_from_home(model)
+    away = away_from_home(model, displaced)
     if len(away):
         s = pop.size[away]
         g = model.group64[away]

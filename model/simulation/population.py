@@ -21,11 +21,12 @@ from __future__ import annotations
 import numpy as np
 
 from model.simulation import rules
-from model.simulation.agents import DISPLACED, FORCES, SHIA_ARAB, SUNNI_ARAB, YAZIDI
+from model.simulation.agents import FORCES, SHIA_ARAB, SUNNI_ARAB, YAZIDI
 from model.simulation.cohorts import (
     blocks,
     cohort_index,
     cohort_keys,
+    displaced_now,
     persons_by_area_group,
     persons_by_home_group,
     sunni_mask,
@@ -178,7 +179,7 @@ def update(model, initial: bool = False) -> None:
         p["active_floor"],
     )
     # the households a term concerns, by index (adding 0 to the others changes nothing)
-    displaced = np.flatnonzero(pop.status == DISPLACED)
+    displaced = displaced_now(model)  # (nobody moves during the update)
     under = np.flatnonzero(pop.under_is)
     terms = {
         "displaced": (displaced, p["hardship_displaced"]),
@@ -194,15 +195,18 @@ def update(model, initial: bool = False) -> None:
         pop.legitimacy = np.empty(m)
         pop.active = np.empty(m)
         pop.engaged = np.empty(m)
-    key = cohort_keys(model)
+    key = cohort_keys(model, displaced)
+    # the legitimacy target of most households is their (area, group) value, clipped; those with
+    # a term of their own get it from the unclipped table below
+    clipped = np.clip(table, 0, 1)
     for s in blocks(m):
-        _update_block(model, s, key, terms, h_area, table, arrest, hard, griev, initial)
+        _update_block(model, s, key, terms, h_area, (table, clipped), arrest, hard, griev, initial)
     model.hardship = hard
     model.grievance = griev
     # the social base IS finds: engaged persons of the communities it recruits from
     S = ix.sunni
     model.support_share = np.bincount(loc[S], sizef[S] * pop.engaged[S], n) / residents
-    persons = persons_by_area_group(model)
+    persons = persons_by_area_group(model, displaced=displaced)
     model.sunni_share = persons[:, ix.sunni_groups].sum(axis=1).astype(float) / residents
 
 
@@ -213,7 +217,7 @@ def _within(idx: np.ndarray, s: slice) -> np.ndarray:
 
 
 def _update_block(
-    model, s, key, terms, h_area, table, arrest, hard_all, griev_all, initial
+    model, s, key, terms, h_area, tables, arrest, hard_all, griev_all, initial
 ) -> None:
     """Hardship, legitimacy, grievance and mobilization of the cohorts of block ``s``."""
     p, pop = model.p, model.pop
@@ -225,12 +229,18 @@ def _update_block(
         idx, value = terms[name]
         hard[_within(idx, s)] += value
     np.clip(hard, 0, 1, out=hard)
-    # legitimacy target: the (area, group) table, less the Kirkuk and family terms
-    target = table[key[s]]
-    for name in ("kirkuk", "family_legit"):
-        idx, value = terms[name]
-        target[_within(idx, s)] -= value
-    np.clip(target, 0, 1, out=target)
+    # legitimacy target: the (area, group) table, less the Kirkuk and family terms, clipped
+    table, clipped = tables
+    k = key[s]
+    target = clipped[k]
+    ix = cohort_index(model)
+    lo, hi = np.searchsorted(ix.own_legit, (s.start, s.stop))
+    if hi > lo:
+        mine = ix.own_legit[lo:hi] - s.start
+        t_own = table[k[mine]]
+        t_own[ix.own_kirkuk[lo:hi]] -= terms["kirkuk"][1]
+        t_own[ix.own_family[lo:hi]] -= terms["family_legit"][1]
+        target[mine] = np.clip(t_own, 0, 1)
     legit = pop.legitimacy[s]
     if initial:
         legit[...] = target

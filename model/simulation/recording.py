@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 
 from model.simulation import rules
-from model.simulation.agents import CLANDESTINE, DISPLACED, HOLDING
-from model.simulation.cohorts import blocks, cohort_keys
+from model.simulation.agents import CLANDESTINE, HOLDING
+from model.simulation.cohorts import blocks, cohort_keys, displaced_now
 from model.simulation.outcomes import GROUPS, MONTHLY, MONTHLY_NAMES, SUMMARY_NAMES
 
 _AREA_VARS = (
@@ -87,7 +87,7 @@ class Recorder:
         under = np.flatnonzero(pop.under_is)
         A["pop_under_is"][t] = np.bincount(pop.loc[under], pop.size[under], n)
         A["population"][t] = m.persons_home_group.sum(axis=1)
-        displaced = np.flatnonzero(pop.status == DISPLACED)
+        displaced = displaced_now(m)
         A["idps"][t] = np.bincount(pop.home[displaced], pop.size[displaced], n)
         A["incidents"][t] = m.m_incidents
         A["civ"][t] = m.m_civ
@@ -103,7 +103,7 @@ class Recorder:
         # persons-weighted stance, legitimacy and grievance by (area, group): the four sums in
         # one bincount over interleaved bins, so that consecutive additions go to different
         # bins (each bin still adds its households in cohort order)
-        sums = np.bincount(self._keys4(), self._weights4(), 4 * n * g).reshape(n, g, 4)
+        sums = np.bincount(self._keys4(displaced), self._weights4(), 4 * n * g).reshape(n, g, 4)
         for j, name in enumerate(("active", "symp", "legit", "griev")):
             G[name][t] = sums[..., j]
         N = self.nat
@@ -121,13 +121,12 @@ class Recorder:
         N["leaders"][t] = float(m.m_leader_lost)
         self.filled = t + 1
 
-    def _keys4(self) -> np.ndarray:
+    def _keys4(self, displaced: np.ndarray) -> np.ndarray:
         """Bins (area x group x 4 sums) of every cohort, kept from month to month: only the
         rows of the households displaced now or at the last record are renewed (see
         ``population.cohort_keys``)."""
         m = self.m
-        key = cohort_keys(m)
-        displaced = np.flatnonzero(m.pop.status == DISPLACED)
+        key = cohort_keys(m, displaced)
         if self._k4 is None or len(self._k4) != len(key):
             self._k4 = (key * 4)[:, None] + np.arange(4)
         else:
@@ -145,15 +144,11 @@ class Recorder:
         size = m.sizef
         for s in blocks(len(pop)):
             w = self._w4[s]
-            tmp = np.multiply(size[s], pop.active[s])
-            w[:, 0] = tmp
-            np.subtract(pop.engaged[s], pop.active[s], out=tmp)
-            np.multiply(size[s], tmp, out=tmp)
-            w[:, 1] = tmp
-            np.multiply(size[s], pop.legitimacy[s], out=tmp)
-            w[:, 2] = tmp
-            np.multiply(size[s], m.grievance[s], out=tmp)
-            w[:, 3] = tmp
+            np.multiply(size[s], pop.active[s], out=w[:, 0])
+            np.subtract(pop.engaged[s], pop.active[s], out=w[:, 1])
+            np.multiply(size[s], w[:, 1], out=w[:, 1])
+            np.multiply(size[s], pop.legitimacy[s], out=w[:, 2])
+            np.multiply(size[s], m.grievance[s], out=w[:, 3])
         return self._w4.ravel()
 
     # ------------------------------------------------------------------ tables
