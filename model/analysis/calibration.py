@@ -72,7 +72,7 @@ def calibrate(
             allowed="registry parameters (not levers): see `stabsim params`",
             suggestion=suggest(bad[0], [p for p in REGISTRY if p not in LEVERS]),
         )
-    cal = [t for t in targets if t.use == "calibration"]
+    cal = [t for t in targets if t.use == "calibration" and t.applies_to(scenario)]
     if not cal:
         raise ConfigError("no target has 'use: calibration'", key="targets")
     sc = prepare(scenario, cal)

@@ -45,17 +45,19 @@ def measure(target: Target, monthly: pd.DataFrame, summary: pd.Series) -> float:
                 if pd.notna(d)
                 else float("nan")
             )
-        held = _series(monthly, "area", target.area, "is_held_areas")
-        if held.empty:
+        series = [_series(monthly, "area", a, "is_share") for a in target.area_ids]
+        if not series or any(x.empty for x in series):
             return float("nan")
-        flag = held.to_numpy() > 0
-        # the first month the area changes hands in the wanted direction (a change in the very
-        # first month cannot be seen in the tables: the state before it is not recorded)
+        shares = np.vstack([x.to_numpy() for x in series])
         if target.event == "retaken":
-            hits = np.flatnonzero(flag[:-1] & ~flag[1:]) + 1
+            inside = shares <= target.threshold
         else:
-            hits = np.flatnonzero(~flag[:-1] & flag[1:]) + 1
-        return float(month_index(held.index[hits[0]])) if len(hits) else float("nan")
+            inside = shares >= target.threshold
+        flag = inside.any(axis=0) if target.match == "any" else inside.all(axis=0)
+        # the first month the areas change hands in the wanted direction (a change in the very
+        # first month cannot be seen in the tables: the state before it is not recorded)
+        hits = np.flatnonzero(~flag[:-1] & flag[1:]) + 1
+        return float(month_index(series[0].index[hits[0]])) if len(hits) else float("nan")
     s = (
         _series(monthly, target.level, target.unit, target.outcome)
         if target.kind != "rank"

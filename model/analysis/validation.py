@@ -29,14 +29,36 @@ def validate(
     workers: int = 1,
     progress: bool = True,
 ) -> pd.DataFrame:
-    """Run a scenario's replicates (seeds from its master seed) and score every target."""
+    """Run a scenario's replicates (seeds from its master seed) and score the targets that
+    apply to it (``Target.applies_to``: those of its start month, and those without one)."""
+    return validate_runs(scenario, targets, replicates, workers, progress)[0]
+
+
+def validate_runs(
+    scenario,
+    targets: Sequence[Target],
+    replicates: int | None = None,
+    workers: int = 1,
+    progress: bool = True,
+) -> tuple[pd.DataFrame, list[tuple[pd.DataFrame, pd.Series]]]:
+    """As :func:`validate`, also returning the runs' (monthly, summary) tables for figures."""
     from model.experiments.executors import map_runs
     from model.experiments.run import replicate_seed
 
+    targets = [t for t in targets if t.applies_to(scenario)]
+    if not targets:
+        from model.files.errors import ConfigError
+
+        raise ConfigError(
+            f"no target scores runs starting {scenario.start}",
+            key="targets",
+            allowed="targets whose start is the scenario's start month (seeds/targets.yaml)",
+        )
     sc = prepare(scenario, targets)
     seeds = [replicate_seed(sc.seed, r) for r in range(replicates or scenario.replicates)]
     outputs = map_runs([(sc, seed) for seed in seeds], workers, progress, sc.name)
-    return evaluate(targets, [(monthly, summary.iloc[0]) for monthly, summary in outputs])
+    runs = [(monthly, summary.iloc[0]) for monthly, summary in outputs]
+    return evaluate(targets, runs), runs
 
 
 def validation_figure(table: pd.DataFrame, title: str = ""):
@@ -148,23 +170,37 @@ DOCS = Path(__file__).resolve().parents[2] / "docs"
 START, END = "<!-- validation:start -->", "<!-- validation:end -->"
 
 
-def update_docs(table: pd.DataFrame, fig, scenario, replicates: int, scores: dict) -> None:
-    """Rewrite the generated part of docs/validation.md (between its markers) and the plot."""
+def update_docs(
+    table: pd.DataFrame,
+    fig,
+    scenario,
+    replicates: int,
+    scores: dict,
+    markers: tuple[str, str] = (START, END),
+    image: str = "validation.png",
+) -> None:
+    """Rewrite a generated part of docs/validation.md (between ``markers``) and its plot."""
+    start, end = markers
     img = DOCS / "img"
     img.mkdir(parents=True, exist_ok=True)
-    fig.savefig(img / "validation.png", dpi=100)
+    fig.savefig(img / image, dpi=100)
+    where = os.path.relpath(scenario.path, DOCS.parent) if scenario.path else scenario.name
     lines = [
-        START,
-        f"Latest run: `stabsim validate {os.path.relpath(scenario.path, DOCS.parent) if scenario.path else scenario.name} --replicates {replicates} --update-docs`"
+        start,
+        f"Latest run: `stabsim validate {where} --replicates {replicates} --update-docs`"
         f" on {_dt.date.today().isoformat()}.",
         "",
     ]
     for use, sc in scores.items():
-        lines.append(
-            f"- {use}: **{sc['passed']}/{sc['targets']}** targets within tolerance (mean loss {sc['loss']:.2f})"
-        )
-    lines += ["", markdown(table), "", "![Model against the record](img/validation.png)", END]
+        if sc["targets"]:
+            lines.append(
+                f"- {use}: **{sc['passed']}/{sc['targets']}** targets within tolerance"
+                f" (mean loss {sc['loss']:.2f})"
+            )
+    lines += ["", markdown(table), "", f"![Model against the record](img/{image})", end]
     page = DOCS / "validation.md"
-    text = page.read_text() if page.exists() else f"# Validation\n\n{START}\n{END}\n"
-    a, b = text.index(START), text.index(END) + len(END)
+    text = page.read_text() if page.exists() else f"# Validation\n\n{start}\n{end}\n"
+    if start not in text:
+        text = text.rstrip("\n") + f"\n\n{start}\n{end}\n"
+    a, b = text.index(start), text.index(end) + len(end)
     page.write_text(text[:a] + "\n".join(lines) + text[b:])

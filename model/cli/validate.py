@@ -1,4 +1,4 @@
-"""``stabsim validate``: score a scenario against the historical record."""
+"""``stabsim validate``: score scenarios against the historical record."""
 
 from __future__ import annotations
 
@@ -10,13 +10,15 @@ from model.cli.common import (
     DEFAULT_SCENARIO,
     EXIT_OK,
     Subcommand,
+    here_or_checkout,
     quiet,
     run_options,
-    scenario_path,
 )
 from model.files.scenario import load_scenario
 
-HELP = "score a scenario against the historical record (seeds/targets.yaml)"
+HELP = "score scenarios against the historical record (seeds/targets.yaml)"
+HINDCAST = "scenarios/hindcast_2011.yaml"
+"""The out-of-sample hindcast validated with the baseline when no scenario is given."""
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -25,7 +27,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "scenario",
         nargs="?",
         metavar="SCENARIO",
-        help=f"scenario file (default {DEFAULT_SCENARIO})",
+        help=f"scenario file (default: {DEFAULT_SCENARIO}, then the hindcast {HINDCAST})",
     )
     p.add_argument(
         "--targets", nargs="+", metavar="FILE", help="target files (default seeds/targets.yaml)"
@@ -36,41 +38,72 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--update-docs",
         action="store_true",
-        help="also rewrite the table and plot in docs/validation.md",
+        help="also rewrite the tables and plots in docs/validation.md and docs/hindcast.md",
     )
     run_options(p, "the report folder")
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run the scenario's replicates, print target by target, store table and plot; exit 0."""
-    from model.analysis import validation as V
-    from model.analysis.scoring import score
+    """Validate the scenario (or the baseline and the hindcast): print target by target, store
+    table and plots; exit 0."""
     from model.files.targets import load_targets
 
-    scenario = load_scenario(scenario_path(args.scenario))
+    if args.scenario:
+        paths = [Path(args.scenario)]
+    else:
+        paths = [here_or_checkout(DEFAULT_SCENARIO), here_or_checkout(HINDCAST)]
+        paths = [p for p in paths if p.exists()] or paths[:1]
+    scenarios = [load_scenario(p) for p in paths]
     targets = load_targets(args.targets)
+    for i, scenario in enumerate(scenarios):
+        if i:
+            print()
+        _validate(scenario, targets, args, hindcast=scenario.name == Path(HINDCAST).stem)
+    return EXIT_OK
+
+
+def _validate(scenario, targets, args: argparse.Namespace, hindcast: bool) -> None:
+    from model.analysis import hindcast as H
+    from model.analysis import validation as V
+    from model.analysis.scoring import score
+
     n = args.replicates or scenario.replicates
-    table = V.validate(scenario, targets, n, workers=max(1, args.workers), progress=not quiet(args))
+    table, runs = V.validate_runs(
+        scenario, targets, n, workers=max(1, args.workers), progress=not quiet(args)
+    )
     folder = Path(args.runs_dir) / f"validate-{scenario.name}-{V.stamp()}"
     folder.mkdir(parents=True)
     table.drop(columns=[c for c in table.columns if c.startswith("_")]).to_csv(
         folder / "validation.csv", index=False
     )
-    fig = V.validation_figure(table, f"{scenario.name}: {n} replicates against the record")
+    title = f"{scenario.name}: {n} replicates against the record"
+    fig = V.validation_figure(table, title)
     fig.savefig(folder / "validation.png", dpi=110)
+    applied = [t for t in targets if t.applies_to(scenario)]
+    record = H.hindcast_figure(runs, applied, title) if H.has_record_series(applied) else None
+    if record is not None:
+        record.savefig(folder / "record.png", dpi=110)
     scores = {u: score(table, u) for u in ("calibration", "validation")} | {"all": score(table)}
     (folder / "score.json").write_text(json.dumps(scores, indent=2))
+    print(f"{scenario.name} ({scenario.start}, {n} replicates):")
     print(V.printable(table))
     for use, sc in scores.items():
-        print(
-            f"{use:12s} {sc['passed']}/{sc['targets']} targets within tolerance "
-            f"(score {sc['score']:.2f}, mean loss {sc['loss']:.2f})"
-        )
+        if sc["targets"]:
+            print(
+                f"{use:12s} {sc['passed']}/{sc['targets']} targets within tolerance "
+                f"(score {sc['score']:.2f}, mean loss {sc['loss']:.2f})"
+            )
     print(f"stored in {folder}")
     if args.update_docs:
-        V.update_docs(table, fig, scenario, n, scores)
-        print("updated docs/validation.md")
-    return EXIT_OK
+        if hindcast:
+            markers = ("<!-- validation-hindcast:start -->", "<!-- validation-hindcast:end -->")
+            V.update_docs(table, fig, scenario, n, scores, markers, "validation_hindcast.png")
+            if record is not None:
+                H.update_page(record, table, scenario, n)
+            print("updated docs/validation.md and docs/hindcast.md")
+        else:
+            V.update_docs(table, fig, scenario, n, scores)
+            print("updated docs/validation.md")
 
 
 COMMAND = Subcommand("validate", HELP, add_arguments, run)

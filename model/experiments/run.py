@@ -48,6 +48,7 @@ def build_model(scenario, seed: int, state=None) -> StabilizationModel:
         levers=scenario.lever_series(),
         initial_state=state if state is not None else initial_state_for(scenario),
         record_levels=scenario.levels,
+        timeline=scenario.timeline(),
         seed=seed,
         **scenario.parameter_values(),
     )

@@ -1,8 +1,9 @@
 """``extends``: a scenario file written as changes to another one.
 
-The chain of files is read and merged before the scenario is validated: ``levers`` and
-``parameters`` are merged name by name and ``initial`` down to its columns; every other key, and
-every list, is replaced by the child's value. Names and descriptions are not inherited.
+The chain of files is read and merged before the scenario is validated: ``levers``,
+``parameters`` and ``forces`` are merged name by name, ``deployments`` by area and force and
+``initial`` down to its columns; every other key, and every list (``events`` included), is
+replaced by the child's value. Names and descriptions are not inherited.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ __all__ = ["EXTENDS_ALLOWED", "resolve"]
 EXTENDS_ALLOWED = "a scenario file path, relative to this file"
 # Keys whose mappings are merged (depth = mapping levels merged); all other keys, and lists
 # everywhere, are replaced by the child's value.
-_MERGE_DEPTH = {"levers": 1, "parameters": 1, "initial": 3}
+_MERGE_DEPTH = {"levers": 1, "parameters": 1, "initial": 3, "forces": 1, "deployments": 2}
 _NOT_INHERITED = ("name", "description", "extends")
 
 

@@ -20,6 +20,7 @@ from typing import Annotated, Any, ClassVar
 import numpy as np
 from pydantic import PlainValidator
 
+from model.files import timeline as _timeline
 from model.files.errors import ConfigError, Problem, below, describe, names_text, suggest
 from model.files.extends import EXTENDS_ALLOWED, resolve
 from model.files.frozen import FrozenMap, freeze, thaw
@@ -27,8 +28,9 @@ from model.files.months import month_range
 from model.files.registry import RegistrySection, range_text, registry_value
 from model.files.schedules import Schedule, int_if, schedule
 from model.files.schema import Section, check, checked
+from model.files.timeline import Event, area_problems
 from model.files.values import SEED_RANGE, identifier, mapping, month, name_list, text, whole
-from model.files.yaml_reader import Node, Source, abs_note, abspath, from_plain, read
+from model.files.yaml_reader import Node, Source, abs_note, abspath, error_at, from_plain, read
 from model.simulation import outcomes as _outcomes
 from model.simulation.months import month_add
 from model.simulation.parameters import LEVERS, PARAMETERS, REGISTRY, Parameter
@@ -75,6 +77,9 @@ class Scenario:
         initial_forces: per-force column overrides of the initial state.
         outcomes: monthly outcomes to record.
         levels: levels of the monthly table to record.
+        forces: schedules of national force strengths (troops), by force.
+        deployments: schedules of garrisons (troops), by area and force.
+        events: dated events (``model.files.timeline.Event``).
     """
 
     name: str
@@ -91,12 +96,18 @@ class Scenario:
     initial_forces: Mapping[str, Mapping[str, float | str | int]] = field(default_factory=FrozenMap)
     outcomes: tuple[str, ...] = _outcomes.MONTHLY_NAMES
     levels: tuple[str, ...] = tuple(DEFAULTS["levels"])
+    forces: Mapping[str, Schedule] = field(default_factory=FrozenMap)
+    deployments: Mapping[str, Mapping[str, Schedule]] = field(default_factory=FrozenMap)
+    events: tuple[Event, ...] = ()
 
     def __post_init__(self) -> None:
         for name in ("levers", "parameters", "initial_areas", "initial_forces"):
             object.__setattr__(self, name, freeze(getattr(self, name)))
+        for name in ("forces", "deployments"):
+            object.__setattr__(self, name, freeze(getattr(self, name)))
         object.__setattr__(self, "outcomes", tuple(self.outcomes))
         object.__setattr__(self, "levels", tuple(self.levels))
+        object.__setattr__(self, "events", tuple(self.events))
 
     @property
     def end(self) -> str:
@@ -118,6 +129,30 @@ class Scenario:
             else:
                 out[name] = np.full(self.horizon, default)
         return out
+
+    def timeline(self) -> dict[str, Any]:
+        """The time-varying inputs as the model takes them: ``forces`` (force -> one strength
+        per month), ``deployments`` ((area, force) -> one garrison per month) and ``events``
+        (``(month index, kind, areas, group, value)`` tuples in file order, for the months of
+        the horizon)."""
+        months = self.months
+        index = {m: i for i, m in enumerate(months)}
+        return {
+            "forces": {
+                name: sched.series(self.start, self.horizon, np.nan)
+                for name, sched in self.forces.items()
+            },
+            "deployments": {
+                (area, name): sched.series(self.start, self.horizon, np.nan)
+                for area, row in self.deployments.items()
+                for name, sched in row.items()
+            },
+            "events": tuple(
+                (index[e.month], e.kind, e.areas, e.group, e.value)
+                for e in self.events
+                if e.month in index
+            ),
+        }
 
     def parameter_values(self) -> dict[str, float]:
         """Every registry entry that is not a lever: its value (defaults filled; ints as int)."""
@@ -171,6 +206,15 @@ class Scenario:
             initial["forces"] = thaw(self.initial_forces)
         if initial:
             out["initial"] = initial
+        if self.forces:
+            out["forces"] = {name: sched.to_yaml(True) for name, sched in self.forces.items()}
+        if self.deployments:
+            out["deployments"] = {
+                area: {name: sched.to_yaml(True) for name, sched in row.items()}
+                for area, row in self.deployments.items()
+            }
+        if self.events:
+            out["events"] = [e.to_yaml() for e in self.events]
         out["outcomes"] = list(self.outcomes)
         out["levels"] = list(self.levels)
         return out
@@ -246,6 +290,9 @@ _CHANGEABLE = (
     "initial_forces",
     "outcomes",
     "levels",
+    "forces",
+    "deployments",
+    "events",
 )
 
 
@@ -355,6 +402,11 @@ class ScenarioFile(Section):
     levels: Annotated[
         tuple[str, ...], checked(name_list, _outcomes.LEVELS, "level", _LEVELS_ALLOWED)
     ] = tuple(DEFAULTS["levels"])
+    forces: Annotated[Mapping[str, Schedule], checked(_timeline.forces)] = FrozenMap()
+    deployments: Annotated[Mapping[str, Mapping[str, Schedule]], checked(_timeline.deployments)] = (
+        FrozenMap()
+    )
+    events: Annotated[tuple[Event, ...], checked(_timeline.events)] = ()
 
     @classmethod
     def unknown(cls, key: Any) -> Problem:
@@ -389,6 +441,8 @@ def _scenario(data: dict, tree: Node | Callable[[], Node], base: str, path: str 
     starts from."""
     spec = check(ScenarioFile, tree, data=data, context={"base": base})
     initial = spec.initial or _NO_INITIAL
+    if spec.deployments or spec.events:
+        _check_areas(spec, initial, tree)
     return Scenario(
         name=spec.name,
         description=spec.description.strip(),
@@ -404,7 +458,24 @@ def _scenario(data: dict, tree: Node | Callable[[], Node], base: str, path: str 
         initial_forces=initial.forces,
         outcomes=spec.outcomes,
         levels=spec.levels,
+        forces=spec.forces,
+        deployments=spec.deployments,
+        events=spec.events,
     )
+
+
+def _check_areas(spec: ScenarioFile, initial: Initial, tree: Node | Callable[[], Node]) -> None:
+    """Deployments and events must name areas of the scenario's initial state."""
+    from model.data import DataError, default_state, load_initial_state
+
+    try:
+        state = load_initial_state(initial.data) if initial.data else default_state()
+    except DataError:
+        return  # the data's own mistake is reported when the run reads it
+    problem = area_problems(spec.forces, spec.deployments, spec.events, state.areas.index)
+    if problem is not None:
+        located = tree if isinstance(tree, Node) else tree()
+        raise error_at(located, [], problem)
 
 
 def _stem_name(path: str | os.PathLike[str]) -> str:

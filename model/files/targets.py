@@ -20,12 +20,30 @@ from model.files.months import month_index, month_str, parse_month
 from model.files.schema import Section, check, checked, checked_after
 from model.files.yaml_reader import error_at, read
 from model.simulation.outcomes import LEVELS, MONTHLY
+from model.simulation.parameters import REGISTRY
 
-__all__ = ["DEFAULT_TARGETS", "EVENTS", "KINDS", "STATISTICS", "USES", "Target", "load_targets"]
+RETAKEN_CONTROL = float(REGISTRY["retaken_threshold"].default)
+"""IS share at or below which an area counts as retaken (the model's own threshold)."""
+
+__all__ = [
+    "DEFAULT_TARGETS",
+    "EVENTS",
+    "KINDS",
+    "LOST_CONTROL",
+    "MATCHES",
+    "RETAKEN_CONTROL",
+    "STATISTICS",
+    "USES",
+    "Target",
+    "load_targets",
+]
 
 DEFAULT_TARGETS = Path(__file__).resolve().parents[2] / "seeds" / "targets.yaml"
 KINDS = ("event", "level", "ratio", "rank")
 EVENTS = ("retaken", "lost", "defeat", "kirkuk_crisis")
+MATCHES = ("any", "all")
+LOST_CONTROL = 0.5
+"""IS share at which an area counts as lost (majority control), unless a target says otherwise."""
 STATISTICS = ("mean", "sum", "last")
 USES = ("calibration", "validation")
 
@@ -42,6 +60,9 @@ class Target:
     source: str
     event: str | None = None
     area: str | None = None
+    areas: tuple[str, ...] = ()
+    match: str = "any"
+    control: float | None = None
     outcome: str | None = None
     level: str = "national"
     unit: str = "Iraq"
@@ -50,6 +71,24 @@ class Target:
     statistic: str = "mean"
     note: str = ""
     file: str = ""
+    start: str | None = None
+
+    def applies_to(self, scenario: Any) -> bool:
+        """Whether the target scores runs of ``scenario``: targets name the start month of the
+        runs they score (``start:``, the initial state they assume); none means any."""
+        return self.start is None or self.start == scenario.start
+
+    @property
+    def area_ids(self) -> tuple[str, ...]:
+        """The areas of an area event: ``areas``, or the one ``area``."""
+        return self.areas or ((self.area,) if self.area else ())
+
+    @property
+    def threshold(self) -> float:
+        """The IS share that decides an area event: lost at or above it, retaken at or below."""
+        if self.control is not None:
+            return self.control
+        return LOST_CONTROL if self.event == "lost" else RETAKEN_CONTROL
 
     @property
     def needs_areas(self) -> bool:
@@ -132,10 +171,33 @@ def _observed(value: Any, earlier: Mapping[str, Any]) -> Any:
 
 
 def _area(value: Any, earlier: Mapping[str, Any]) -> str | None:
-    event = earlier.get("event")
-    if earlier.get("kind") == "event" and event in ("retaken", "lost") and not value:
-        raise Problem(f"an event '{event}' needs an area id")
     return value and str(value)
+
+
+def _areas(value: Any, earlier: Mapping[str, Any]) -> tuple[str, ...]:
+    event = earlier.get("event")
+    if earlier.get("kind") != "event" or event not in ("retaken", "lost"):
+        return ()
+    if value is None:
+        if not earlier.get("area"):
+            raise Problem(
+                f"an event '{event}' needs an area id (area: X) or a list (areas: [X, Y])"
+            )
+        return ()
+    if earlier.get("area"):
+        raise Problem("give either 'area' or 'areas', not both")
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+        raise Problem("expected a list of area ids", allowed="e.g. [N1, N2]")
+    return tuple(value)
+
+
+def _control(value: Any) -> float | None:
+    if value is None:
+        return None
+    x = _float(value, "control")
+    if not 0.0 <= x <= 1.0:
+        raise Problem(f"control {x:g} is out of range", allowed="an IS share in 0 - 1")
+    return x
 
 
 def _outcome(value: Any) -> str:
@@ -175,6 +237,9 @@ class TargetEntry(Section):
     source: Any
     event: Annotated[str | None, _for(("event",), _choice, EVENTS)] = Field(**_DEFAULT)
     area: Annotated[str | None, checked_after(_area)] = Field(**_DEFAULT)
+    areas: Annotated[tuple[str, ...], checked_after(_areas)] = Field(**_DEFAULT)
+    match: Annotated[str, _for(("event",), _choice, MATCHES)] = "any"
+    control: Annotated[float | None, _for(("event",), _control)] = None
     outcome: Annotated[str | None, _for(_NON_EVENTS, _outcome)] = Field(**_DEFAULT)
     level: Annotated[str, checked_after(_level)] = Field("national", validate_default=True)
     unit: Any = None
@@ -184,6 +249,7 @@ class TargetEntry(Section):
     )
     statistic: Annotated[str, _for(_NON_EVENTS, _choice, STATISTICS)] = "mean"
     note: Any = ""
+    start: Annotated[str | None, checked(lambda v: None if v is None else _month(v))] = None
 
     @classmethod
     def keys(cls) -> tuple[str, ...]:
@@ -204,9 +270,17 @@ class TargetEntry(Section):
             source=str(self.source),
             note=str(self.note),
             file=file,
+            start=self.start,
         )
         if self.kind == "event":
-            return Target(event=self.event, area=self.area, **common)
+            return Target(
+                event=self.event,
+                area=self.area,
+                areas=self.areas,
+                match=self.match,
+                control=self.control,
+                **common,
+            )
         common.update(outcome=self.outcome, level=self.level, period=self.period)
         common.update(statistic=self.statistic)
         if self.kind == "rank":

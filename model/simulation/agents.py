@@ -14,10 +14,10 @@ from dataclasses import dataclass
 import numpy as np
 from mesa.discrete_space import CellAgent
 
+from model.simulation.entities import FORCES
+
 HOLDING, CLANDESTINE = 0, 1
 MODES = ("holding", "clandestine")
-FORCES: tuple[str, ...] = ("ARMY", "CTS", "FEDERAL_POLICE", "PMF", "TRIBAL", "PESHMERGA")
-"""Iraqi and Kurdish force types, in the order of every force-indexed array."""
 HOME, DISPLACED = 0, 1
 SUNNI_ARAB, SHIA_ARAB, KURD, TURKMEN, YAZIDI, CHRISTIAN = range(6)
 """Values of ``Population.group``, in the order of ``model.simulation.outcomes.GROUPS``."""

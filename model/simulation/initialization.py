@@ -98,6 +98,8 @@ def build_space(model) -> None:
     # refuges without residents that IS can hold as sanctuaries
     population = areas["population"].to_numpy(dtype=float)
     model.governed = population >= p["seize_min_residents"]
+    # the IS share of a governorate or of Iraq weighs its areas by their data population
+    model.control_weight = np.maximum(population, 1.0)
     model.sanctuary = model.refuge & ~model.governed & model.iraq
     model.border_areas = np.zeros(n, dtype=bool)
     for a, b in model.border_pairs:

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from model.simulation import rules
+from model.simulation import rules, timeline
 from model.simulation.parameters import LEVERS, REGISTRY
 
 REFORMS: tuple[str, ...] = (
@@ -60,7 +60,7 @@ def initial_stocks(model) -> None:
     p = model.p
     pol = model.state.policy["value"]
     model.us_present = float(pol["us_troops"])
-    model.partners_present = float(p["coalition_partners"]) * min(
+    model.partners_present = model.partners_full * min(
         1.0, model.us_present / p["us_troops_reference"]
     )
     model.support = rules.coalition_support(
@@ -77,12 +77,14 @@ def initial_stocks(model) -> None:
 
 
 def step(model) -> None:
-    """Set the levers of month ``model.t`` and move the policy stocks one month toward them."""
+    """Set the levers of month ``model.t`` and move the policy stocks one month toward them
+    (after the month's scheduled forces, deployments and events, ``timeline.step``)."""
+    timeline.step(model)
     p = model.p
     lev = model.lev = {k: float(v[model.t]) for k, v in model.lever_paths.items()}
     # the US presence and its partners (deployment and withdrawal take months)
     model.us_present += (lev["us_troops"] - model.us_present) / p["us_adjust_months"]
-    partners = p["coalition_partners"] * min(1.0, model.us_present / p["us_troops_reference"])
+    partners = model.partners_full * min(1.0, model.us_present / p["us_troops_reference"])
     model.partners_present += (partners - model.partners_present) / p["partner_adjust_months"]
     # militia attacks on the coalition: more troops, less discipline, more tension
     model.militia_attacks = (

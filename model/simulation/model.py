@@ -32,6 +32,7 @@ from model.simulation import (
     population,
 )
 from model.simulation import levers as levers_and_events  # `levers` is an argument of __init__
+from model.simulation import timeline as scheduled  # `timeline` is an argument of __init__
 from model.simulation.agents import DISPLACED, HOME, sync_agents
 from model.simulation.months import month_add
 from model.simulation.parameters import LEVERS, REGISTRY, defaults
@@ -48,6 +49,8 @@ class StabilizationModel(mesa.Model):
             their registry default).
         initial_state: a ``model.data.InitialState``; None uses the packaged April 2017 data.
         record_levels: levels of the monthly table to record ("national", "governorate", "area").
+        timeline: scheduled force strengths, deployments and dated events
+            (``model.files.scenario.Scenario.timeline``), or None.
         seed: seed of the model's random generators.
         **params: any registry parameter (kind parameter, initial or technical).
     """
@@ -60,6 +63,7 @@ class StabilizationModel(mesa.Model):
         levers: Mapping[str, object] | None = None,
         initial_state=None,
         record_levels: tuple[str, ...] = ("national", "governorate"),
+        timeline: Mapping[str, object] | None = None,
         seed: int | None = None,
         **params: float,
     ) -> None:
@@ -93,8 +97,12 @@ class StabilizationModel(mesa.Model):
         # the scenario's levers act from the first step on, through the stocks' lags: the
         # state at set-up is the data's, the same for every scenario
         self.lev = {k: float(v[0]) for k, v in self.lever_paths.items()}
+        scheduled.prepare(self, timeline)
         levers_and_events.initial_stocks(self)
         self.haven_strength0 = insurgency.haven_strength(self)
+        # governed Iraqi areas IS holds at the start (a run with none can record no defeat)
+        thr = self.p["retaken_threshold"]
+        self.held_at_start = int((self.iraq & self.governed & (self.is_share > thr)).sum())
         population.count_residents(self)
         population.update(self, initial=True)
         self.recorder = Recorder(self, record_levels)

@@ -50,6 +50,7 @@ _MONTHLY: list[Outcome] = [
     _O("is_fighters", "fighters", "IS fighters in the unit (holding territory, clandestine or in a haven)."),
     _O("is_fighters_holding", "fighters", "IS fighters holding territory."),
     _O("is_fighters_clandestine", "fighters", "IS fighters in clandestine cells (and havens)."),
+    _O("is_share", "share", "Share of the unit held by IS: for an area, the share of its territory and people; for a governorate or Iraq, the areas' shares weighted by their population."),
     _O("is_held_areas", "areas", "Governed areas (with residents) where IS holds more than the retaken threshold of the territory."),
     _O("sanctuaries", "areas", "Refuges without residents (hills, deserts) that IS holds as sanctuaries."),
     _O("pop_under_is", "persons", "Persons living at home under IS rule."),

@@ -19,6 +19,7 @@ from model.simulation.cohorts import blocks, cohort_keys, displaced_now
 from model.simulation.outcomes import GROUPS, MONTHLY, MONTHLY_NAMES, SUMMARY_NAMES
 
 _AREA_VARS = (
+    "control",
     "fighters_hold",
     "fighters_cland",
     "held",
@@ -84,6 +85,7 @@ class Recorder:
         A["held"][t] = held & m.governed
         A["sanctuary"][t] = held & m.sanctuary
         self.share[t] = m.is_share
+        A["control"][t] = m.is_share * m.control_weight
         under = np.flatnonzero(pop.under_is)
         A["pop_under_is"][t] = np.bincount(pop.loc[under], pop.size[under], n)
         A["population"][t] = m.persons_home_group.sum(axis=1)
@@ -158,6 +160,7 @@ class Recorder:
         M = np.zeros((self.m.n, k))
         M[np.flatnonzero(mask), index[mask]] = 1.0
         out = {name: self.area[name][:T] @ M for name in _AREA_VARS}
+        out["weight"] = np.broadcast_to(self.m.control_weight, (T, self.m.n)) @ M
         grp = {name: np.einsum("tag,ak->tkg", self.group[name][:T], M) for name in _GROUP_VARS}
         return self._outcomes(out, grp)
 
@@ -170,6 +173,7 @@ class Recorder:
                 "is_fighters": a["fighters_hold"] + a["fighters_cland"],
                 "is_fighters_holding": a["fighters_hold"],
                 "is_fighters_clandestine": a["fighters_cland"],
+                "is_share": a["control"] / a["weight"],
                 "is_held_areas": a["held"],
                 "sanctuaries": a["sanctuary"],
                 "pop_under_is": a["pop_under_is"],
@@ -287,6 +291,7 @@ class Recorder:
             (self.share[:T] >= m.p["resurgence_share"])[:, m.iraq & m.governed].any(axis=1),
             m.p["war_threshold"],
             m.p["conflict_threshold"],
+            m.held_at_start,
         )
         last = slice(max(0, T - 24), T)
 

@@ -210,33 +210,41 @@ def conflict_course(
     territory_back: np.ndarray,
     war: float,
     conflict: float,
+    held_at_start: float = 1.0,
 ) -> ConflictCourse:
     """The course of the conflict in a run, on the standard battle-death thresholds.
 
-    - defeat: the first month no governed Iraqi area is held by IS;
-    - war ended: the first month from the defeat on with fewer than ``war`` battle-related
-      deaths over the last 12 months;
-    - relapse: the first month after the defeat in which IS holds ``territory_back`` (a governed
-      area at the resurgence share) or, after the war ended, yearly battle deaths are back at
-      ``war``;
-    - at risk: months from the war's end (or the defeat, if it never ended) to the relapse, or
-      to the last month if none (a censored time to relapse);
-    - outcome: index in :data:`OUTCOME_CLASSES`: never defeated; resurgence (a relapse);
-      persistent insurgency (defeated, the war never ended); low-level (final yearly battle
-      deaths at least ``conflict``); stable.
+    - defeat: the first month no governed Iraqi area is held by IS, after IS held one (at the
+      start or later); a run where IS never held territory records no defeat;
+    - war ended: the first month from the defeat on (from the start, if IS held nothing at the
+      start) with fewer than ``war`` battle-related deaths over the last 12 months;
+    - relapse: the first month after the defeat (or from the start, if IS held nothing at the
+      start) in which IS holds ``territory_back`` (a governed area at the resurgence share) or,
+      after the war ended, yearly battle deaths are back at ``war``;
+    - at risk: months from the war's end (or the defeat, or the start) to the relapse, or to
+      the last month if none (a censored time to relapse);
+    - outcome: index in :data:`OUTCOME_CLASSES`: never defeated (IS held territory at the start
+      and still holds some); resurgence (a relapse); persistent insurgency (the war never
+      ended); low-level (final yearly battle deaths at least ``conflict``); stable.
     """
     T = len(held_areas)
-    defeat = next((t for t in range(T) if held_areas[t] == 0), None)
-    if defeat is None:
-        return ConflictCourse(None, None, None, None, 4)
-    ended = next((t for t in range(defeat, T) if battle_deaths_12m[t] < war), None)
+    held = np.asarray(held_areas) > 0
+    if held_at_start > 0:
+        defeat = next((t for t in range(T) if not held[t]), None)
+        if defeat is None:
+            return ConflictCourse(None, None, None, None, 4)
+        origin, first = defeat, defeat + 1
+    else:  # no territory at the start: the run starts at risk of a relapse
+        defeat = next((t for t in range(1, T) if not held[t] and held[:t].any()), None)
+        origin, first = 0, 0
+    ended = next((t for t in range(origin, T) if battle_deaths_12m[t] < war), None)
     relapse = None
-    for t in range(defeat + 1, T):
+    for t in range(first, T):
         back = ended is not None and t > ended and battle_deaths_12m[t] >= war
         if territory_back[t] or back:
             relapse = t
             break
-    start = ended if ended is not None and (relapse is None or ended < relapse) else defeat
+    start = ended if ended is not None and (relapse is None or ended < relapse) else origin
     at_risk = (relapse if relapse is not None else T - 1) - start
     if relapse is not None:
         outcome = 3
