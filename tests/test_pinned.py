@@ -106,7 +106,7 @@ if __name__ == "__main__":
 def test_kept_sums_match_a_recount_every_month(state):
     """The sums the processes keep from month to month (``model.simulation.cohorts``) equal a
     plain recount, and the invariants they rely on hold, in every scenario."""
-    from model.experiments.run import build_model
+    from model.experiments.run import build_model, initial_state_for
     from model.files.scenario import load_scenario
     from model.simulation.agents import DISPLACED, HOME
     from model.simulation.cohorts import cohort_keys
@@ -118,7 +118,7 @@ def test_kept_sums_match_a_recount_every_month(state):
         if path.name == "demo_batch.yaml":
             continue
         sc = load_scenario(path).with_changes(horizon=12, parameters={"persons_per_agent": 20000})
-        model = build_model(sc, 3, state)
+        model = build_model(sc, 3, initial_state_for(sc) if sc.initial_data else state)
         for _ in range(sc.horizon):
             model.step()
             pop = model.pop
