@@ -99,29 +99,14 @@ def main() -> None:
     _deployment(areas)
     disp = pd.DataFrame(
         [
-            (
-                g,
-                int(round(IDPS_2011 * s)),
-                "M",
-                "unhcr-iraq-2011",
-                "share of the 2011 caseload by origin, assumed",
-            )
+            (g, int(round(IDPS_2011 * s)), "M", "unhcr-iraq-2011", "share of the 2011 caseload by origin, assumed")
             for g, s in IDP_SHARES.items()
         ],
         columns=["governorate", "idps", "flag", "source", "notes"],
     )
     disp.to_csv(OUT / "displacement.csv", index=False)
     pd.DataFrame(
-        [
-            (
-                "2011-12-31",
-                IDPS_2011,
-                0,
-                "unhcr-iraq-2011",
-                "M",
-                "IDPs still displaced from 2006-08; returns counted from the start",
-            )
-        ],
+        [("2011-12-31", IDPS_2011, 0, "unhcr-iraq-2011", "M", "IDPs still displaced from 2006-08; returns counted from the start")],
         columns=["date", "idps", "returnees", "source", "flag", "notes"],
     ).to_csv(OUT / "displacement_national.csv", index=False)
 
@@ -148,9 +133,7 @@ def _deployment(areas: pd.DataFrame) -> None:
     spread("FEDERAL_POLICE", strength["FEDERAL_POLICE"], federal, "garrison")
     spread("TRIBAL", strength["TRIBAL"], federal & sunni, "garrison")
     spread("PESHMERGA", strength["PESHMERGA"], governed & areas["controller"].eq("KRG"), "garrison")
-    rows.append(
-        ("B", "ARMY", int(0.25 * strength["ARMY"]), "strike", "iiss-military-balance-2012", "M")
-    )
+    rows.append(("B", "ARMY", int(0.25 * strength["ARMY"]), "strike", "iiss-military-balance-2012", "M"))
     rows.append(("B", "CTS", strength["CTS"], "strike", "iiss-military-balance-2012", "M"))
     out = pd.DataFrame(rows, columns=["area", "force", "strength", "mission", "source", "flag"])
     # whole troops summing to each force's strength (the model rescales to forces.csv anyway)
