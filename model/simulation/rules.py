@@ -84,16 +84,18 @@ def relax_asymmetric(
     """``relax`` in place with a rate that depends on the direction: ``up`` where the target is
     above the current value, ``down`` where it is below; returns ``current``.
 
-    The step is up x max(gap, 0) + down x min(gap, 0), which is exactly rate x gap (one of the
-    two products is 0), computed without a branch per cohort. ``work`` (optional, may be
-    ``target`` itself, which is then overwritten) holds the gap.
+    The step is exactly rate x gap. With rates of one sign it is the larger of gap x up and
+    gap x down when up >= down (the smaller when up < down): rounding keeps the order of the two
+    products, so no branch per cohort is needed. ``work`` (optional, may be ``target`` itself,
+    which is then overwritten) holds the gap.
     """
     gap = np.subtract(target, current, out=work)
-    rise = np.maximum(gap, 0.0)
-    np.multiply(rise, up, out=rise)
-    np.minimum(gap, 0.0, out=gap)
-    np.multiply(gap, down, out=gap)
-    np.add(rise, gap, out=gap)
+    if up >= 0 and down >= 0:
+        faster = np.multiply(gap, up)
+        np.multiply(gap, down, out=gap)
+        (np.maximum if up >= down else np.minimum)(faster, gap, out=gap)
+    else:  # pragma: no cover - rates are shares (registry ranges), never negative
+        np.multiply(gap, np.where(gap > 0, up, down), out=gap)
     return np.add(current, gap, out=current)
 
 
