@@ -133,3 +133,17 @@ def test_kept_sums_match_a_recount_every_month(state):
             by_home = np.bincount(pop.home * g + model.group64, pop.size, model.n * g)
             assert np.array_equal(model.persons_home_group.ravel(), by_home), path.name
             assert np.array_equal(model.sizef, pop.size), path.name
+
+
+def test_blocks_and_paths_do_not_change_results(state, monkeypatch):
+    """Many small blocks, and the home-segment path used for a million cohorts, give the same
+    tables as the default (how the sums are taken, not what they are)."""
+    from model.simulation import cohorts
+
+    sc = _scenario().with_changes(horizon=12)
+    want = run_model(sc, 5, state)
+    monkeypatch.setattr(cohorts, "BLOCK", 97)
+    monkeypatch.setattr(cohorts, "SEGMENTS_FROM", 0)
+    got = run_model(sc, 5, state)
+    pd.testing.assert_frame_equal(got[0], want[0], check_exact=True)
+    pd.testing.assert_frame_equal(got[1], want[1], check_exact=True)

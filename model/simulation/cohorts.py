@@ -19,6 +19,9 @@ from model.simulation.outcomes import GROUPS
 _NG = len(GROUPS)
 BLOCK = 1 << 15
 """Cohorts per block of long elementwise work (its temporaries stay in cache)."""
+SEGMENTS_FROM = 200_000
+"""From this many cohorts on, ``living_in`` marks home segments instead of reading every
+cohort's location (the same cohorts either way; only the speed differs)."""
 
 
 class CohortIndex:
@@ -83,8 +86,9 @@ def living_in(model, areas: np.ndarray) -> np.ndarray:
     """The cohorts (ascending) living now in the areas where the boolean ``areas`` is true:
     those at home in them and those displaced to them."""
     pop, ix = model.pop, cohort_index(model)
-    if ix.order is not None:  # pragma: no cover - cohorts are built ordered by home area
+    if ix.order is not None or len(pop) < SEGMENTS_FROM:
         return np.flatnonzero(areas[pop.loc])
+    # many cohorts: mark the areas' home segments, then correct for the displaced
     mask = np.zeros(len(pop), dtype=bool)
     for a in np.flatnonzero(areas).tolist():
         mask[ix.home_starts[a] : ix.home_starts[a + 1]] = True

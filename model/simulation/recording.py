@@ -67,6 +67,7 @@ class Recorder:
         self.share = np.zeros((T, n))  # IS share of each area, for resurgence
         self.filled = 0
         self._displaced: np.ndarray | None = None
+        self._key_seen: np.ndarray | None = None
         self._k4: np.ndarray | None = None
         self._w4: np.ndarray | None = None
 
@@ -125,15 +126,18 @@ class Recorder:
 
     def _keys4(self, displaced: np.ndarray) -> np.ndarray:
         """Bins (area x group x 4 sums) of every cohort, kept from month to month: only the
-        rows of the households displaced now or at the last record are renewed (see
-        ``population.cohort_keys``)."""
-        m = self.m
-        key = cohort_keys(m, displaced)
+        rows whose (area, group) bin changed are renewed, among the households displaced now
+        or at the last record (see ``population.cohort_keys``)."""
+        key = cohort_keys(self.m, displaced)
         if self._k4 is None or len(self._k4) != len(key):
             self._k4 = (key * 4)[:, None] + np.arange(4)
+            self._key_seen = key.copy()
         else:
-            for idx in (self._displaced, displaced):
+            idx = np.concatenate((self._displaced, displaced))
+            idx = idx[key[idx] != self._key_seen[idx]]
+            if len(idx):
                 self._k4[idx] = (key[idx] * 4)[:, None] + np.arange(4)
+                self._key_seen[idx] = key[idx]
         self._displaced = displaced
         return self._k4.ravel()
 
