@@ -17,15 +17,16 @@ PREVIOUS = "# Benchmark results\n\n## an earlier section\n\n| a | b |\n|---|---|
 SUMMARY_ROWS = (
     r"\| stabsim population agent-steps/s \([\d,]+ agents x \d+ months",
     r"\| Epstein civil violence agent-steps/s \([\d,]+ agents x \d+ steps",
-    r"\| ratio stabsim / Epstein agent-steps/s \| [\d,]+x \| >= 300x \|",
-    r"\| one \d+-month baseline run: build \+ run \+ frames \(s\) \| \d+\.\d+ \|",
+    r"\| ratio stabsim / Epstein agent-steps/s \| [\d,]+x \| >= 1,000x \|",
+    r"\| one \d+-month baseline run: build \+ run \+ frames \(s\) \| \d+\.\d+ \| <= 0.15 s",
     r"\| one \d+-month baseline run: run only \(s\) \| \d+\.\d+ \|",
-    r"\| peak memory at \w+ agents \(MiB, whole process\) \| [\d,]+ \|",
-    r"\| cost per agent-month, \w+ / \w+ \| \d+\.\d+ \|",
+    r"\| fixed cost of a month \(ms\) \| -?\d+\.\d+ \| <= 0.5 ms \|",
+    r"\| cost per cohort-month at \w+ \(ns, whole month\) \| [\d,]+ \| <= 50 ns at 1M \|",
+    r"\| peak memory at \w+ agents \(MiB, whole process\) \| [\d,]+ \| <= 400 MiB at 1M \|",
     r"\| log-log slope of time per month vs agents",
     r"\| batch throughput, 1 worker \(runs/min\) \| [\d,.]+ \|",
     r"\| batch throughput, 2 workers \(runs/min\) \| [\d,.]+ \|",
-    r"\| parallel efficiency at 2 workers \| \d+\.\d+ \| >= 0.85 \|",
+    r"\| parallel efficiency at 2 workers \| \d+\.\d+ \| >= 0.9 \|",
     r"\| Sobol study, 10 parameters, N=256 \(5,632 runs .*ESTIMATE\) \| [\d,.]+ \|",
 )
 
@@ -53,7 +54,7 @@ def test_quick_benchmark_appends_a_section(tmp_path: Path) -> None:
     assert "| measure | median | target | status |" in added
     for row in SUMMARY_ROWS:
         assert re.search(row, added), row
-    assert len(re.findall(r"^\| scaling \S+ \|", added, re.M)) == 3
+    assert len(re.findall(r"^\| scaling \S+ \|", added, re.M)) == 4
     assert re.search(r"^\| 1 \| \d+ \| \d+ \| [\d.]+ \| [\d.]+ \|$", added, re.M)
     assert re.search(r"^\| 2 \| \d+ \| \d+ \| [\d.]+ \| [\d.]+ \|$", added, re.M)
     profile = re.findall(r"^\| \d+ \| `[^`]+` \| [\d,]+ \| \d+\.\d+ \|", added, re.M)
@@ -61,3 +62,4 @@ def test_quick_benchmark_appends_a_section(tmp_path: Path) -> None:
     # the figures printed are the ones written
     assert "appended to" in done.stdout
     assert "| ratio stabsim / Epstein agent-steps/s" in done.stdout
+    assert "interleaved" in added

@@ -44,6 +44,7 @@ def test_every_model_parameter_is_registered_and_used():
         "displacement",
         "politics",
         "recording",
+        "cohorts",
     )
     source = "".join(
         inspect.getsource(importlib.import_module(f"model.simulation.{name}")) for name in processes

@@ -89,3 +89,25 @@ def test_month_arithmetic():
     assert month_add("2017-04", -4) == "2016-12"
     for month in ("2016-12", "2017-04", "2030-11"):
         assert month_add("2017-04", months_between("2017-04", month)) == month
+
+
+def test_in_place_forms_equal_the_plain_equations():
+    """The in-place forms the population update uses give the plain formulas' values exactly
+    (same rounding), including ties and equal rates."""
+    rng = np.random.default_rng(7)
+    for up, down in ((0.3, 0.1), (0.1, 0.3), (0.2, 0.2), (1.0, 0.0)):
+        cur, tgt = rng.random(5000), rng.random(5000)
+        tgt[:100] = cur[:100]
+        plain = rules.relax(cur, tgt, np.where(tgt > cur, up, down))
+        assert np.array_equal(rules.relax_asymmetric(cur.copy(), tgt.copy(), up, down), plain)
+    g, ra, p = rng.random(5000), rng.random(5000), rng.random(5000)
+    for spread in (0.0, 0.05):
+        net = g - ra * p
+        if spread > 0:
+            want_a = 1.0 / (1.0 + np.exp(-(net - 0.1) / spread))
+            want_e = np.maximum(1.0 / (1.0 + np.exp(-(net - 0.0) / spread)), want_a)
+        else:
+            want_a, want_e = (net > 0.1).astype(float), (net > 0.0).astype(float)
+        work = (p.copy(), np.empty(5000))
+        a, e = rules.mobilization(g, ra, work[0], 0.1, 0.0, spread, work=work)
+        assert np.array_equal(a, want_a) and np.array_equal(e, want_e)

@@ -21,16 +21,19 @@ from __future__ import annotations
 import os
 import sys
 import time
+import traceback
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 import pandas as pd
 
 from model.experiments.dask_executor import run_dask
+from model.experiments.store import write_parts
 from model.experiments.worker import (
     RunOutput,
     _lost,
@@ -192,7 +195,7 @@ def execute(
                 for spec in todo:
                     handle(run_one(spec, fail_runs=fail_runs))
             elif executor == "process":
-                _run_processes(todo, n_workers, fail_runs, handle)
+                _run_processes(todo, n_workers, fail_runs, handle, getattr(store, "root", None))
             else:
                 run_dask(todo, workers, scheduler, fail_runs, handle)
     except KeyboardInterrupt:
@@ -212,9 +215,24 @@ def _run_processes(
     workers: int,
     fail_runs: Sequence[str],
     handle: Callable[[RunOutput], None],
+    root: Path | None = None,
 ) -> None:
     with _main_hidden():
-        _process_loop(todo, workers, fail_runs, handle)
+        _process_loop(todo, workers, fail_runs, handle, root)
+
+
+def _run_stored(spec: RunSpec, fail_runs: Sequence[str], root: str | None) -> RunOutput:
+    """``run_one`` in a worker that also writes the run's Parquet parts into the batch folder
+    ``root`` (if given), and sends back the output without its tables: the parent only
+    records the status line, so it stays idle while the workers compute."""
+    output = run_one(spec, fail_runs=fail_runs)
+    if output.ok and root is not None:
+        try:
+            write_parts(Path(root), output)
+        except Exception:  # noqa: BLE001 - a disk error fails this run, not the batch
+            output.status, output.error = "failed", traceback.format_exc()
+        output.monthly = output.summary = None
+    return output
 
 
 def _process_loop(
@@ -222,10 +240,17 @@ def _process_loop(
     workers: int,
     fail_runs: Sequence[str],
     handle: Callable[[RunOutput], None],
+    root: Path | None = None,
 ) -> None:
+    """Keep ``2 x workers`` runs in flight and hand each finished output on.
+
+    The parent blocks in ``wait`` until a run finishes (no polling); the workers write the
+    results (``_run_stored``), so the parent's work per run is one status line.
+    """
     ctx = _mp_context()
     max_in_flight = 2 * workers
     pool_runs = RUNS_PER_WORKER * workers
+    where = str(root) if root is not None else None
     specs = iter(todo)
     again: deque[RunSpec] = deque()  # runs lost once with a dead worker get one more try
     lost_once: set[str] = set()
@@ -246,7 +271,7 @@ def _process_loop(
                 if spec is None:
                     break
                 try:
-                    pending[pool.submit(run_one, spec, fail_runs=fail_runs)] = spec
+                    pending[pool.submit(_run_stored, spec, fail_runs, where)] = spec
                     submitted += 1
                 except BrokenProcessPool:
                     again.appendleft(spec)  # never started: not counted as lost

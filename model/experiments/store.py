@@ -70,7 +70,7 @@ if TYPE_CHECKING:
     from model.experiments.worker import RunOutput
     from model.files.batch import Batch
 
-__all__ = ["BatchStore"]
+__all__ = ["BatchStore", "part_paths", "write_parts"]
 
 
 def _remove_orphans(root: Path) -> int:
@@ -117,6 +117,19 @@ def _new_root(runs_dir: Path, name: str) -> Path:
             return root
         except FileExistsError:
             n += 1
+
+
+def part_paths(spec: RunSpec) -> list[str]:
+    """The run's Parquet parts, relative to the batch folder, in the order of ``TABLES``."""
+    return [f"{t}/{spec.scenario_name}/{spec.part}.parquet" for t in TABLES]
+
+
+def write_parts(root: Path, output: RunOutput) -> None:
+    """Write an ok run's monthly and summary parts into the batch folder ``root`` (atomically;
+    a status line is what makes them count: ``BatchStore.record``)."""
+    monthly, summary = part_paths(output.spec)
+    write_parquet_atomic(output.monthly, root / monthly)
+    write_parquet_atomic(output.summary, root / summary)
 
 
 class BatchStore:
@@ -322,12 +335,18 @@ class BatchStore:
     # -- writing --
 
     def record(self, output: RunOutput) -> None:
-        """Store a finished run: its Parquet parts (if ok), then its status line (fsync'ed)."""
+        """Store a finished run: its Parquet parts (if ok), then its status line (fsync'ed).
+
+        An ok output without tables had its parts written by the worker that ran it
+        (``write_parts``); they must exist.
+        """
         spec = output.spec
-        rel = [f"{t}/{spec.scenario_name}/{spec.part}.parquet" for t in TABLES]
+        rel = part_paths(spec)
         if output.ok:
-            write_parquet_atomic(output.monthly, self.root / rel[0])
-            write_parquet_atomic(output.summary, self.root / rel[1])
+            if output.monthly is not None:
+                write_parts(self.root, output)
+            elif not all((self.root / r).is_file() for r in rel):
+                raise StoreError(f"{spec.run_id}: the worker wrote no parts to {self.root}")
             self._parts.update(rel)
         else:
             for r in rel:  # parts of an earlier attempt whose status line was lost

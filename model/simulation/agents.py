@@ -109,6 +109,11 @@ class Population:
         status: 0 at home, 1 displaced.
         family: IS-affiliated family.
         under_is: living at home under IS rule.
+
+    The columns are updated in place month by month (copy one to keep a month's values). The
+    processes rely on three invariants (``model.simulation.cohorts``): the cohorts keep the
+    order they are built in (by home area, then group); a household that is not displaced
+    lives in its home area (``loc == home``); only households at home are under IS rule.
     """
 
     home: np.ndarray

@@ -10,26 +10,30 @@ from __future__ import annotations
 import numpy as np
 
 from model.simulation.agents import DISPLACED, HOME
+from model.simulation.cohorts import cohort_index
 
 
 def host_areas(model) -> np.ndarray:
-    """Where households of each area flee: the most populous neighbour not held by IS.
+    """Where households of each area flee: the most populous neighbour not held by IS, in the
+    same country (the lowest area index among equally populous ones); the area itself if there
+    is none.
 
     Cached: it changes only when the set of IS-held areas does.
     """
-    key = (model.is_share <= model.p["retaken_threshold"]).tobytes()
+    free = model.is_share <= model.p["retaken_threshold"]
+    key = free.tobytes()
     if getattr(model, "_hosts_key", None) == key:
         return model._hosts
-    pop = model.state.areas["population"].to_numpy(dtype=float)
-    hosts = np.arange(model.n)
-    for a in range(model.n):
-        cands = [
-            b
-            for b in model.nbrs[a]
-            if model.is_share[b] <= model.p["retaken_threshold"] and model.iraq[b] == model.iraq[a]
-        ]
-        if cands:
-            hosts[a] = max(cands, key=lambda b: (pop[b], -b))
+    pop = getattr(model, "_area_population", None)
+    if pop is None:
+        pop = model._area_population = model.state.areas["population"].to_numpy(dtype=float)
+    # the padded neighbour matrix holds each area's same-country neighbours in ascending order,
+    # so the first maximum is the lowest index among the most populous
+    nb = model._nb_pad
+    ok = model._nb_ok & free[nb]
+    score = np.where(ok, pop[nb], -np.inf)
+    best = nb[np.arange(model.n), np.argmax(score, axis=1)]
+    hosts = np.where(ok.any(axis=1), best, np.arange(model.n))
     model._hosts_key, model._hosts = key, hosts
     return hosts
 
@@ -41,9 +45,16 @@ def step(model) -> None:
     residents = model.residents
     per_k = 1000.0 * model.m_incidents / residents
     home_idx = np.flatnonzero((pop.status == HOME) & ~pop.under_is & (pop.size > 0))
-    flee = rng.random(len(home_idx)) < np.minimum(
-        1.0, p["violence_displacement"] * per_k[pop.loc[home_idx]]
-    )
+    # each household at home flees with its area's probability (at most 1); households at home
+    # live in their home area and are ordered by it, so the probabilities come by area
+    chance = p["violence_displacement"] * per_k
+    ix = cohort_index(model)
+    if ix.order is None:
+        starts = np.searchsorted(home_idx, ix.home_starts)
+        chance_of = np.repeat(chance, np.diff(starts))
+    else:  # pragma: no cover - cohorts are built ordered by home area
+        chance_of = chance[pop.loc[home_idx]]
+    flee = rng.random(len(home_idx)) < chance_of
     displace(model, home_idx[flee])
     model.m_family_returns = 0
     d = np.flatnonzero(pop.status == DISPLACED)

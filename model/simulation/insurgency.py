@@ -19,6 +19,7 @@ import numpy as np
 
 from model.simulation import rules
 from model.simulation.agents import CLANDESTINE, HOLDING, HOME
+from model.simulation.cohorts import cohort_index, home_segment, living_in
 
 
 def step(model) -> None:
@@ -90,8 +91,10 @@ def attacks(model, support: np.ndarray, boost: float) -> None:
     # the share ``mass`` of the expected total, each with a geometric number of deaths
     events = rng.binomial(inc, min(1.0, per_incident * mass / size))
     big = np.zeros(model.n)
-    for a in np.flatnonzero(events):
-        big[a] = rng.geometric(1.0 / size, int(events[a])).sum()
+    hit = np.flatnonzero(events)
+    if len(hit):  # the events' deaths, area after area (one draw per event)
+        deaths = rng.geometric(1.0 / size, int(events[hit].sum()))
+        big[hit] = np.add.reduceat(deaths, np.r_[0, np.cumsum(events[hit])[:-1]])
     # ordinary deaths (Poisson) and the mass-casualty deaths placed together on the cohorts
     civ = _kill_residents(model, per_incident * (1.0 - mass) * inc / residents, big)
     model.m_civ += civ
@@ -149,8 +152,14 @@ def recruitment(model, boost: float) -> None:
     # (in Syria the havens' growth, haven_growth, stands for local and foreign recruits);
     # the recruits of a month are Poisson and each is drawn from a household in proportion to
     # its active persons (binomial draws per household, for small rates)
-    w = pop.size * pop.active * (rate * model.iraq)[pop.loc] * model._sunni
-    idx, r = _place(model, w, model.rng.poisson(float(w.sum())))
+    # (only the households of IS's communities weigh; the others' weights stay 0 in a kept
+    # full-length array, whose sum is the mean number of recruits)
+    S = cohort_index(model).sunni
+    w_s = pop.size[S] * pop.active[S]
+    w_s *= (rate * model.iraq)[pop.loc[S]]
+    w = _sunni_weights(model)
+    w[S] = w_s
+    idx, r = _place(model, S, w_s, model.rng.poisson(float(w.sum())))
     if len(idx):
         pop.size[idx] -= r
         per = np.bincount(pop.loc[idx], r, n).astype(np.int64)
@@ -287,27 +296,48 @@ def _kill_residents(model, rate: np.ndarray, exact: np.ndarray | None = None) ->
     k = model.rng.poisson(float(np.dot(model.residents, rate)))
     if exact is not None:
         k += int(round(exact.sum()))
-    idx, d = _place(model, pop.size * per_person[pop.loc], k)
+    # only households living in an area with deaths weigh
+    idx = living_in(model, per_person > 0)
+    idx, d = _place(model, idx, pop.size[idx] * per_person[pop.loc[idx]], k)
     pop.size[idx] -= d
     return np.bincount(pop.loc[idx], d, model.n).astype(np.int64)
 
 
-def _place(model, weights: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Draw ``k`` persons, each from a household chosen in proportion to ``weights``; returns
-    the households drawn and how many persons each gives (at most its size)."""
+def _place(model, idx: np.ndarray, weights: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Draw ``k`` persons, each from a household chosen in proportion to its weight; returns
+    the households drawn and how many persons each gives (at most its size).
+
+    Households ``idx`` (ascending) have ``weights``; every other household weighs 0 and is
+    skipped: it would change no partial sum of the weights in cohort order, and the household
+    chosen is the first whose partial sum exceeds the draw (the last cohort if none does).
+    """
     if k <= 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     cum = np.cumsum(weights)
-    total = float(cum[-1])
+    total = float(cum[-1]) if len(cum) else 0.0
     if total <= 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    picks = np.searchsorted(cum, model.rng.random(k) * total, side="right")
-    idx, counts = np.unique(np.minimum(picks, len(cum) - 1), return_counts=True)
-    return idx, np.minimum(counts, model.pop.size[idx])
+    j = np.searchsorted(cum, model.rng.random(k) * total, side="right")
+    j.sort()  # (only how many persons each household gives matters, not the draws' order)
+    picks = idx[np.minimum(j, len(idx) - 1)]
+    picks[j >= len(idx)] = len(model.pop) - 1
+    first = np.flatnonzero(np.concatenate(([True], picks[1:] != picks[:-1])))
+    chosen = picks[first]
+    counts = np.diff(np.append(first, len(picks)))
+    return chosen, np.minimum(counts, model.pop.size[chosen])
+
+
+def _sunni_weights(model) -> np.ndarray:
+    """A full-length array of recruitment weights, 0 outside IS's communities (kept)."""
+    w = getattr(model, "_recruit_w", None)
+    if w is None or len(w) != len(model.pop):
+        w = model._recruit_w = np.zeros(len(model.pop))
+    return w
 
 
 def _occupy(model, a: int, fraction: float) -> None:
     """Households at home in area a come under IS rule with probability ``fraction``."""
     pop = model.pop
-    idx = np.flatnonzero((pop.loc == a) & (pop.status == HOME) & ~pop.under_is)
+    s = home_segment(model, a)  # households at home in a are those of its home segment
+    idx = s.start + np.flatnonzero((pop.status[s] == HOME) & ~pop.under_is[s])
     pop.under_is[idx[model.rng.random(len(idx)) < fraction]] = True

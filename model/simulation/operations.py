@@ -13,6 +13,7 @@ import numpy as np
 
 from model.simulation import rules
 from model.simulation.agents import CLANDESTINE, FORCES, HOLDING, StrikeGroup
+from model.simulation.cohorts import home_segment
 from model.simulation.displacement import displace
 
 
@@ -119,7 +120,8 @@ def _plan(model, groups, slot_ready, slot_of, mask, theatre: str) -> None:
     targets = [a for a in np.flatnonzero(ready) if a not in engaged]
     if not targets:
         return
-    pop_under = np.bincount(model.pop.loc, model.pop.size * model.pop.under_is, model.n)
+    under = np.flatnonzero(model.pop.under_is)
+    pop_under = np.bincount(model.pop.loc[under], model.pop.size[under], model.n)
     while targets and len(groups) < len(slot_ready):
         free = [
             s for s in range(len(slot_ready)) if s not in slot_of.values() and slot_ready[s] <= t
@@ -241,7 +243,8 @@ def _fight(model, g: StrikeGroup, a: int, multiplier: float) -> None:
 def _liberate(model, a: int, fraction: float) -> None:
     """Free a fraction of the households under IS in area a; the fighting harms them."""
     p, pop, rng = model.p, model.pop, model.rng
-    idx = np.flatnonzero(pop.under_is & (pop.loc == a))
+    s = home_segment(model, a)  # households under IS live at home
+    idx = s.start + np.flatnonzero(pop.under_is[s])
     if len(idx) == 0 or fraction <= 0:
         return
     idx = idx[rng.random(len(idx)) < fraction] if fraction < 1.0 else idx

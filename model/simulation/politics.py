@@ -28,34 +28,36 @@ def step(model) -> None:
     iq = model.iraq
     pop_iq = float(model.residents[iq].sum())
     deaths = float((model.m_civ + model.m_sec)[iq].sum())
-    abuse = float(np.average(model.abuse[iq], weights=model.residents[iq]))
+    res_iq = model.residents[iq]
+    abuse = float((model.abuse[iq] * res_iq).sum() / res_iq.sum())  # residents-weighted mean
     model.harm_gov = model.harm_gov * p["harm_memory"] + 1000.0 * model.m_civ_gov / np.maximum(
         model.residents, 1.0
     )
     decay = p["tension_decay"] + p["tension_reconciliation"] * model.perceived["reconciliation"]
-    model.tension = float(
-        np.clip(
-            model.tension
-            + p["tension_violence"] * deaths / pop_iq * 1e5
-            + p["tension_abuse"] * abuse
-            + p["hardliner_tension"] * model.hardliners
-            + p["tension_militia"] * model.militia_attacks
-            + p["family_return_tension"] * model.m_family_returns / 1e4
-            - decay * model.tension,
-            0,
-            1,
-        )
+    model.tension = _unit(
+        model.tension
+        + p["tension_violence"] * deaths / pop_iq * 1e5
+        + p["tension_abuse"] * abuse
+        + p["hardliner_tension"] * model.hardliners
+        + p["tension_militia"] * model.militia_attacks
+        + p["family_return_tension"] * model.m_family_returns / 1e4
+        - decay * model.tension
     )
     floor = p["kirkuk_decay_floor"]
-    model.kirkuk = float(
-        np.clip(
-            model.kirkuk
-            + p["kirkuk_shock"] * lev["kurdish_referendum"]
-            - p["kirkuk_decay"] * (floor + (1 - floor) * lev["kirkuk_settlement"]) * model.kirkuk,
-            0,
-            1,
-        )
+    model.kirkuk = _unit(
+        model.kirkuk
+        + p["kirkuk_shock"] * lev["kurdish_referendum"]
+        - p["kirkuk_decay"] * (floor + (1 - floor) * lev["kirkuk_settlement"]) * model.kirkuk
     )
+
+
+def _unit(x: float) -> float:
+    """``x`` clipped to [0, 1] exactly as ``np.clip`` does it (NaN stays NaN)."""
+    x = float(x)
+    if x != x:
+        return x
+    x = x if x >= 0.0 else 0.0
+    return x if x <= 1.0 else 1.0
 
 
 def _kirkuk_crisis(model) -> None:

@@ -6,6 +6,14 @@ relaxation, grievance, arrest probability, mobilization (with memory) and the su
 the communities it recruits from. ``count_residents`` gives the persons located in every area,
 used by most processes. The policy terms use the perceived (lagged) policy stocks of
 ``levers``, never the month's lever values directly.
+
+How it is computed (not what): the cohorts' columns are updated in place, block by block so that
+the temporaries stay in the processor's cache; the few households a term concerns (displaced,
+IS-affiliated families, under IS rule, in the disputed territories) are updated by index rather
+than by multiplying every cohort by 0 or 1; and persons per area are whole numbers summed by home
+area over the fixed cohort order, corrected for the households living away from home. Every
+floating-point operation on a cohort is the one of the equations, in the same order, so results
+are identical to the plain column formulas.
 """
 
 from __future__ import annotations
@@ -13,33 +21,55 @@ from __future__ import annotations
 import numpy as np
 
 from model.simulation import rules
-from model.simulation.agents import DISPLACED, FORCES, SHIA_ARAB, SUNNI_ARAB, TURKMEN, YAZIDI
+from model.simulation.agents import FORCES, SHIA_ARAB, SUNNI_ARAB, YAZIDI
+from model.simulation.cohorts import (
+    blocks,
+    cohort_index,
+    cohort_keys,
+    displaced_now,
+    persons_by_area_group,
+    persons_by_home_group,
+    sunni_mask,
+)
 from model.simulation.operations import security_effective
 from model.simulation.outcomes import GROUPS
 
 _NG = len(GROUPS)
+__all__ = ["births", "count_residents", "services", "sunni_mask", "update"]
 
 
 def count_residents(model) -> np.ndarray:
-    """Persons living in each area now (at home or hosted), at least 1; kept as residents."""
-    model.residents = np.maximum(np.bincount(model.pop.loc, model.pop.size, model.n), 1.0)
+    """Persons living in each area now (at home or hosted), at least 1; kept as residents.
+
+    Also kept: the persons by area and group (``model.persons_area_group``) and by home area and
+    group (``model.persons_home_group``), which the recording of the month reads.
+    """
+    model.persons_home_group = persons_by_home_group(model)
+    model.persons_area_group = persons_by_area_group(model, model.persons_home_group)
+    model.residents = np.maximum(model.persons_area_group.sum(axis=1).astype(float), 1.0)
     return model.residents
 
 
-def births(model) -> None:
+def births(model, sizef: np.ndarray | None = None) -> None:
     """Natural growth of Iraq's population: births join their household cohort.
 
     Each cohort accrues its expected births, size x the monthly rate, and gains the whole
     persons accrued (the fractions carry over): growth is not a contingent process.
+    ``sizef`` (optional): the cohorts' sizes as floats, updated too.
     """
-    pop, p = model.pop, model.p
-    monthly = (1.0 + p["population_growth"]) ** (1.0 / 12.0) - 1.0
-    model._birth_carry += pop.size * (monthly * model._iraq_home)
-    born = np.floor(model._birth_carry)
-    model._birth_carry -= born
-    born = born.astype(np.int64)
-    pop.size += born
-    model.born += int(born.sum())
+    pop = model.pop
+    ix = cohort_index(model)
+    carry = model._birth_carry
+    if sizef is None:
+        sizef = pop.size.astype(float)
+    for s in blocks(len(pop)):
+        born = np.multiply(sizef[s], ix.birth_rate[s])
+        carry[s] += born
+        np.floor(carry[s], out=born)
+        carry[s] -= born
+        model.born += int(born.sum())
+        sizef[s] += born
+        np.copyto(pop.size[s], sizef[s], casting="unsafe")
 
 
 def services(model, residents: np.ndarray, initial: bool) -> np.ndarray:
@@ -70,45 +100,9 @@ def services(model, residents: np.ndarray, initial: bool) -> np.ndarray:
     return aid_pc
 
 
-def update(model, initial: bool = False) -> None:
-    """One month of the population; ``initial`` sets the starting legitimacy and stance.
-
-    At the start legitimacy takes its target at once (from the initial policy stocks, the same
-    for every scenario) and destruction is the data's.
-    """
-    p, pop = model.p, model.pop
-    n = model.n
-    loc = pop.loc
-    if initial:
-        model.m_incidents = np.zeros(n)
-        security_effective(model)
-    else:
-        births(model)
-    residents = model.residents if not initial else count_residents(model)
-    pmf = model.garrison[FORCES.index("PMF")]
-    model.pmf_share = pmf / np.maximum(model.garrison.sum(axis=0), 1.0)
-    services(model, residents, initial)
-    perceived = model.perceived
-    # militia abuse where undisciplined PMF hold ground, worse under sectarian tension
-    w = p["abuse_tension_weight"]
-    model.abuse = (
-        p["abuse_rate"]
-        * (1 - perceived["militia_discipline"])
-        * model.pmf_share
-        * (1 - w + w * model.tension)
-    )
-    fam_pol = perceived["family_policy"]
-    # every term but a household's own circumstances depends only on (area, group): compute
-    # those on the small area x group table and gather once per household
-    key = loc * _NG + model.group64
-    h_area = p["hardship_destruction"] * model.destruction + p["hardship_services"] * (
-        1 - model.services
-    )
-    hard = pop.hardship_base + h_area[loc]
-    hard += p["hardship_displaced"] * (pop.status == DISPLACED)
-    hard += (p["hardship_family"] * (1 - fam_pol)) * model._family
-    hard += p["hardship_is_rule"] * pop.under_is
-    np.clip(hard, 0, 1, out=hard)
+def _legitimacy_table(model) -> np.ndarray:
+    """Legitimacy target by (area, group) before a household's own circumstances."""
+    p, perceived = model.p, model.perceived
     g = np.zeros(_NG)
     g[SUNNI_ARAB] = (
         p["legit_inclusion_effect"] * perceived["sunni_inclusion"]
@@ -130,21 +124,52 @@ def update(model, initial: bool = False) -> None:
         - p["legit_civ_harm_effect"] * model.harm_gov
         + p["legit_is_harm_effect"] * model.harm_is
     )
-    table = model._legit_base_table + policy + local[:, None]
-    target = table.ravel()[key]
-    target -= (p["legit_kirkuk_effect"] * model.kirkuk) * model._kirkuk_exposed
-    target -= (p["legit_family_effect"] * (1 - fam_pol)) * model._family
-    np.clip(target, 0, 1, out=target)
+    return model._legit_base_table + policy + local[:, None]
+
+
+def update(model, initial: bool = False) -> None:
+    """One month of the population; ``initial`` sets the starting legitimacy and stance.
+
+    At the start legitimacy takes its target at once (from the initial policy stocks, the same
+    for every scenario) and destruction is the data's.
+    """
+    p, pop = model.p, model.pop
+    n = model.n
+    loc = pop.loc
+    ix = cohort_index(model)
+    # the cohorts' sizes as floats, for this month's weighted sums (sizes do not change again
+    # before the month is recorded)
+    sizef = model.sizef = pop.size.astype(float)
     if initial:
-        pop.legitimacy = target
+        model.m_incidents = np.zeros(n)
+        security_effective(model)
     else:
-        rate = np.where(
-            target > pop.legitimacy, p["legitimacy_gain_rate"], p["legitimacy_loss_rate"]
-        )
-        pop.legitimacy = np.clip(rules.relax(pop.legitimacy, target, rate), 0, 1)
-    griev = rules.grievance(hard, pop.legitimacy)
-    model.grievance = griev
-    actives = np.bincount(loc, pop.size * pop.active, n)
+        births(model, sizef)
+    residents = model.residents if not initial else count_residents(model)
+    pmf = model.garrison[FORCES.index("PMF")]
+    model.pmf_share = pmf / np.maximum(model.garrison.sum(axis=0), 1.0)
+    services(model, residents, initial)
+    perceived = model.perceived
+    # militia abuse where undisciplined PMF hold ground, worse under sectarian tension
+    w = p["abuse_tension_weight"]
+    model.abuse = (
+        p["abuse_rate"]
+        * (1 - perceived["militia_discipline"])
+        * model.pmf_share
+        * (1 - w + w * model.tension)
+    )
+    fam_pol = perceived["family_policy"]
+    # every term but a household's own circumstances depends only on (area, group): computed
+    # on the small area x group table and gathered once per household
+    h_area = p["hardship_destruction"] * model.destruction + p["hardship_services"] * (
+        1 - model.services
+    )
+    table = _legitimacy_table(model).ravel()
+    # the arrest risk of an area counts last month's active persons
+    m = len(pop)
+    weights = np.empty(m)
+    np.multiply(sizef, pop.active, out=weights)
+    actives = np.bincount(loc, weights, n)
     arrest = rules.arrest_probability(
         model.policing * model.intel,
         actives,
@@ -153,31 +178,99 @@ def update(model, initial: bool = False) -> None:
         p["arrest_ratio_scale"],
         p["active_floor"],
     )
-    risk = np.where(pop.under_is, p["is_rule_risk"], arrest[loc])
+    # the households a term concerns, by index (adding 0 to the others changes nothing)
+    displaced = displaced_now(model)  # (nobody moves during the update)
+    under = np.flatnonzero(pop.under_is)
+    terms = {
+        "displaced": (displaced, p["hardship_displaced"]),
+        "family": (ix.family, p["hardship_family"] * (1 - fam_pol)),
+        "is_rule": (under, p["hardship_is_rule"]),
+        "kirkuk": (ix.kirkuk, p["legit_kirkuk_effect"] * model.kirkuk),
+        "family_legit": (ix.family, p["legit_family_effect"] * (1 - fam_pol)),
+        "risk": (under, p["is_rule_risk"]),
+    }
+    hard = np.empty(m)
+    griev = np.empty(m)
+    if initial:
+        pop.legitimacy = np.empty(m)
+        pop.active = np.empty(m)
+        pop.engaged = np.empty(m)
+    key = cohort_keys(model, displaced)
+    # the legitimacy target of most households is their (area, group) value, clipped; those with
+    # a term of their own get it from the unclipped table below
+    clipped = np.clip(table, 0, 1)
+    for s in blocks(m):
+        _update_block(model, s, key, terms, h_area, (table, clipped), arrest, hard, griev, initial)
+    model.hardship = hard
+    model.grievance = griev
+    # the social base IS finds: engaged persons of the communities it recruits from
+    S = ix.sunni
+    model.support_share = np.bincount(loc[S], sizef[S] * pop.engaged[S], n) / residents
+    persons = persons_by_area_group(model, displaced=displaced)
+    model.sunni_share = persons[:, ix.sunni_groups].sum(axis=1).astype(float) / residents
+
+
+def _within(idx: np.ndarray, s: slice) -> np.ndarray:
+    """The indices in ``idx`` (sorted) that fall in block ``s``, relative to its start."""
+    lo, hi = np.searchsorted(idx, (s.start, s.stop))
+    return idx[lo:hi] - s.start
+
+
+def _update_block(
+    model, s, key, terms, h_area, tables, arrest, hard_all, griev_all, initial
+) -> None:
+    """Hardship, legitimacy, grievance and mobilization of the cohorts of block ``s``."""
+    p, pop = model.p, model.pop
+    loc = pop.loc[s]
+    # hardship: the household's own, its area's, then the terms of the households concerned
+    hard = hard_all[s]
+    np.add(pop.hardship_base[s], h_area[loc], out=hard)
+    for name in ("displaced", "family", "is_rule"):
+        idx, value = terms[name]
+        hard[_within(idx, s)] += value
+    np.clip(hard, 0, 1, out=hard)
+    # legitimacy target: the (area, group) table, less the Kirkuk and family terms, clipped
+    table, clipped = tables
+    k = key[s]
+    target = clipped[k]
+    ix = cohort_index(model)
+    lo, hi = np.searchsorted(ix.own_legit, (s.start, s.stop))
+    if hi > lo:
+        mine = ix.own_legit[lo:hi] - s.start
+        t_own = table[k[mine]]
+        t_own[ix.own_kirkuk[lo:hi]] -= terms["kirkuk"][1]
+        t_own[ix.own_family[lo:hi]] -= terms["family_legit"][1]
+        target[mine] = np.clip(t_own, 0, 1)
+    legit = pop.legitimacy[s]
+    if initial:
+        legit[...] = target
+    else:
+        rules.relax_asymmetric(
+            legit, target, p["legitimacy_gain_rate"], p["legitimacy_loss_rate"], work=target
+        )
+        np.clip(legit, 0, 1, out=legit)
+    griev = griev_all[s]
+    np.subtract(1.0, legit, out=griev)
+    np.multiply(hard, griev, out=griev)  # rules.grievance: H (1 - L)
+    risk = arrest[loc]
+    idx, value = terms["risk"]
+    risk[_within(idx, s)] = value
     active, engaged = rules.mobilization(
         griev,
-        pop.risk_aversion,
+        pop.risk_aversion[s],
         risk,
         p["active_threshold"],
         p["sympathiser_threshold"],
         p["activation_spread"],
+        work=(risk, target),
     )
     if initial:
-        pop.active, pop.engaged = active, engaged
-    else:
-        # mobilization has memory: persons join faster than they leave
-        up, down = p["mobilization_rate"], p["demobilization_rate"]
-        pop.active = rules.relax(pop.active, active, np.where(active > pop.active, up, down))
-        pop.engaged = rules.relax(pop.engaged, engaged, np.where(engaged > pop.engaged, up, down))
-        np.maximum(pop.engaged, pop.active, out=pop.engaged)
-    model.hardship = hard
-    # the social base IS finds: engaged persons of the communities it recruits from
-    sunni = model._sunni
-    model.support_share = np.bincount(loc, pop.size * pop.engaged * sunni, n) / residents
-    model.sunni_share = np.bincount(loc, pop.size * sunni, n) / residents
-
-
-def sunni_mask(group: np.ndarray) -> np.ndarray:
-    """Households of the communities IS recruits from: Sunni Arabs and (Tal Afar's mostly
-    Sunni) Turkmen."""
-    return (group == SUNNI_ARAB) | (group == TURKMEN)
+        pop.active[s] = active
+        pop.engaged[s] = engaged
+        return
+    # mobilization has memory: persons join faster than they leave
+    up, down = p["mobilization_rate"], p["demobilization_rate"]
+    cur_a, cur_e = pop.active[s], pop.engaged[s]
+    rules.relax_asymmetric(cur_a, active, up, down, work=active)
+    rules.relax_asymmetric(cur_e, engaged, up, down, work=engaged)
+    np.maximum(cur_e, cur_a, out=cur_e)

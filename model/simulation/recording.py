@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 
 from model.simulation import rules
-from model.simulation.agents import CLANDESTINE, DISPLACED, HOLDING
+from model.simulation.agents import CLANDESTINE, HOLDING
+from model.simulation.cohorts import blocks, cohort_keys, displaced_now
 from model.simulation.outcomes import GROUPS, MONTHLY, MONTHLY_NAMES, SUMMARY_NAMES
 
 _AREA_VARS = (
@@ -65,9 +66,17 @@ class Recorder:
         self.nat = {k: np.zeros(T) for k in _NAT_VARS}
         self.share = np.zeros((T, n))  # IS share of each area, for resurgence
         self.filled = 0
+        self._displaced: np.ndarray | None = None
+        self._key_seen: np.ndarray | None = None
+        self._k4: np.ndarray | None = None
+        self._w4: np.ndarray | None = None
 
     def record(self, t: int) -> None:
-        """Store month t of the model's state."""
+        """Store month t of the model's state.
+
+        Persons by area and group are those counted after displacement (schedule step 13,
+        ``population.count_residents``): nothing moves or dies between that count and here.
+        """
         m, pop = self.m, self.m.pop
         n, g = m.n, len(GROUPS)
         A = self.area
@@ -78,12 +87,11 @@ class Recorder:
         A["sanctuary"][t] = held & m.sanctuary
         self.share[t] = m.is_share
         A["control"][t] = m.is_share * m.control_weight
-        size = pop.size.astype(float)
-        A["pop_under_is"][t] = np.bincount(pop.loc, size * pop.under_is, n)
-        # persons by home area and status in one bincount (status 0 home, 1 displaced)
-        by_home = np.bincount(pop.home * 2 + pop.status, size, 2 * n).reshape(n, 2)
-        A["population"][t] = by_home.sum(axis=1)
-        A["idps"][t] = by_home[:, DISPLACED]
+        under = np.flatnonzero(pop.under_is)
+        A["pop_under_is"][t] = np.bincount(pop.loc[under], pop.size[under], n)
+        A["population"][t] = m.persons_home_group.sum(axis=1)
+        displaced = displaced_now(m)
+        A["idps"][t] = np.bincount(pop.home[displaced], pop.size[displaced], n)
         A["incidents"][t] = m.m_incidents
         A["civ"][t] = m.m_civ
         A["civ_gov"][t] = m.m_civ_gov
@@ -93,14 +101,14 @@ class Recorder:
         A["recruits"][t] = m.m_recruits
         A["returnees"][t] = m.returnees
         A["security"][t] = m.security_raw
-        # persons by (area, group, stance) in one bincount; legitimacy and grievance sums
-        key = pop.loc * g + m.group64
         G = self.group
-        G["persons"][t] = np.bincount(key, size, n * g).reshape(n, g)
-        G["active"][t] = np.bincount(key, size * pop.active, n * g).reshape(n, g)
-        G["symp"][t] = np.bincount(key, size * (pop.engaged - pop.active), n * g).reshape(n, g)
-        G["legit"][t] = np.bincount(key, size * pop.legitimacy, n * g).reshape(n, g)
-        G["griev"][t] = np.bincount(key, size * m.grievance, n * g).reshape(n, g)
+        G["persons"][t] = m.persons_area_group
+        # persons-weighted stance, legitimacy and grievance by (area, group): the four sums in
+        # one bincount over interleaved bins, so that consecutive additions go to different
+        # bins (each bin still adds its households in cohort order)
+        sums = np.bincount(self._keys4(displaced), self._weights4(), 4 * n * g).reshape(n, g, 4)
+        for j, name in enumerate(("active", "symp", "legit", "griev")):
+            G[name][t] = sums[..., j]
         N = self.nat
         N["tension"][t] = m.tension
         N["kirkuk"][t] = m.kirkuk
@@ -115,6 +123,39 @@ class Recorder:
         N["militia"][t] = m.militia_attacks
         N["leaders"][t] = float(m.m_leader_lost)
         self.filled = t + 1
+
+    def _keys4(self, displaced: np.ndarray) -> np.ndarray:
+        """Bins (area x group x 4 sums) of every cohort, kept from month to month: only the
+        rows whose (area, group) bin changed are renewed, among the households displaced now
+        or at the last record (see ``population.cohort_keys``)."""
+        key = cohort_keys(self.m, displaced)
+        if self._k4 is None or len(self._k4) != len(key):
+            self._k4 = (key * 4)[:, None] + np.arange(4)
+            self._key_seen = key.copy()
+        else:
+            idx = np.concatenate((self._displaced, displaced))
+            idx = idx[key[idx] != self._key_seen[idx]]
+            if len(idx):
+                self._k4[idx] = (key[idx] * 4)[:, None] + np.arange(4)
+                self._key_seen[idx] = key[idx]
+        self._displaced = displaced
+        return self._k4.ravel()
+
+    def _weights4(self) -> np.ndarray:
+        """Persons active, sympathising, x legitimacy and x grievance of every cohort,
+        interleaved cohort by cohort (built block by block in cache)."""
+        m, pop = self.m, self.m.pop
+        if self._w4 is None or len(self._w4) != len(pop):
+            self._w4 = np.empty((len(pop), 4))
+        size = m.sizef
+        for s in blocks(len(pop)):
+            w = self._w4[s]
+            np.multiply(size[s], pop.active[s], out=w[:, 0])
+            np.subtract(pop.engaged[s], pop.active[s], out=w[:, 1])
+            np.multiply(size[s], w[:, 1], out=w[:, 1])
+            np.multiply(size[s], pop.legitimacy[s], out=w[:, 2])
+            np.multiply(size[s], m.grievance[s], out=w[:, 3])
+        return self._w4.ravel()
 
     # ------------------------------------------------------------------ tables
     def _aggregate(self, index: np.ndarray, k: int, mask: np.ndarray) -> dict[str, np.ndarray]:

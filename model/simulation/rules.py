@@ -40,6 +40,7 @@ def mobilization(
     t_active: float,
     t_symp: float,
     spread: float,
+    work: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Shares of a cohort that would be active and engaged (active or sympathiser).
 
@@ -47,18 +48,55 @@ def mobilization(
     to the persons of a cohort whose thresholds are spread around T (logistic, scale
     ``spread``; Granovetter 1978): the share above T is 1 / (1 + exp(-(N - T) / spread)). With
     ``spread`` 0 it is Epstein's all-or-nothing rule.
+
+    ``work`` (optional): two arrays of the cohorts' length that receive the active and engaged
+    shares (the first may be ``arrest_p`` itself, which is then overwritten); the values are
+    the same as without it.
     """
-    net = grievance_ - risk_aversion * arrest_p
+    if work is None:
+        work = (np.empty_like(grievance_, dtype=float), np.empty_like(grievance_, dtype=float))
+    active, engaged = work
+    net = np.multiply(risk_aversion, arrest_p, out=active)
+    np.subtract(grievance_, net, out=net)
     if spread <= 0:
-        return (net > t_active).astype(float), (net > t_symp).astype(float)
-    active = 1.0 / (1.0 + np.exp(-(net - t_active) / spread))
-    engaged = 1.0 / (1.0 + np.exp(-(net - t_symp) / spread))
-    return active, np.maximum(engaged, active)
+        np.greater(net, t_symp, out=engaged, casting="unsafe")
+        np.greater(net, t_active, out=active, casting="unsafe")
+        return active, engaged
+    # 1 / (1 + exp(-(N - T) / spread)); -(x) / s is x / -s exactly
+    for out, threshold in ((engaged, t_symp), (active, t_active)):
+        np.subtract(net, threshold, out=out)
+        np.divide(out, -spread, out=out)
+        np.exp(out, out=out)
+        np.add(out, 1.0, out=out)
+        np.divide(1.0, out, out=out)
+    np.maximum(engaged, active, out=engaged)
+    return active, engaged
 
 
 def relax(current: np.ndarray, target: np.ndarray, rate: np.ndarray | float) -> np.ndarray:
     """Move ``current`` a share ``rate`` of the way toward ``target``."""
     return current + rate * (target - current)
+
+
+def relax_asymmetric(
+    current: np.ndarray, target: np.ndarray, up: float, down: float, work: np.ndarray | None = None
+) -> np.ndarray:
+    """``relax`` in place with a rate that depends on the direction: ``up`` where the target is
+    above the current value, ``down`` where it is below; returns ``current``.
+
+    The step is exactly rate x gap. With rates of one sign it is the larger of gap x up and
+    gap x down when up >= down (the smaller when up < down): rounding keeps the order of the two
+    products, so no branch per cohort is needed. ``work`` (optional, may be ``target`` itself,
+    which is then overwritten) holds the gap.
+    """
+    gap = np.subtract(target, current, out=work)
+    if up >= 0 and down >= 0:
+        faster = np.multiply(gap, up)
+        np.multiply(gap, down, out=gap)
+        (np.maximum if up >= down else np.minimum)(faster, gap, out=gap)
+    else:  # pragma: no cover - rates are shares (registry ranges), never negative
+        np.multiply(gap, np.where(gap > 0, up, down), out=gap)
+    return np.add(current, gap, out=current)
 
 
 def saturating(x: np.ndarray | float, half: float) -> np.ndarray | float:

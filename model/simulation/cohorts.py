@@ -1,0 +1,167 @@
+"""The cohort store's bookkeeping: what never changes about the cohorts of a run, and sums
+over them that the processes share (docs/ODD.md section 2; how, not what, is computed).
+
+The cohorts (``agents.Population``) keep their order for the whole run and are built ordered by
+home area and group. A household at home lives in its home area; only displaced households
+live elsewhere. So persons per (area, group) are whole-number sums over fixed home segments,
+corrected for the few households away from home, and a cohort's (area, group) bin changes only
+for displaced households. Long elementwise work is done in blocks of ``BLOCK`` cohorts, so that
+temporaries stay in the processor's cache (results do not depend on the block size).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from model.simulation.agents import DISPLACED, SUNNI_ARAB, TURKMEN
+from model.simulation.outcomes import GROUPS
+
+_NG = len(GROUPS)
+BLOCK = 1 << 15
+"""Cohorts per block of long elementwise work (its temporaries stay in cache)."""
+SEGMENTS_FROM = 200_000
+"""From this many cohorts on, ``living_in`` marks home segments instead of reading every
+cohort's location (the same cohorts either way; only the speed differs)."""
+
+
+class CohortIndex:
+    """What never changes about the cohorts of a run: the order of the cohorts, their home area
+    and group, so the home segments, the IS-affiliated families, the Kurds and Turkmen of the
+    disputed territories and the Sunni households (``model._ix``, built on first use)."""
+
+    def __init__(self, model) -> None:
+        pop = model.pop
+        n = model.n
+        self.n_cohorts = len(pop)
+        hg = pop.home * _NG + model.group64  # cohorts are built ordered by home area and group
+        # (sorted already as built; any order would give the same whole-number sums)
+        unsorted = len(hg) > 1 and bool(np.any(hg[1:] < hg[:-1]))
+        self.order = np.argsort(hg, kind="stable") if unsorted else None
+        key = hg if self.order is None else hg[self.order]
+        starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if len(key) else key[:0]
+        self.hg_starts = starts
+        self.hg_bins = key[starts]
+        self.n_hg = n * _NG
+        # cohort index where each area's households begin (n + 1 values: the cohorts are
+        # ordered by home area)
+        self.home_starts = np.searchsorted(pop.home, np.arange(n + 1))
+        self.family = np.flatnonzero(model._family)
+        self.kirkuk = np.flatnonzero(model._kirkuk_exposed)
+        # households with a legitimacy term of their own, and which terms
+        self.own_legit = np.union1d(self.kirkuk, self.family)
+        self.own_kirkuk = np.isin(self.own_legit, self.kirkuk)
+        self.own_family = np.isin(self.own_legit, self.family)
+        self.sunni = np.flatnonzero(model._sunni)
+        self.sunni_groups = np.flatnonzero(sunni_mask(np.arange(_NG)))
+        monthly = (1.0 + model.p["population_growth"]) ** (1.0 / 12.0) - 1.0
+        self.birth_rate = monthly * model._iraq_home
+        self.key: np.ndarray | None = None  # see cohort_keys
+        self.key_displaced: np.ndarray | None = None
+
+
+def displaced_now(model) -> np.ndarray:
+    """The displaced cohorts now (ascending)."""
+    return np.flatnonzero(model.pop.status == DISPLACED)
+
+
+def away_from_home(model, displaced: np.ndarray | None = None) -> np.ndarray:
+    """The cohorts living away from their home area now (sorted): displaced households hosted
+    elsewhere. A household at home lives in its home area (``Population.loc``), so only the
+    displaced (``displaced``: ``displaced_now``, computed if not given) need to be compared."""
+    pop = model.pop
+    if displaced is None:
+        displaced = displaced_now(model)
+    return displaced[pop.loc[displaced] != pop.home[displaced]]
+
+
+def home_segment(model, a: int) -> slice:
+    """The cohorts whose home is area ``a`` (a contiguous range of the cohort order)."""
+    ix = cohort_index(model)
+    if ix.order is not None:  # pragma: no cover - cohorts are built ordered by home area
+        raise RuntimeError("cohorts are not ordered by home area")
+    return slice(int(ix.home_starts[a]), int(ix.home_starts[a + 1]))
+
+
+def living_in(model, areas: np.ndarray) -> np.ndarray:
+    """The cohorts (ascending) living now in the areas where the boolean ``areas`` is true:
+    those at home in them and those displaced to them."""
+    pop, ix = model.pop, cohort_index(model)
+    if ix.order is not None or len(pop) < SEGMENTS_FROM:
+        return np.flatnonzero(areas[pop.loc])
+    # many cohorts: mark the areas' home segments, then correct for the displaced
+    mask = np.zeros(len(pop), dtype=bool)
+    for a in np.flatnonzero(areas).tolist():
+        mask[ix.home_starts[a] : ix.home_starts[a + 1]] = True
+    away = away_from_home(model)
+    mask[away] = areas[pop.loc[away]]
+    return np.flatnonzero(mask)
+
+
+def cohort_keys(model, displaced: np.ndarray | None = None) -> np.ndarray:
+    """Every cohort's (area where it lives, group) bin: area x groups + group.
+
+    Kept from month to month: only the rows of the households displaced now (``displaced``:
+    ``displaced_now``, computed if not given) or at the last call (the only ones whose location
+    can have changed) are renewed.
+    """
+    ix, pop = cohort_index(model), model.pop
+    if displaced is None:
+        displaced = displaced_now(model)
+    if ix.key is None:
+        ix.key = pop.loc * _NG + model.group64
+    else:
+        for idx in (ix.key_displaced, displaced):  # (no need to merge the two)
+            ix.key[idx] = pop.loc[idx] * _NG + model.group64[idx]
+    ix.key_displaced = displaced
+    return ix.key
+
+
+def cohort_index(model) -> CohortIndex:
+    """The run's ``CohortIndex`` (built once)."""
+    ix = getattr(model, "_ix", None)
+    if ix is None or ix.n_cohorts != len(model.pop):
+        ix = model._ix = CohortIndex(model)
+    return ix
+
+
+def persons_by_home_group(model) -> np.ndarray:
+    """Persons by home area and group (wherever they live now): (areas x groups), whole numbers,
+    summed over the cohorts' fixed order by home segment."""
+    ix = cohort_index(model)
+    size = model.pop.size if ix.order is None else model.pop.size[ix.order]
+    out = np.zeros(ix.n_hg, dtype=np.int64)
+    if len(ix.hg_starts):
+        out[ix.hg_bins] = np.add.reduceat(size, ix.hg_starts)
+    return out.reshape(model.n, _NG)
+
+
+def persons_by_area_group(
+    model, by_home: np.ndarray | None = None, displaced: np.ndarray | None = None
+) -> np.ndarray:
+    """Persons located in each area by group now, an (areas x groups) array of whole numbers.
+
+    The persons by home area and group (``by_home``, computed if not given), with the households
+    living away from home moved from their home's count to their location's (``displaced``: see
+    ``away_from_home``).
+    """
+    pop = model.pop
+    home = persons_by_home_group(model) if by_home is None else by_home
+    out = home.ravel().copy()
+    away = away_from_home(model, displaced)
+    if len(away):
+        s = pop.size[away]
+        g = model.group64[away]
+        out -= np.bincount(pop.home[away] * _NG + g, s, out.size).astype(np.int64)
+        out += np.bincount(pop.loc[away] * _NG + g, s, out.size).astype(np.int64)
+    return out.reshape(model.n, _NG)
+
+
+def blocks(m: int) -> list[slice]:
+    """Slices of ``BLOCK`` cohorts covering ``m`` cohorts (one empty slice if none)."""
+    return [slice(i, min(i + BLOCK, m)) for i in range(0, m, BLOCK)] or [slice(0, 0)]
+
+
+def sunni_mask(group: np.ndarray) -> np.ndarray:
+    """Households of the communities IS recruits from: Sunni Arabs and (Tal Afar's mostly
+    Sunni) Turkmen."""
+    return (group == SUNNI_ARAB) | (group == TURKMEN)
