@@ -47,6 +47,7 @@ seed: 2017
 replicates: 2
 uncertainty:
   draws: 2
+  screen: none          # history matching: tests/test_uncertainty.py
   schedules:
     late:
       from: [2018-01, 2018-12]

@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from model.analysis import scoring
 from model.cli import main
+from model.experiments import scoring
 from model.files.errors import ConfigError
 from model.files.scenario import load_scenario
 from model.files.targets import load_targets

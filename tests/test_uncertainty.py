@@ -21,9 +21,10 @@ from model.analysis.compare.robustness import (
 from model.analysis.compare.survival import kaplan_meier
 from model.analysis.compare.variance import variance_components
 from model.analysis.discovery.cart import cart
-from model.analysis.scoring import relapse_within
 from model.cli import main
 from model.experiments.batches import plan_batch
+from model.experiments.run import run_model
+from model.experiments.scoring import relapse_within
 from model.files.batch import load_batch
 from model.files.errors import ConfigError
 from model.files.months import month_index
@@ -31,6 +32,7 @@ from model.files.uncertainty import EFFECT_SIZES, HELD_FIXED, uncertain_names
 from model.simulation.parameters import REGISTRY
 
 COARSE = "persons_per_agent: 20000"
+ROOT = Path(__file__).resolve().parent.parent
 
 BATCH = f"""\
 batch: ens
@@ -38,6 +40,7 @@ seed: 11
 replicates: 2
 uncertainty:
   draws: 3
+  screen: none                 # history matching has its own tests
   distributions:
     arrest_k: [1.5, 3.0]
     recruit_rate: {{distribution: loguniform}}
@@ -270,7 +273,10 @@ def test_relapse_within_ten_years() -> None:
 
 def test_a_run_folder_is_compared_like_a_batch(tmp_path, capsys) -> None:
     scenario = tmp_path / "one.yaml"
-    scenario.write_text(f"name: one\nhorizon: 6\nreplicates: 2\nparameters: {{{COARSE}}}\n")
+    scenario.write_text(
+        f"name: one\nhorizon: 6\nreplicates: 2\nparameters: {{{COARSE}}}\n"
+        "uncertainty: {draws: 1, screen: none}\n"  # --draws 2 below keeps screen: none
+    )
     runs = tmp_path / "runs"
     args = ["run", str(scenario), "--runs-dir", str(runs), "--workers", "1", "--quiet"]
     assert main([*args, "--draws", "2"]) == 0
@@ -286,3 +292,57 @@ def test_a_run_folder_is_compared_like_a_batch(tmp_path, capsys) -> None:
     summary = pd.read_parquet(next((folder / "summary").rglob("*.parquet")))
     assert list(summary.columns[:5]) == ["run_id", "scenario", "design_point", "replicate", "seed"]
     assert re.match(r"one/00000/r000\d", summary["run_id"].iloc[0])
+
+
+# ---- history matching --------------------------------------------------------------------------
+
+
+def test_screening_keeps_the_first_candidates_that_reproduce_the_record(monkeypatch) -> None:
+    """Kept draws are the first candidates, in order, whose run passes the least share of the
+    calibration targets of the start month; the result does not depend on the workers."""
+    from model.experiments import screening
+    from model.experiments.ensemble import draw_ensemble
+    from model.experiments.scoring import evaluate
+    from model.files.scenario import load_scenario
+    from model.files.uncertainty import read_uncertainty
+
+    base = load_scenario(ROOT / "scenarios" / "baseline_historical.yaml")
+    base = base.with_changes(parameters={"persons_per_agent": 20000})
+    spec = read_uncertainty({"draws": 2, "parameters": ["arrest_k", "recruit_rate"]})
+    pool = draw_ensemble(spec.distributions, 6, 5)
+    targets = screening.screening_targets(base)
+    assert targets and {t.use for t in targets} == {"calibration"}
+    kept = screening.screen_draws(pool, base, 2, 0.7)
+    record = kept.screen
+    assert record["least_passed"] == 10 and list(record["targets"]) == [t.id for t in targets]
+    passing = [d for d, p in enumerate(record["passed"]) if p >= 10]
+    assert list(record["kept"]) == passing[:2]
+    assert kept.values == tuple(pool.values[d] for d in record["kept"])
+    # a kept draw's own run passes (measured again, outside the screening)
+    d = record["kept"][0]
+    trial = screening.prepare_trial(base, targets)
+    monthly, summary = run_model(pool.apply(trial, d), screening.screen_seed(pool.seed, d))
+    assert int(evaluate(targets, [(monthly, summary.iloc[0])])["passed"].sum()) >= 10
+    assert trial.horizon == 27  # April 2017 to June 2019: Baghouz (March 2019) and its tolerance
+    # the same draws with another number of workers (the cache cleared)
+    screening._CACHE.clear()
+    monkeypatch.setattr(screening.os, "cpu_count", lambda: 1)
+    assert screening.screen_draws(pool, base, 2, 0.7).values == kept.values
+    # too few pass: one clear error
+    screening._CACHE.clear()
+    with pytest.raises(ConfigError, match="calibration targets of 2017-04 .history matching."):
+        screening.screen_draws(pool, base, 6, 1.0)
+    # a start month without calibration targets: nothing to screen against
+    hind = load_scenario(ROOT / "scenarios" / "hindcast_2011.yaml")
+    assert screening.screen_draws(pool, hind, 2, 0.7) is pool
+
+
+def test_screen_none_keeps_every_draw(tmp_path) -> None:
+    from model.experiments.batches import plan_batch
+
+    path = _batch_file(tmp_path)
+    plan = plan_batch(path)
+    assert not plan.ensemble.screen and len(plan.ensemble) == 3
+    screened = BATCH.replace("  screen: none", "  screen: {share: 0.5, candidates: 1}")
+    with pytest.raises(ConfigError, match="only . of 1 candidate draws"):
+        plan_batch(_batch_file(tmp_path, screened))

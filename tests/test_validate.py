@@ -8,8 +8,8 @@ import json
 import pandas as pd
 import pytest
 
-from model.analysis import scoring
 from model.cli import main
+from model.experiments import scoring
 from model.experiments.run import replicate_seed, run_model
 from model.files.errors import ConfigError
 from model.files.months import month_str

@@ -2,7 +2,7 @@
 
 Draw parameter sets from a Latin hypercube over their registry ranges (Pritchard et al. 1999;
 Beaumont 2010), run each with the same replicate seeds (common random numbers), score each set's
-loss on the calibration targets (``model.analysis.scoring``), and keep the best fraction as the
+loss on the calibration targets (``model.experiments.scoring``), and keep the best fraction as the
 approximate posterior. The runs go through ``model.experiments.executors.map_runs``; no Mesa
 here.
 """
@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from model.analysis.scoring import evaluate, prepare
+from model.experiments.scoring import evaluate, prepare
 from model.files.errors import ConfigError, suggest
 from model.files.months import month_index
 from model.files.targets import Target

@@ -2,7 +2,7 @@
 show the result (text, Markdown, figure, the generated part of docs/validation.md).
 
 Targets are data (``seeds/targets.yaml``; format in docs/validation.md; ``model.files.targets``).
-Measurement and scoring are in ``model.analysis.scoring``, calibration in
+Measurement and scoring are in ``model.experiments.scoring``, calibration in
 ``model.analysis.calibration``. The runs go through
 ``model.experiments.executors.map_runs``; no Mesa here.
 """
@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from model.analysis.scoring import evaluate, prepare
+from model.experiments.scoring import evaluate, prepare
 from model.files.months import month_index, month_str
 from model.files.targets import Target
 

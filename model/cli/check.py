@@ -28,9 +28,8 @@ def run(args: argparse.Namespace) -> int:
                 from model.experiments.design import parse_design
                 from model.experiments.ensemble import ensemble_for
 
-                check_size(
-                    obj, parse_design(obj), ensemble_for(obj)
-                )  # design errors too, with file and line
+                # design errors too, with file and line (the draws are not screened here)
+                check_size(obj, parse_design(obj), ensemble_for(obj, screen=False))
         except ConfigError as exc:
             status = error(exc)
             continue

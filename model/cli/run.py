@@ -76,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"{scenario.name}: {what}, {scenario.horizon} months from {scenario.start}")
     summary = results.summary()
     if len(summary):
-        print(summarize(summary))
+        print(summarize(summary, "runs" if ensemble is not None else "replicates"))
         interval = "parameters and replicates" if ensemble is not None else "replicates"
         print(f"(ranges over runs: {interval}{'' if ensemble else '; parameters held fixed'})")
     print(f"stored in {results.path}")

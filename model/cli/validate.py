@@ -73,8 +73,8 @@ def run(args: argparse.Namespace) -> int:
 def _validate(scenario, targets, args: argparse.Namespace, hindcast: bool) -> None:
     from model.analysis import hindcast as H
     from model.analysis import validation as V
-    from model.analysis.scoring import score
     from model.experiments.atomic import staged_folder
+    from model.experiments.scoring import score
 
     n = args.replicates or scenario.replicates
     table, runs = V.validate_runs(

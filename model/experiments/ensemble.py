@@ -51,6 +51,8 @@ class Ensemble:
         seed: the seed of the draws.
         posterior: the posterior table the joint rows come from, or None.
         written: the ``uncertainty:`` mapping as checked.
+        screen: the history matching the draws passed (``model.experiments.screening``):
+            targets, share, candidates tried and kept; empty if not screened.
     """
 
     names: tuple[str, ...]
@@ -62,6 +64,7 @@ class Ensemble:
     seed: int = 0
     posterior: str | None = None
     written: Mapping[str, Any] = field(default_factory=FrozenMap)
+    screen: Mapping[str, Any] = field(default_factory=FrozenMap)
 
     def __len__(self) -> int:
         return len(self.values)
@@ -91,7 +94,14 @@ class Ensemble:
         text = f"{len(self)} draws of {n_par} parameters"
         if self.steps:
             text += f" and {len(self.steps)} schedule variable{'s' if len(self.steps) > 1 else ''}"
-        return text + (" (calibration posterior included)" if self.posterior else "")
+        text += " (calibration posterior included)" if self.posterior else ""
+        if self.screen:
+            sc = self.screen
+            text += (
+                f", kept from {sc['tried']} candidates for reproducing at least "
+                f"{sc['least_passed']} of the {len(sc['targets'])} calibration targets"
+            )
+        return text
 
     def to_dict(self) -> dict[str, Any]:
         """The ensemble as plain data (for the manifest: every draw's values)."""
@@ -105,6 +115,7 @@ class Ensemble:
             "schedules": {n: s.to_dict() for n, s in self.steps.items()},
             "posterior": self.posterior,
             "values": [list(v) for v in self.values],
+            "screen": thaw(self.screen) or None,
         }
 
 
@@ -145,8 +156,9 @@ def with_draws(batch: Any, draws: int | None) -> Any:
     return dataclasses.replace(batch, scenarios=scenarios, uncertainty=new)
 
 
-def ensemble_for(batch: Any) -> Ensemble | None:
-    """The draws of a batch (None without ``uncertainty:``).
+def ensemble_for(batch: Any, screen: bool = True) -> Ensemble | None:
+    """The draws of a batch (None without ``uncertainty:``), screened against the record
+    (``screen:``, ``model.experiments.screening``) unless ``screen`` is False.
 
     Raises:
         ConfigError: different ensembles in the scenarios, or a schedule variable scoped to a
@@ -167,7 +179,16 @@ def ensemble_for(batch: Any) -> Ensemble | None:
                     suggestion=suggest(scen, names),
                 )
     seed = spec.seed if spec.seed is not None else int(batch.seed)
-    return draw_ensemble(spec.distributions, spec.draws, seed, spec.posterior, spec.steps, written)
+    if spec.screen is None or not screen:
+        return draw_ensemble(
+            spec.distributions, spec.draws, seed, spec.posterior, spec.steps, written
+        )
+    from model.experiments.screening import screen_draws
+    from model.files.uncertainty import SCREEN_FACTOR, SCREEN_LEAST
+
+    n = spec.screen.candidates or max(SCREEN_FACTOR * spec.draws, SCREEN_LEAST)
+    pool = draw_ensemble(spec.distributions, n, seed, spec.posterior, spec.steps, written)
+    return screen_draws(pool, batch.scenarios[0], spec.draws, spec.screen.share)
 
 
 def draw_ensemble(

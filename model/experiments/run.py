@@ -74,8 +74,9 @@ def release(model) -> None:
         ids.pop(model, None)
 
 
-def summarize(summary: pd.DataFrame) -> str:
-    """A short text summary of replicates' run summaries (median and 5-95% range)."""
+def summarize(summary: pd.DataFrame, over: str = "replicates") -> str:
+    """A short text summary of run summaries (median and 5-95% range over ``over``: the
+    replicates, or the runs of an ensemble)."""
     lines = []
     n = len(summary)
     dm = summary["defeat_month"].dropna()
@@ -104,6 +105,6 @@ def summarize(summary: pd.DataFrame) -> str:
     ):
         q = summary[col].quantile([0.05, 0.5, 0.95])
         lines.append(
-            f"{unit}: median {q[0.5]:,.0f} (5-95% of replicates {q[0.05]:,.0f}-{q[0.95]:,.0f})"
+            f"{unit}: median {q[0.5]:,.0f} (5-95% of {over} {q[0.05]:,.0f}-{q[0.95]:,.0f})"
         )
     return "\n".join(lines)

@@ -16,6 +16,7 @@ distributions, the lever-schedule variables drawn with them and how many draws (
       posterior: ../docs/calibration/2017-sequence    # rows of a calibration's posterior.csv
       schedules: {...}             # lever-schedule variables (model.files.steps)
       seed: 7                      # default: the master seed
+      screen: {share: 0.7, candidates: 200}   # history matching (default); screen: none
 
 Each uncertain parameter is drawn over its registry range, from a triangular distribution
 whose mode is the registry default (the registry's best estimate, its range the plausible
@@ -26,7 +27,12 @@ uncertain set by default (:func:`uncertain_names`) is every registry entry of ki
 definitions of the outcomes (group ``outcomes``), the entries in :data:`HELD_FIXED` and the
 calibrated ones (source ``calibration-2017``: draw them from the posterior instead). The batch
 or scenario keeps the mapping as checked here; ``model.experiments.ensemble`` draws it.
-Format: docs/batches.md.
+
+``screen:`` (history matching): a draw is kept only if a run of the batch's first scenario with
+it reproduces the record the model was calibrated on, i.e. passes at least ``share`` of the
+calibration targets of seeds/targets.yaml that apply to its start month; candidates are tried
+in order until ``draws`` are kept (at most ``candidates``, default 10 x draws, at least 60). Validation and
+plausibility targets are never used. ``screen: none`` keeps every draw. Format: docs/compare.md.
 """
 
 from __future__ import annotations
@@ -54,6 +60,7 @@ __all__ = [
     "EFFECT_SIZES",
     "HELD_FIXED",
     "MAX_DRAWS",
+    "Screen",
     "Distribution",
     "Uncertainty",
     "UncertaintyFile",
@@ -144,6 +151,7 @@ class Uncertainty:
         steps: the lever-schedule variables drawn with the parameters.
         seed: the seed of the draws, or None for the master seed.
         written: the mapping as checked (plain data).
+        screen: the history matching of the draws, or None (every draw kept).
     """
 
     draws: int
@@ -152,6 +160,7 @@ class Uncertainty:
     steps: Mapping[str, Step]
     seed: int | None
     written: Mapping[str, Any]
+    screen: Screen | None = None
 
 
 _PARAMS_ALLOWED = "default, none, or a list of registry parameters"
@@ -305,13 +314,68 @@ def _posterior_key(value: Any, info: Any) -> str | None:
     return _posterior(value, base, context.get("confine", True))
 
 
+SCREEN_SHARE = 0.7
+"""Default share of the calibration targets a draw must pass to be kept."""
+SCREEN_FACTOR = 10
+"""Default candidates tried per draw kept (about one in five is kept at the defaults)."""
+SCREEN_LEAST = 60
+"""Fewest candidates tried by default (a small ensemble must not fail by chance)."""
+
+
+@dataclass(frozen=True)
+class Screen:
+    """History matching of an ensemble's draws (``screen:``).
+
+    Attributes:
+        share: the least share of the calibration targets a kept draw passes.
+        candidates: most candidate draws tried (None: ``SCREEN_FACTOR`` x draws).
+    """
+
+    share: float = SCREEN_SHARE
+    candidates: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"share": self.share, "candidates": self.candidates}
+
+
+_SCREEN_ALLOWED = "none, history, or {share: 0-1, candidates: a whole number}"
+
+
+def _screen(value: Any) -> Screen | None:
+    if value in ("none", False):
+        return None
+    if value in ("history", True, None):
+        return Screen()
+    if not isinstance(value, Mapping):
+        raise Problem(f"expected none, history or a mapping, got {describe(value)}",
+                      allowed=_SCREEN_ALLOWED)  # fmt: skip
+    unknown = [k for k in value if k not in ("share", "candidates")]
+    if unknown:
+        raise Problem(
+            f"unknown key {describe(unknown[0])}",
+            allowed="share, candidates",
+            suggestion=suggest(unknown[0], ("share", "candidates")),
+        ).below(unknown[0])
+    share = value.get("share", SCREEN_SHARE)
+    if isinstance(share, bool) or not isinstance(share, int | float) or not 0 < share <= 1:
+        raise Problem(
+            f"{describe(share)} is not a share", allowed="a number in 0 - 1 (above 0)"
+        ).below("share")
+    cand = value.get("candidates")
+    if cand is not None:
+        most = MAX_DRAWS * SCREEN_FACTOR
+        cand = below("candidates", count, cand, 1, most, f"a whole number in 1 - {most:,}")
+    return Screen(float(share), cand)
+
+
 class UncertaintyFile(Section):
     """``uncertainty:`` as written (a relative ``posterior:`` starts from the context's
     ``posterior_base``, the directory of the file that writes it)."""
 
     required: ClassVar[Mapping[str, str]] = {"draws": f"draws: a whole number in 1 - {MAX_DRAWS:,}"}
     shape: ClassVar[str | None] = (
-        "draws, parameters, distribution, distributions, exclude, posterior, schedules, seed"
+        "draws, parameters, distribution, distributions, exclude, posterior, schedules, seed, "
+        "screen"
     )
 
     draws: Annotated[int, checked(count, 1, MAX_DRAWS, f"a whole number in 1 - {MAX_DRAWS:,}")]
@@ -322,6 +386,7 @@ class UncertaintyFile(Section):
     posterior: Annotated[str | None, PlainValidator(_posterior_key)] = None
     schedules: Annotated[Mapping, checked(check_steps, False, True)] = FrozenMap()
     seed: Annotated[int | None, checked(_seed)] = None
+    screen: Annotated[Screen | None, checked(_screen)] = Screen()
 
 
 def written_uncertainty(raw: Any, spec: UncertaintyFile | None) -> FrozenMap | None:
@@ -357,7 +422,9 @@ def read_uncertainty(written: Mapping[str, Any]) -> Uncertainty:
             dists[name] = spec.distributions[name]
         elif name in names:
             dists[name] = _distribution(None, REGISTRY[name], spec.distribution)
-    return Uncertainty(spec.draws, FrozenMap(dists), posterior, spec.schedules, spec.seed, written)
+    return Uncertainty(
+        spec.draws, FrozenMap(dists), posterior, spec.schedules, spec.seed, written, spec.screen
+    )
 
 
 def _posterior_names(path: str) -> list[str]:
