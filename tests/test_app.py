@@ -198,18 +198,20 @@ def test_a_small_ensemble_pairs_the_draws_and_seeds(tmp_path) -> None:
     assert not np.array_equal(ref["incidents"].to_numpy(), stored["incidents"].to_numpy())
     # what the bands cover, in the caption and in the charts' titles
     assert COVERS["ensemble"] == "parameter draws and replicates"
-    assert job.caption().startswith("Bands and paired differences cover parameter draws and")
-    assert "2 draws of 135 parameters (the registry's uncertain parameters) x 1 replicate" in (
-        job.caption()
+    assert job.caption().startswith(
+        "The runs span parameter draws and replicates: 2 draws of 135 parameters (the "
+        "registry's uncertain parameters) x 1 replicate = 2 runs per scenario."
     )
     plain = Replicates(edits, 3, runs_dir=tmp_path, workers=1)
     assert plain.ensemble is None and plain.total == 6
-    assert "cover replicates only; parameters held at their values: 3 replicates" in (
-        plain.caption()
+    assert plain.caption().startswith(
+        "The runs span replicates only; parameters held at their values: 3 replicates per"
     )
-    from model.analysis.compare import fan_grid
+    from model.analysis.compare import difference_chart, fan_grid
 
-    assert "parameters and replicates" in fan_grid(res, ["incidents"])._suptitle.get_text()
+    assert "span parameters and replicates" in fan_grid(res, ["incidents"]).get_suptitle()
+    title = difference_chart(res, outcomes=["incidents"]).get_suptitle()
+    assert "same seeds and parameter draws" in title and "span parameters and replicates" in title
     with pytest.raises(ConfigError, match="draws"):
         Replicates(edits, 1, draws=51)
     with pytest.raises(ConfigError, match="runs per scenario"):

@@ -346,19 +346,22 @@ class Replicates:
         return COVERS[self.kind]
 
     def caption(self) -> str:
-        """The sentence shown with the charts: what the bands cover and how the runs pair."""
+        """The sentences shown with the charts: what the runs, and so the bands, cover, and how
+        the runs pair."""
         per = self.total // 2
         if self.ensemble is None:
             return (
-                f"Bands and paired differences cover {self.covers}: {per} replicate"
-                f"{'s' if per > 1 else ''} per scenario; replicate r of both scenarios has the "
-                "same random streams."
+                f"The runs span {self.covers}: {per} replicate{'s' if per > 1 else ''} per "
+                "scenario. The bands cover chance alone; each paired difference compares "
+                "replicate r of the edited scenario with replicate r of the base (the same "
+                "random streams)."
             )
         return (
-            f"Bands and paired differences cover {self.covers}: {self.ensemble.describe()} "
-            f"({self.source}) x {self.replicates} replicate{'s' if self.replicates > 1 else ''} "
-            f"= {per} runs per scenario; run k of both scenarios has the same drawn values and "
-            "the same random streams."
+            f"The runs span {self.covers}: {self.ensemble.describe()} ({self.source}) x "
+            f"{self.replicates} replicate{'s' if self.replicates > 1 else ''} = {per} runs per "
+            "scenario. The bands cover both; each paired difference compares run k of the "
+            "edited scenario with run k of the base (the same drawn values and the same random "
+            "streams)."
         )
 
     def start(self) -> Replicates:
