@@ -332,7 +332,8 @@ def ReplicatesTab(edits: Edits) -> None:
         )
     else:
         Note(
-            f"Every parameter stays at the scenario's value: the bands cover {COVERS['replicates']}."
+            f"The bands cover {COVERS['replicates']} (the scenario's), so they show chance "
+            "between runs alone."
         )
     with solara.Row(style={"align-items": "center"}):
         if ensemble:

@@ -352,16 +352,16 @@ class Replicates:
         if self.ensemble is None:
             return (
                 f"The runs span {self.covers}: {per} replicate{'s' if per > 1 else ''} per "
-                "scenario. The bands cover chance alone; each paired difference compares "
-                "replicate r of the edited scenario with replicate r of the base (the same "
-                "random streams)."
+                "scenario. The fan charts' bands show chance alone; each paired difference "
+                "compares replicate r of the edited scenario with replicate r of the base (the "
+                "same random streams)."
             )
         return (
             f"The runs span {self.covers}: {self.ensemble.describe()} ({self.source}) x "
             f"{self.replicates} replicate{'s' if self.replicates > 1 else ''} = {per} runs per "
-            "scenario. The bands cover both; each paired difference compares run k of the "
-            "edited scenario with run k of the base (the same drawn values and the same random "
-            "streams)."
+            "scenario. The fan charts' bands cover both; each paired difference compares run k "
+            "of the edited scenario with run k of the base (the same drawn values and the same "
+            "random streams)."
         )
 
     def start(self) -> Replicates:
