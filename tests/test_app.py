@@ -13,9 +13,11 @@ import pytest
 
 from model.app.session import Edits, Replicates, ScenarioModel, scenario_files
 from model.cli import main
+from model.experiments.batches import plan_batch
 from model.experiments.run import replicate_seed, run_model
 from model.files.errors import ConfigError
 from model.files.scenario import load_scenario
+from model.files.uncertainty import uncertain_names
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "scenarios" / "baseline_historical.yaml"
@@ -154,6 +156,87 @@ def test_replicates_run_in_the_background(edits: Edits, tmp_path) -> None:
     assert list(res.scenarios) == ["baseline_historical", "edited"]
     with pytest.raises(ConfigError, match="replicates"):
         Replicates(edits, 0)
+
+
+def test_a_small_ensemble_pairs_the_draws_and_seeds(tmp_path) -> None:
+    from model.app.session import COVERS
+
+    coarse = load_scenario(BASELINE).with_changes(
+        horizon=3, parameters={"persons_per_agent": 20000}
+    )
+    edits = Edits(coarse).set_lever("aid", 0)
+    job = Replicates(edits, 1, runs_dir=tmp_path, workers=1, draws=2).start()
+    job.wait(120)
+    assert job.error is None and job.progress() == job.total == 4
+    res = job.results()
+    assert res.counts() == {"ok": 4, "failed": 0, "missing": 0}
+    status = res.status().set_index(["scenario", "replicate"])["seed"]
+    summary = res.summary().set_index(["scenario", "replicate"])
+    drawn = list(job.ensemble.names)
+    assert drawn == list(uncertain_names())  # the registry's uncertain set
+    for k in (0, 1):  # run k = draw k (one replicate per draw): the same in both scenarios
+        assert (
+            status["baseline_historical", k]
+            == status["edited", k]
+            == replicate_seed(coarse.seed, k)
+        )
+        pair = summary.loc[[("baseline_historical", k), ("edited", k)], ["draw", *drawn]]
+        assert (pair.iloc[0] == pair.iloc[1]).all() and pair["draw"].iloc[0] == k
+        assert list(pair.iloc[0, 1:]) == pytest.approx(job.ensemble.values[k])
+    assert job.ensemble.draw(0) != job.ensemble.draw(1)
+    # the stored runs are run_model on the drawn scenarios with those seeds
+    stored = res.monthly(scenarios=["edited"])
+    for k in (0, 1):
+        direct, _ = run_model(
+            job.ensemble.apply(edits.scenario(), k), replicate_seed(coarse.seed, k)
+        )
+        direct = _national(direct)
+        mine = stored[stored["replicate"] == k].reset_index(drop=True)
+        for name in ("incidents", "idps", "civilian_deaths", "stability"):
+            np.testing.assert_array_equal(mine[name].to_numpy(), direct[name].to_numpy())
+    ref = res.monthly(scenarios=["baseline_historical"])
+    assert not np.array_equal(ref["incidents"].to_numpy(), stored["incidents"].to_numpy())
+    # what the bands cover, in the caption and in the charts' titles
+    assert COVERS["ensemble"] == "parameter draws and replicates"
+    assert job.caption().startswith(
+        "The runs span parameter draws and replicates: 2 draws of 135 parameters (the "
+        "registry's uncertain parameters) x 1 replicate = 2 runs per scenario."
+    )
+    plain = Replicates(edits, 3, runs_dir=tmp_path, workers=1)
+    assert plain.ensemble is None and plain.total == 6
+    assert plain.caption().startswith(
+        "The runs span replicates only; parameters held at their values: 3 replicates per"
+    )
+    from model.analysis.compare import difference_chart, fan_grid
+
+    assert "span parameters and replicates" in fan_grid(res, ["incidents"]).get_suptitle()
+    title = difference_chart(res, outcomes=["incidents"]).get_suptitle()
+    assert "same seeds and parameter draws" in title and "span parameters and replicates" in title
+    with pytest.raises(ConfigError, match="draws"):
+        Replicates(edits, 1, draws=51)
+    with pytest.raises(ConfigError, match="runs per scenario"):
+        Replicates(edits, 20, draws=30)
+
+
+def test_a_scenario_with_its_own_uncertainty_keeps_it_in_the_app(tmp_path) -> None:
+    own = tmp_path / "own.yaml"
+    own.write_text(
+        f"name: own\nextends: {BASELINE}\nhorizon: 3\nparameters: {{persons_per_agent: 20000}}\n"
+        "uncertainty:\n  draws: 5\n  parameters: [arrest_k]\n"
+        "  schedules:\n    exit:\n      from: [2017-05, 2017-06]\n"
+        "      set: {us_troops: [0, 2500]}\n      scenarios: [own]\n",
+        encoding="utf-8",
+    )
+    edits = Edits.load(own).set_lever("aid", 0)
+    job = Replicates(edits, 1, runs_dir=tmp_path, workers=1, draws=3)
+    assert len(job.ensemble) == 3 and "the scenario's own uncertainty:" in job.caption()
+    specs = {(s.scenario_name, s.replicate): s for s in plan_batch(job.batch).specs}
+    for k in range(3):  # the schedule variable changes the edited copy too
+        a, b = specs["own", k].scenario, specs["edited", k].scenario
+        assert a.levers["us_troops"] == b.levers["us_troops"]
+        assert a.parameters["arrest_k"] == b.parameters["arrest_k"]
+    plain = Replicates(edits, 2, runs_dir=tmp_path, workers=1)
+    assert plain.ensemble is None and "held at their values" in plain.caption()
 
 
 def test_live_charts_have_units_and_dates(edits: Edits) -> None:

@@ -4,7 +4,8 @@ Chromium (Debian's ``/usr/bin/chromium``, through Playwright).
 Steps: open the page; see month 0 and the map and charts; press Step three times and see the
 month counter reach 3 and the map and charts change; set the first US troop level of the
 schedule to 0 and see the run restart; step three months again and see charts that differ from
-the first run's; open the Replicates and Batch tabs. A screenshot is saved at every stage (in the
+the first run's; open the Replicates & ensembles tab and choose a small ensemble; open the Batch
+tab. A screenshot is saved at every stage (in the
 test's temporary folder, and also in ``$STABSIM_SCREENSHOTS`` if set). No request may leave
 the machine: every URL the page asks for is checked, and the server's assets come from the
 local ``solara-assets`` package (a missing one would fail, not go to a CDN).
@@ -158,6 +159,12 @@ def test_the_app_steps_a_run_and_a_lever_changes_it(server, tmp_path: Path) -> N
             page.get_by_role("tab", name="Replicates").click()
             page.get_by_text("replicates per scenario").first.wait_for(timeout=10_000)
             shot("4-replicates-tab")
+            page.get_by_role("button", name="small ensemble").click()
+            page.get_by_label("parameter draws D").wait_for(timeout=10_000)
+            assert page.get_by_label("parameter draws D").input_value() == "8"
+            page.get_by_text("replicates per draw R").first.wait_for(timeout=10_000)
+            page.get_by_text("the registry's uncertain parameters").first.wait_for(timeout=10_000)
+            shot("5-ensemble-choice")
             page.get_by_role("tab", name="Batch").click()
             page.get_by_text("batch folder").first.wait_for(timeout=10_000)
         finally:
@@ -165,5 +172,6 @@ def test_the_app_steps_a_run_and_a_lever_changes_it(server, tmp_path: Path) -> N
     assert outside == [], f"the page asked for addresses off this machine: {outside[:5]}"
     log = (runs / "server.log").read_text(errors="replace")
     assert "Could not load URL" not in log, "an asset was missing from solara-assets"
-    for name in ("1-start", "2-three-months", "3-no-troops-three-months", "4-replicates-tab"):
+    shown = ("1-start", "2-three-months", "3-no-troops-three-months", "4-replicates-tab")
+    for name in (*shown, "5-ensemble-choice"):
         assert (tmp_path / f"{name}.png").stat().st_size > 20_000

@@ -7,8 +7,10 @@ Three tabs:
   the map of the areas and live national charts. The sidebar picks the scenario, edits its levers
   (a slider for a constant, a table of dated points for a schedule), the seed and the horizon,
   and saves the edits as a scenario file. A change of a lever restarts the run.
-- **Replicates**: N replicates of the base and of the edited scenario in the background, with
-  progress; fan charts and paired differences (common random numbers) when done.
+- **Replicates & ensembles**: N replicates of the base and of the edited scenario (parameters
+  held at their values), or a small ensemble (D parameter draws x R replicates), in the
+  background, with progress; fan charts and paired differences (same seeds and draws) when done,
+  captioned with what the bands cover.
 - **Batch**: a stored batch folder's comparison views (fan charts, paired differences, the map,
   the summary table).
 """
@@ -25,7 +27,17 @@ from mesa.visualization.solara_viz import ModelController
 from mesa.visualization.utils import update_counter
 
 from model.app import charts
-from model.app.session import CHART_OUTCOMES, Edits, Replicates, ScenarioModel, scenario_files
+from model.app.session import (
+    CHART_OUTCOMES,
+    COVERS,
+    DEFAULT_DRAWS,
+    MAX_DRAWS,
+    Edits,
+    Replicates,
+    ScenarioModel,
+    ensemble_source,
+    scenario_files,
+)
 from model.files.errors import ConfigError
 from model.simulation.parameters import LEVERS, REGISTRY
 
@@ -264,17 +276,32 @@ def RunTab(model: solara.Reactive[ScenarioModel], params: solara.Reactive[dict])
 # ---- the replicates tab ------------------------------------------------------------------------
 
 
+MODES = {
+    "replicates": "replicates: parameters held at their values",
+    "ensemble": "small ensemble: parameter draws x replicates",
+}
+
+
 @solara.component
 def ReplicatesTab(edits: Edits) -> None:
-    """Replicates of the base and the edited scenario, with fan charts and differences."""
+    """Replicates or a small parameter ensemble of the base and the edited scenario, in the
+    background, with fan charts and paired differences."""
+    mode = solara.use_reactive(MODES["replicates"])
     n = solara.use_reactive(10)
+    draws = solara.use_reactive(DEFAULT_DRAWS)
+    per_draw = solara.use_reactive(2)
     job = solara.use_reactive(None)
     done = solara.use_reactive(0)
     problem = solara.use_reactive("")
+    ensemble = mode.value == MODES["ensemble"]
 
     def start() -> None:
         try:
-            job.set(Replicates(edits, n.value, runs_dir=RUNS).start())
+            if ensemble:
+                new = Replicates(edits, per_draw.value, runs_dir=RUNS, draws=draws.value)
+            else:
+                new = Replicates(edits, n.value, runs_dir=RUNS)
+            job.set(new.start())
             done.set(0)
             problem.set("")
         except ConfigError as exc:
@@ -292,15 +319,37 @@ def ReplicatesTab(edits: Edits) -> None:
 
     solara.lab.use_task(watch, dependencies=[job.value], prefer_threaded=True)
     Note(
-        "Runs the scenario the app started from and the edited one, each N times, as one batch "
-        "under runs/, with the same random streams for replicate r of both (common random "
-        "numbers). The bands cover the replicates' randomness only; every parameter stays at "
-        "the scenario's value."
+        "Runs the scenario the app started from and the edited one as one batch under runs/, "
+        "paired: run k of both has the same random streams (and, in an ensemble, the same "
+        "parameter values), so the paired differences measure the edits."
     )
+    solara.ToggleButtonsSingle(value=mode, values=list(MODES.values()))
+    if ensemble:
+        Note(
+            f"D sets of values of the uncertain parameters ({ensemble_source(edits)}; "
+            "docs/compare.md) are drawn from their ranges, and each set is run R times in both "
+            f"scenarios. The bands cover {COVERS['ensemble']}."
+        )
+    else:
+        Note(
+            f"The bands cover {COVERS['replicates']} (the scenario's), so they show chance "
+            "between runs alone."
+        )
     with solara.Row(style={"align-items": "center"}):
-        solara.InputInt("replicates per scenario", value=n, style={"max-width": "200px"})
+        if ensemble:
+            # keyed: an input in another mode's place would keep the other's text
+            solara.InputInt(
+                f"parameter draws D (2-{MAX_DRAWS})", value=draws, style={"max-width": "200px"}
+            ).key("draws")
+            solara.InputInt(
+                "replicates per draw R", value=per_draw, style={"max-width": "200px"}
+            ).key("per-draw")
+        else:
+            solara.InputInt("replicates per scenario", value=n, style={"max-width": "200px"}).key(
+                "replicates"
+            )
         solara.Button(
-            "run replicates",
+            "run ensemble" if ensemble else "run replicates",
             on_click=start,
             color="primary",
             disabled=job.value is not None and job.value.running,
@@ -315,15 +364,15 @@ def ReplicatesTab(edits: Edits) -> None:
     if current.error:
         solara.Error(current.error)
     elif not current.running and done.value == current.total:
-        BatchViews(str(current.folder), reference=current.reference)
+        BatchViews(str(current.folder), reference=current.reference, caption=current.caption())
 
 
 # ---- the batch tab -----------------------------------------------------------------------------
 
 
 @solara.component
-def BatchViews(folder: str, reference: str | None = None) -> None:
-    """The comparison views of a stored batch."""
+def BatchViews(folder: str, reference: str | None = None, caption: str = "") -> None:
+    """The comparison views of a stored batch (``caption``: what its runs cover)."""
     from model.analysis import compare as C
 
     res = solara.use_memo(lambda: C.open_results(folder), [folder])
@@ -336,6 +385,8 @@ def BatchViews(folder: str, reference: str | None = None) -> None:
         solara.ToggleButtonsSingle(value=view, values=views)
         if len(scenarios) > 1:
             solara.Select("reference", value=ref, values=scenarios, style={"max-width": "260px"})
+    if caption:
+        Note(caption, bold=True)
     if view.value == "fan charts":
         fig = C.fan_grid(res, outcomes, ncols=3)
     elif view.value == "paired differences":
@@ -427,7 +478,7 @@ def Page() -> None:
     with solara.lab.Tabs(value=tab):
         with solara.lab.Tab("Run"):
             RunTab(model, params)
-        with solara.lab.Tab("Replicates"):
+        with solara.lab.Tab("Replicates & ensembles"):
             ReplicatesTab(edits.value)
         with solara.lab.Tab("Batch"):
             BatchTab()

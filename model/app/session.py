@@ -12,7 +12,9 @@ Everything here is plain Python (no Solara), so tests and notebooks use it direc
   run is replicate 0 of ``stabsim run`` on the saved file.
 - :class:`Replicates`: the base and the edited scenario as a two-scenario batch, run in a
   background thread into a batch folder (streamed to disk, common random numbers), with its
-  progress read from the folder.
+  progress read from the folder: replicates with the parameters held at their values, or a
+  small parameter ensemble (D draws x R replicates, paired: draw d has the same values and the
+  same random streams in both scenarios).
 """
 
 from __future__ import annotations
@@ -44,6 +46,18 @@ CHART_OUTCOMES: tuple[str, ...] = (
     "stability",
 )
 """The national series the live charts show."""
+
+MAX_RUNS = 500
+"""Runs per scenario the app starts at most (replicates, or draws x replicates)."""
+DEFAULT_DRAWS = 8
+"""Parameter draws of the app's small ensemble unless the user picks another number."""
+MAX_DRAWS = 50
+"""The most parameter draws the app runs (a larger ensemble belongs in a batch file)."""
+COVERS = {
+    "replicates": "replicates only; parameters held at their values",
+    "ensemble": "parameter draws and replicates",
+}
+"""What the bands and paired differences of each kind of background run cover."""
 
 
 def scenario_files(folder: str | os.PathLike[str]) -> list[Path]:
@@ -248,15 +262,25 @@ class ScenarioModel(StabilizationModel):
 class Replicates:
     """The base and the edited scenario run as a two-scenario batch in a background thread.
 
-    Both get the same master seed, so replicate r of each shares its random streams (common
-    random numbers) and the paired differences measure the edits. Results stream into the batch
-    folder as runs finish; :meth:`progress` reads it.
+    Both get the same master seed, so run k of each shares its random streams (common random
+    numbers) and the paired differences measure the edits. With ``draws`` the batch is a small
+    parameter ensemble (``model.experiments.ensemble``): the scenario's own ``uncertainty:`` if
+    it has one, else the registry's uncertain parameters, with ``draws`` draws; run
+    ``k = d * replicates + r`` is replicate r of draw d, with the same drawn values and the same
+    seed in both scenarios. Without ``draws`` every parameter stays at its value (an
+    ``uncertainty:`` of the scenario is set aside). Results stream into the batch folder as runs
+    finish; :meth:`progress` reads it.
 
     Args:
         edits: the edits (the base is run too, as the reference).
-        replicates: runs per scenario.
+        replicates: runs per scenario (per draw, with an ensemble).
         runs_dir: where the batch folder goes.
         workers: worker processes (default: up to 2).
+        draws: parameter draws (0: none, replicates only; else 2 to ``MAX_DRAWS``).
+
+    Raises:
+        ConfigError: replicates or draws out of range, more than ``MAX_RUNS`` runs per
+            scenario, or a scenario ``uncertainty:`` that cannot be drawn.
     """
 
     def __init__(
@@ -265,31 +289,80 @@ class Replicates:
         replicates: int,
         runs_dir: str | os.PathLike[str] = "runs",
         workers: int | None = None,
+        draws: int = 0,
     ) -> None:
+        from model.experiments.ensemble import batch_uncertainty, ensemble_for, with_draws
         from model.files.batch import Batch
 
-        if not 1 <= int(replicates) <= 500:
-            raise ConfigError(f"replicates {replicates}", key="replicates", allowed="1 - 500")
+        replicates, draws = int(replicates), int(draws)
+        if not 1 <= replicates <= MAX_RUNS:
+            raise ConfigError(
+                f"replicates {replicates}", key="replicates", allowed=f"1 - {MAX_RUNS}"
+            )
+        if draws and not 2 <= draws <= MAX_DRAWS:
+            raise ConfigError(
+                f"parameter draws {draws}",
+                key="draws",
+                allowed=f"2 - {MAX_DRAWS} (more in a batch file: docs/compare.md)",
+            )
+        if draws * replicates > MAX_RUNS:
+            raise ConfigError(
+                f"{draws} draws x {replicates} replicates = {draws * replicates} runs per scenario",
+                key="draws",
+                allowed=f"at most {MAX_RUNS} runs per scenario: fewer draws or replicates",
+            )
         base = edits.with_run(seed=edits.seed, horizon=edits.horizon)
         reference = replace(base, levers={}).scenario(edits.base.name)
         edited = base.scenario("edited" if edits.base.name != "edited" else "edited_2")
         self.reference, self.edited = reference.name, edited.name
         stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
         self.folder = Path(runs_dir) / f"app-{stamp}"
-        self.batch = Batch(
+        batch = Batch(
             name="app",
             description=f"{reference.name} and its edited copy, run from the stabsim app",
             seed=edited.seed,
-            replicates=int(replicates),
+            replicates=replicates,
             scenarios=(
-                reference.with_changes(replicates=int(replicates)),
-                edited.with_changes(replicates=int(replicates)),
+                reference.with_changes(replicates=replicates),
+                edited.with_changes(replicates=replicates),
             ),
         )
-        self.total = 2 * int(replicates)
+        own = batch_uncertainty(batch)
+        if own is not None:
+            batch = replace(batch, uncertainty=_in_scope(own, reference.name, edited.name))
+        self.kind = "ensemble" if draws else "replicates"
+        self.source = ensemble_source(edits)
+        self.batch = with_draws(batch, draws)
+        self.ensemble = ensemble_for(self.batch)
+        self.draws, self.replicates = draws, replicates
+        self.total = 2 * replicates * max(draws, 1)
         self.workers = workers or min(2, os.cpu_count() or 1)
         self.error: str | None = None
         self._thread: threading.Thread | None = None
+
+    @property
+    def covers(self) -> str:
+        """What the bands and paired differences cover, e.g. ``parameter draws and replicates``."""
+        return COVERS[self.kind]
+
+    def caption(self) -> str:
+        """The sentences shown with the charts: what the runs, and so the bands, cover, and how
+        the runs pair."""
+        per = self.total // 2
+        if self.ensemble is None:
+            return (
+                f"The runs span {self.covers}: {per} replicate{'s' if per > 1 else ''} per "
+                "scenario. The fan charts' bands show chance alone; each paired difference "
+                "compares replicate r of the edited scenario with replicate r of the base (the "
+                "same random streams)."
+            )
+        return (
+            f"The runs span {self.covers}: {self.ensemble.describe()} ({self.source}) x "
+            f"{self.replicates} replicate{'s' if self.replicates > 1 else ''} = {per} runs per "
+            "scenario. The fan charts' bands cover both; each paired difference compares run k "
+            "of the edited scenario with run k of the base (the same drawn values and the same "
+            "random streams)."
+        )
 
     def start(self) -> Replicates:
         """Start the runs in a background thread; return self."""
@@ -332,3 +405,26 @@ class Replicates:
         from model.experiments.results import open_batch
 
         return open_batch(self.folder)
+
+
+def ensemble_source(edits: Edits) -> str:
+    """Which parameters the app's ensemble draws for these edits: the scenario's own
+    ``uncertainty:``, else the registry's uncertain parameters."""
+    if edits.base.uncertainty is not None:
+        return "the scenario's own uncertainty:"
+    return "the registry's uncertain parameters"
+
+
+def _in_scope(written: Any, base: str, edited: str) -> dict[str, Any]:
+    """A scenario's ``uncertainty:`` with the edited copy in scope wherever the base is: a
+    lever-schedule variable scoped to the base scenario changes its edited copy too (else the
+    pair would differ in more than the edits)."""
+    from model.files.frozen import thaw
+
+    out = thaw(written)
+    for step in (out.get("schedules") or {}).values():
+        scope = step.get("scenarios") if isinstance(step, dict) else None
+        scope = [scope] if isinstance(scope, str) else scope
+        if isinstance(scope, list) and base in scope and edited not in scope:
+            step["scenarios"] = [*scope, edited]
+    return out

@@ -249,10 +249,12 @@ def difference_chart(
     for ax in axes[len(names) :]:
         ax.set_visible(False)
     stat = "median" if statistic == "median" else "mean"
+    shape = ensemble_shape(res)
+    same = "same seeds and parameter draws" if shape["draws"] else "same seeds"
     fig.suptitle(
         f"Difference from {ref}, {place_name(level, unit)}: {stat} of paired runs "
-        f"({_count_text(data['pairs'])} pairs, same seeds) with its {confidence:.0%} "
-        "bootstrap interval",
+        f"({_count_text(data['pairs'])} pairs, {same}) with its {confidence:.0%} "
+        f"bootstrap interval;\nthe runs span {shape['covers']}",
         fontsize=12,
     )
     key = [
