@@ -198,10 +198,12 @@ def test_a_small_ensemble_pairs_the_draws_and_seeds(tmp_path) -> None:
     assert not np.array_equal(ref["incidents"].to_numpy(), stored["incidents"].to_numpy())
     # what the bands cover, in the caption and in the charts' titles
     assert COVERS["ensemble"] == "parameter draws and replicates"
-    assert job.caption().startswith(
-        "The runs span parameter draws and replicates: 2 draws of 135 parameters (the "
-        "registry's uncertain parameters) x 1 replicate = 2 runs per scenario."
-    )
+    assert re.match(
+        r"The runs span parameter draws and replicates: 2 draws of 135 parameters \(the "
+        r"registry's uncertain parameters; kept from \d+ candidates for reproducing at least 10 "
+        r"of the 14 calibration targets of 2017-04\) x 1 replicate = 2 runs per scenario\.",
+        job.caption(),
+    ), job.caption()
     plain = Replicates(edits, 3, runs_dir=tmp_path, workers=1)
     assert plain.ensemble is None and plain.total == 6
     assert plain.caption().startswith(

@@ -357,7 +357,8 @@ class Replicates:
                 "same random streams)."
             )
         return (
-            f"The runs span {self.covers}: {self.ensemble.describe()} ({self.source}) x "
+            f"The runs span {self.covers}: {self.ensemble.describe(screen=False)} ({self.source}"
+            f"{'; ' + self.ensemble.screen_text() if self.ensemble.screen else ''}) x "
             f"{self.replicates} replicate{'s' if self.replicates > 1 else ''} = {per} runs per "
             "scenario. The fan charts' bands cover both; each paired difference compares run k "
             "of the edited scenario with run k of the base (the same drawn values and the same "

@@ -88,20 +88,25 @@ class Ensemble:
             out = dataclasses.replace(scenario, parameters=FrozenMap(merged))
         return apply_steps(out, self.steps, values)
 
-    def describe(self) -> str:
-        """One line, e.g. ``40 draws of 135 parameters and 2 schedule variables``."""
+    def describe(self, screen: bool = True) -> str:
+        """One line, e.g. ``40 draws of 135 parameters and 2 schedule variables`` (with how the
+        draws were screened unless ``screen`` is False)."""
         n_par = sum(k != "schedule" for k in self.kinds.values())
         text = f"{len(self)} draws of {n_par} parameters"
         if self.steps:
             text += f" and {len(self.steps)} schedule variable{'s' if len(self.steps) > 1 else ''}"
         text += " (calibration posterior included)" if self.posterior else ""
-        if self.screen:
-            sc = self.screen
-            text += (
-                f", kept from {sc['tried']} candidates for reproducing at least "
-                f"{sc['least_passed']} of the {len(sc['targets'])} calibration targets"
-            )
-        return text
+        return text + (f", {self.screen_text()}" if screen and self.screen else "")
+
+    def screen_text(self) -> str:
+        """How the draws were screened against the record ('' if they were not)."""
+        if not self.screen:
+            return ""
+        sc = self.screen
+        return (
+            f"kept from {sc['tried']} candidates for reproducing at least {sc['least_passed']} "
+            f"of the {len(sc['targets'])} calibration targets of {sc['start']}"
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """The ensemble as plain data (for the manifest: every draw's values)."""

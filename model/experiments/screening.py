@@ -128,6 +128,7 @@ def _screen(candidates: Any, scenario: Any, targets: tuple, draws: int, share: f
         )
     record: Mapping[str, Any] = {
         "scenario": scenario.name,
+        "start": scenario.start,
         "targets": [t.id for t in targets],
         "share": share,
         "least_passed": least,
