@@ -17,10 +17,10 @@ from typing import Any
 
 import numpy as np
 
-from model.files.errors import ConfigError, suggest
+from model.files.errors import ConfigError, Problem, suggest
 from model.files.frozen import FrozenMap, freeze, thaw
 from model.files.steps import Step, apply_steps, step_dims
-from model.files.uncertainty import Distribution, read_uncertainty
+from model.files.uncertainty import Distribution, posterior_table, read_uncertainty
 from model.simulation.parameters import REGISTRY
 
 __all__ = [
@@ -244,15 +244,9 @@ def _transform(u: np.ndarray, dist: Distribution, integer: bool) -> np.ndarray:
 
 
 def _posterior_rows(path: str) -> tuple[list[str], np.ndarray]:
-    """The parameter columns of a posterior table and its rows (accepted ones if marked)."""
-    import pandas as pd
-
-    from model.simulation.parameters import PARAMETERS
-
-    table = pd.read_csv(path)
-    if "accepted" in table.columns:
-        table = table[table["accepted"].astype(bool)]
-    names = [c for c in table.columns if c in PARAMETERS]
-    if table.empty:
-        raise ConfigError(f"{path}: the posterior has no rows", key="uncertainty.posterior")
-    return names, table[names].to_numpy(dtype=float)
+    """The parameter columns of a posterior table and its rows (accepted ones if marked),
+    checked again: the file may have changed since the batch file was read."""
+    try:
+        return posterior_table(path)
+    except Problem as exc:
+        raise ConfigError(exc.message, key="uncertainty.posterior", allowed=exc.allowed) from None
