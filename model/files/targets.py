@@ -16,7 +16,7 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import BeforeValidator, Field
 
-from model.files.errors import Problem, as_number, describe, excerpt, suggest
+from model.files.errors import Problem, as_number, describe, suggest
 from model.files.months import month_index, month_str, parse_month
 from model.files.schema import Section, check, checked, checked_after
 from model.files.yaml_reader import error_at, read
