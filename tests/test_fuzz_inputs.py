@@ -227,6 +227,101 @@ TARGET_CASES = [
     ("t-outcome", TARGET.replace("outcome: idps", "outcome: ipds"), "did you mean 'idps'"),
 ]
 
+
+
+def U(body: str) -> str:  # noqa: N802 - reads as a template
+    """A scenario with ``uncertainty:`` (draws 2 unless the body says)."""
+    return S("uncertainty:\n  " + body.replace("\n", "\n  ") + "\n")
+
+
+SCHEDULE = "schedules:\n  w: {from: [2018-01, 2019-01], set: {aid: 1}"
+POSTERIOR = "draws: 2\nposterior: "
+UNCERTAINTY_CASES = [
+    ("u-unknown-key", {"s.yaml": U("draws: 2\ndrwas: 3")}, "did you mean 'draws'"),
+    ("u-no-draws", {"s.yaml": U("parameters: default")}, "missing required key 'draws'"),
+    ("u-draws-0", {"s.yaml": U("draws: 0")}, "uncertainty.draws: 0 is out of range"),
+    ("u-draws-huge", {"s.yaml": U("draws: 100000000")}, "is out of range"),
+    ("u-draws-float", {"s.yaml": U("draws: 2.5")}, "expected a whole number"),
+    ("u-draws-text", {"s.yaml": U("draws: many")}, "expected a whole number"),
+    ("u-draws-bool", {"s.yaml": U("draws: true")}, "yes/no"),
+    ("u-not-mapping", {"s.yaml": S("uncertainty: [1]\n")}, "expected a mapping"),
+    ("u-dist-reversed", {"s.yaml": U("draws: 2\ndistributions: {arrest_k: [3, 1]}")}, "not below high"),
+    ("u-dist-outside", {"s.yaml": U("draws: 2\ndistributions: {arrest_k: [0, 1000]}")}, "arrest_k.low"),
+    ("u-dist-nan", {"s.yaml": U("draws: 2\ndistributions: {arrest_k: [.nan, 2]}")}, "out of range"),
+    ("u-dist-three", {"s.yaml": U("draws: 2\ndistributions: {arrest_k: [1, 2, 3]}")}, "a range or a mapping"),
+    ("u-dist-kind", {"s.yaml": U("draws: 2\ndistributions: {arrest_k: {distribution: normal}}")}, "unknown distribution"),
+    ("u-dist-mode", {"s.yaml": U("draws: 2\ndistributions: {arrest_k: {distribution: triangular, mode: 99}}")}, "mode"),
+    ("u-dist-key", {"s.yaml": U("draws: 2\ndistributions: {arrest_k: {lo: 1}}")}, "did you mean 'low'"),
+    ("u-dist-name", {"s.yaml": U("draws: 2\ndistributions: {arrest_kk: [1, 2]}")}, "did you mean 'arrest_k'"),
+    ("u-dist-lever", {"s.yaml": U("draws: 2\ndistributions: {aid: [0, 1]}")}, "schedules:"),
+    ("u-parameters", {"s.yaml": U("draws: 2\nparameters: [nosuch]")}, "unknown parameter"),
+    ("u-exclude", {"s.yaml": U("draws: 2\nexclude: {a: 1}")}, "exclude"),
+    ("u-seed", {"s.yaml": U("draws: 2\nseed: -1")}, "uncertainty.seed"),
+    ("u-recursive", {"s.yaml": U("draws: 2\ndistributions: &d {arrest_k: *d}")}, "recursive"),
+    ("u-recursive-top", {"s.yaml": S("uncertainty: &u {draws: 2, x: *u}\n")}, "recursive"),
+    ("u-post-passwd", {"s.yaml": U(POSTERIOR + "/etc/passwd")}, "outside"),
+    ("u-post-dotdot", {"s.yaml": U(POSTERIOR + "../../../../../etc/passwd")}, "outside"),
+    ("u-post-dev-zero", {"s.yaml": U(POSTERIOR + "/dev/zero")}, "outside"),
+    ("u-post-link-zero", {"z.csv": ("link", "/dev/zero"), "s.yaml": U(POSTERIOR + "z.csv")}, "leads to /dev/zero"),
+    ("u-post-folder", {"d": None, "s.yaml": U(POSTERIOR + "d")}, "d/posterior.csv"),
+    ("u-post-no-columns", {"p.csv": "a,b\n1,2\n", "s.yaml": U(POSTERIOR + "p.csv")}, "no column named"),
+    ("u-post-text", {"p.csv": "arrest_k\nlots\n", "s.yaml": U(POSTERIOR + "p.csv")}, "p.csv:2: arrest_k"),
+    ("u-post-range", {"p.csv": "arrest_k\n99\n", "s.yaml": U(POSTERIOR + "p.csv")}, "99 is out of range"),
+    ("u-post-blank", {"p.csv": "arrest_k,loss\n,1\n", "s.yaml": U(POSTERIOR + "p.csv")}, "arrest_k"),
+    ("u-post-no-rows", {"p.csv": "arrest_k\n", "s.yaml": U(POSTERIOR + "p.csv")}, "no (accepted) rows"),
+    ("u-post-accepted", {"p.csv": "arrest_k,accepted\n2,maybe\n", "s.yaml": U(POSTERIOR + "p.csv")}, "accepted"),
+    ("u-post-twice", {"p.csv": "arrest_k,arrest_k\n2,3\n", "s.yaml": U(POSTERIOR + "p.csv")}, "twice"),
+    ("u-post-short-row", {"p.csv": "arrest_k,x\n2\n", "s.yaml": U(POSTERIOR + "p.csv")}, "columns"),
+    ("u-post-utf8", {"p.csv": b"arrest_k\n\xff\n", "s.yaml": U(POSTERIOR + "p.csv")}, "not UTF-8"),
+    ("u-post-long-name", {"s.yaml": U(POSTERIOR + "p" * 300)}, "uncertainty.posterior"),
+    ("u-post-nul", {"s.yaml": U(POSTERIOR + '"a\\0b"')}, "NUL"),
+    ("u-post-number", {"s.yaml": U(POSTERIOR + "5")}, "expected text"),
+    ("u-sched-order", {"s.yaml": U("draws: 2\nschedules:\n  w: {from: [2018-01, 2017-01], set: {aid: 1}}")}, "not after the first"),
+    ("u-sched-lever", {"s.yaml": U("draws: 2\n" + SCHEDULE.replace("aid", "ad") + "}")}, "did you mean 'aid'"),
+    ("u-sched-fixed", {"s.yaml": U("draws: 2\nschedules:\n  w: {from: 2018-01, set: {aid: 1}}")}, "nothing varies"),
+    ("u-sched-date", {"s.yaml": U("draws: 2\n" + SCHEDULE.replace("2018-01", "2017-02-30") + "}")}, "is not a date"),
+    ("u-sched-far", {"s.yaml": U("draws: 2\n" + SCHEDULE.replace("2019-01", "9999-01") + "}")}, "1900-2200"),
+    ("u-sched-values", {"s.yaml": U("draws: 2\nschedules:\n  w: {from: 2018-01, set: {us_troops: [5000, 100]}}")}, "not below high"),
+    ("u-sched-name", {"s.yaml": U("draws: 2\nschedules:\n  W-x: {from: [2018-01, 2019-01], set: {aid: 1}}")}, "variable name"),
+    ("u-sched-key", {"s.yaml": U("draws: 2\n" + SCHEDULE + ", when: 3}")}, "unknown key 'when'"),
+    ("u-sched-recursive", {"s.yaml": U("draws: 2\nschedules: &s {w: *s}")}, "recursive"),
+]
+BATCH_UNCERTAINTY_CASES = [
+    ("bu-scope", {"b.yaml": "batch: b\nscenarios: [{name: a}]\nuncertainty:\n  draws: 2\n  schedules:\n    w: {from: [2018-01, 2019-01], set: {aid: 1}, scenarios: [nosuch]}\n"}, "b.yaml:6: uncertainty.schedules.w.scenarios"),
+    ("bu-two", {"b.yaml": "batch: b\nscenarios:\n  - {name: a, uncertainty: {draws: 2}}\n  - {name: c, uncertainty: {draws: 3}}\n"}, "b.yaml:1: uncertainty: the scenarios of a batch share"),
+    ("bu-overlap", {"b.yaml": "batch: b\nscenarios: [{name: a}]\nuncertainty: {draws: 2, parameters: [arrest_k]}\ndesign: {kind: grid, vary: {arrest_k: [1, 2]}}\n"}, "b.yaml:3: uncertainty: arrest_k is both"),
+    ("bu-posterior", {"b.yaml": "batch: b\nscenarios: [{name: a}]\nuncertainty: {draws: 2, posterior: /etc/passwd}\n"}, "outside"),
+    ("bu-inline-draws", {"b.yaml": "batch: b\nscenarios: [{name: a, uncertainty: {draws: 0}}]\n"}, "scenarios[0].uncertainty.draws"),
+]
+BASE_RATE = (
+    "targets:\n  - {id: r, start: 2017-04, kind: base_rate, observed: [0.23, 0.40], "
+    "tolerance: 0.05, use: plausibility, source: x}\n"
+)
+
+
+def _rate(extra: str) -> str:
+    return BASE_RATE.replace("source: x}", "source: x, " + extra + "}")
+
+
+BASE_RATE_CASES = [
+    ("t-within-0", _rate("within: 0"), "within must be a whole number above 0"),
+    ("t-within-float", _rate("within: 2.5"), "within"),
+    ("t-within-huge", _rate("within: 1000000000"), "at most 564"),
+    ("t-within-bool", _rate("within: true"), "yes/no"),
+    ("t-within-text", _rate("within: many"), "must be a number"),
+    ("t-threshold-0", _rate("threshold: 0"), "threshold must be a number above 0"),
+    ("t-threshold-nan", _rate("threshold: .nan"), "finite"),
+    ("t-threshold-inf", _rate("threshold: .inf"), "finite"),
+    ("t-draws-0", _rate("draws: 0"), "draws must be a whole number above 0"),
+    ("t-draws-float", _rate("draws: 1.5"), "draws"),
+    ("t-draws-huge", _rate("draws: 1000000000"), "at most 100,000"),
+    ("t-draws-list", _rate("draws: [1]"), "must be a number"),
+    ("t-rate-reversed", BASE_RATE.replace("[0.23, 0.40]", "[0.5, 0.2]"), "not a range of shares"),
+    ("t-rate-scalar", BASE_RATE.replace("[0.23, 0.40]", "0.3"), "range of shares"),
+    ("t-tolerance-nan", BASE_RATE.replace("tolerance: 0.05", "tolerance: .nan"), "finite"),
+    ("t-rate-key", _rate("withn: 5"), "unknown key 'withn'"),
+]
+
 # (id, argv) for command-line mistakes; files: a valid scenario s.yaml and a plain file f.txt.
 ARG_CASES = [
     ("no-command", []),
@@ -302,6 +397,22 @@ ARG_CASES = [
     ("discover-empty", ["discover", "emptydir", "--outcome", "resurgence==1"]),
     ("params-kind", ["params", "--kind", "magic"]),
     ("allow-path-missing-value", ["check", "s.yaml", "--allow-path"]),
+    ("run-draws-negative", ["run", "s.yaml", "--draws", "-1"]),
+    ("run-draws-float", ["run", "s.yaml", "--draws", "1.5"]),
+    ("run-draws-huge", ["run", "s.yaml", "--draws", "100001"]),
+    ("batch-draws-negative", ["batch", "b.yaml", "--draws", "-1"]),
+    ("batch-draws-too-many", ["batch", "b.yaml", "--draws", "100000", "--replicates", "20", "--dry-run"]),
+    ("demo-draws-float", ["demo", "--draws", "1.5", "--list"]),
+    ("batch-rank-by-unknown", ["batch", "b.yaml", "--rank-by", "nosuch"]),
+    ("batch-rank-by-empty", ["batch", "b.yaml", "--rank-by", ","]),
+    ("batch-rank-by-side", ["batch", "b.yaml", "--rank-by", "resurgence:sideways"]),
+    ("batch-satisfice-garbage", ["batch", "b.yaml", "--satisfice", "garbage"]),
+    ("batch-satisfice-inf", ["batch", "b.yaml", "--satisfice", "resurgence<inf"]),
+    ("batch-satisfice-nan", ["batch", "b.yaml", "--satisfice", "battle_deaths_final_year<nan"]),
+    ("batch-satisfice-month", ["batch", "b.yaml", "--satisfice", "battle_deaths_12m[3:x]<1"]),
+    ("batch-satisfice-unknown", ["batch", "b.yaml", "--satisfice", "nosuch<1"]),
+    ("demo-rank-by-unknown", ["demo", "--rank-by", "nosuch", "--list"]),
+    ("calibrate-parameters-blank", ["calibrate", "s.yaml", "--parameters", " "]),
 ]
 # fmt: on
 ARG_FILES = {
@@ -330,6 +441,17 @@ CASES = [
         for i, t, want in TARGET_CASES
     ],
     *[pytest.param(ARG_FILES, argv, None, id=i) for i, argv in ARG_CASES],
+    *[pytest.param(f, ["check", "s.yaml"], want, id=i) for i, f, want in UNCERTAINTY_CASES],
+    *[pytest.param(f, ["check", "b.yaml"], want, id=i) for i, f, want in BATCH_UNCERTAINTY_CASES],
+    *[
+        pytest.param(
+            {"t.yaml": t, "s.yaml": OK_SCENARIO},
+            ["validate", "s.yaml", "--targets", "t.yaml"],
+            want,
+            id=i,
+        )
+        for i, t, want in BASE_RATE_CASES
+    ],
     # odd file names, and a batch too large to plan
     pytest.param(
         {"\udcff.yaml": "name: Bad\n"}, ["check", "\udcff.yaml"], "\\udcff", id="name-undecodable"
@@ -514,6 +636,32 @@ def test_other_damage_to_a_batch_folder_is_one_line(
         [*argv, "--executor", "serial"][: len(argv) + (2 if argv[0] == "batch" else 0)],
         tmp_path,
     )
+    assert expected in line, line
+
+
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        pytest.param(["--satisfice", "battle_deaths_12m[3:]<1000"], "end before", id="past-end"),
+        pytest.param(["--satisfice", "battle_deaths_12m[2030-01]<1"], "end before", id="past-date"),
+        pytest.param(["--satisfice", "resurgence<inf"], "finite", id="infinite"),
+        pytest.param(["--rank-by", ","], "--rank-by", id="rank-by-empty"),
+        pytest.param(["--rank-by", "nosuch"], "unknown run-level outcome", id="rank-by-unknown"),
+        pytest.param(["--outcomes", ","], "--outcomes", id="outcomes-empty"),
+        pytest.param(["--scenarios", " , "], "--scenarios", id="scenarios-empty"),
+    ],
+)
+def test_compare_refuses_decision_options_it_cannot_honour(
+    options: list[str],
+    expected: str,
+    small_batch: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture,
+) -> None:
+    shutil.copytree(small_batch, tmp_path / "batch")
+    monkeypatch.chdir(tmp_path)
+    line = assert_one_line_error(capsys, ["compare", "batch", "--quiet", *options], tmp_path)
     assert expected in line, line
 
 

@@ -19,7 +19,7 @@ import pandas as pd
 
 from model.experiments.scoring import evaluate, prepare
 from model.files.months import month_index, month_str
-from model.files.targets import Target
+from model.files.targets import BASE_RATE_LEAD_MONTHS, Target
 
 
 def validate(
@@ -82,7 +82,7 @@ def validate_runs(
     return (pd.concat(tables, ignore_index=True) if tables else evaluate([], [])), runs
 
 
-LEAD_MONTHS = 36
+LEAD_MONTHS = BASE_RATE_LEAD_MONTHS
 """Months a base-rate run gets before the ``within`` months after the war's end: a run whose
 war ends later and does not relapse is censored (left out)."""
 

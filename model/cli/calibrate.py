@@ -6,7 +6,7 @@ import argparse
 import math
 from pathlib import Path
 
-from model.cli.argtypes import REPLICATES, SEED, name, share, whole
+from model.cli.argtypes import REPLICATES, SEED, name, names, share, whole
 from model.cli.common import (
     DEFAULT_SCENARIO,
     EXIT_OK,
@@ -34,6 +34,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--parameters",
         required=True,
+        type=names,
         metavar="A,B,...",
         help="registry parameters to fit, comma-separated",
     )

@@ -13,7 +13,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from model.cli.argtypes import output_folder
+from model.cli.argtypes import names, output_folder
 from model.cli.common import EXIT_OK, Subcommand, run_command
 from model.cli.decisions import check_decision_options, decision_options, print_decision
 from model.files.errors import ConfigError
@@ -26,6 +26,12 @@ HELP = (
 )
 
 
+_OPTION_KEYS = (
+    "level", "unit", "months", "outcomes", "scenarios", "colour_by", "rank_by", "satisfice"
+)  # fmt: skip
+"""Keys of the report's checks that are options here (named ``--key`` in messages)."""
+
+
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """Add the ``compare`` command's arguments to a parser."""
     p.add_argument(
@@ -35,13 +41,17 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--outcomes",
+        type=names,
         metavar="A,B,...",
         help="monthly outcomes for the charts (default: is_fighters, incidents, civilian_deaths, "
         "idps, legitimacy_sunni_arab, stability) and/or run-level ones for the forest plot "
         "(default: all); names as in `stabsim outcomes`",
     )
     p.add_argument(
-        "--scenarios", metavar="A,B,...", help="scenarios to show (default: all in the batch)"
+        "--scenarios",
+        type=names,
+        metavar="A,B,...",
+        help="scenarios to show (default: all in the batch)",
     )
     p.add_argument(
         "--reference",
@@ -123,7 +133,7 @@ def run(args: argparse.Namespace) -> int:
             satisfice=args.satisfice,
         )
     except ConfigError as exc:
-        if exc.key in ("level", "unit", "months", "outcomes", "scenarios", "colour_by"):
+        if exc.key in _OPTION_KEYS:
             exc.key = "--" + exc.key.replace("_", "-")
         raise
     if not args.quiet:

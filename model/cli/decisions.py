@@ -8,7 +8,7 @@ import argparse
 import sys
 from typing import Any
 
-from model.cli.argtypes import DRAWS
+from model.cli.argtypes import DRAWS, names
 
 
 def draws_option(p: argparse.ArgumentParser) -> None:
@@ -26,6 +26,7 @@ def decision_options(p: argparse.ArgumentParser) -> None:
     """``--rank-by`` and ``--satisfice``: what the decision summary ranks and counts."""
     p.add_argument(
         "--rank-by",
+        type=names,
         metavar="A,B,...",
         help="run-level outcomes the decision summary ranks the scenarios on, each optionally "
         "NAME:min or NAME:max (default: cumulative_deaths, resurgence, idps_final)",

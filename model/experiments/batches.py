@@ -46,13 +46,16 @@ limit)."""
 
 
 def check_size(batch: Batch, design: Design, ensemble: Ensemble | None = None) -> int:
-    """The number of runs of a batch; ConfigError (naming the file) over :data:`MAX_BATCH_RUNS`.
+    """The number of runs of a batch; ConfigError (naming the file) over :data:`MAX_BATCH_RUNS`
+    or with a name both in the design and the ensemble.
 
     Counted, not expanded, so that an enormous design is refused at once.
     """
+    from model.experiments.design import check_overlap
     from model.files.errors import ConfigError
     from model.files.yaml_reader import relative_display
 
+    check_overlap(batch, design, ensemble)
     draws = len(ensemble) if ensemble is not None else 1
     runs = len(design) * draws * sum(s.replicates for s in batch.scenarios)
     if runs > MAX_BATCH_RUNS:
@@ -191,8 +194,8 @@ def plan_batch(
 
     batch = load_for_run(source, resume, replicates, horizon, draws)
     design = parse_design(batch)
+    check_size(batch, design, ensemble_for(batch, screen=False))  # before any screening run
     ensemble = ensemble_for(batch)
-    check_size(batch, design, ensemble)
     specs = expand(batch, design, ensemble)
     given = (("replicates", replicates), ("horizon", horizon), ("draws", draws))
     overrides = {k: v for k, v in given if v is not None}

@@ -246,6 +246,21 @@ def _as_registry(name: str, value: float) -> float | int:
     return int(round(value)) if REGISTRY[name].integer else float(value)
 
 
+def check_overlap(batch: Batch, design: Design, ensemble: Any) -> None:
+    """ConfigError (at the batch file's ``uncertainty:``) if a name is both varied by the design
+    and drawn by the ensemble."""
+    from model.experiments.ensemble import in_file
+
+    overlap = set(design.names) & set(ensemble.names if ensemble is not None else ())
+    if overlap:
+        problem = ConfigError(
+            f"{sorted(overlap)[0]} is both varied by the design and drawn by the ensemble",
+            key="uncertainty",
+            allowed="each name in one of design: and uncertainty:",
+        )
+        raise in_file(problem, batch.path)
+
+
 def expand(
     batch: Batch, design: Design | None = None, ensemble: Ensemble | None = None
 ) -> list[RunSpec]:
@@ -272,13 +287,7 @@ def expand(
     if ensemble is None:
         ensemble = ensemble_for(batch)
     draws = range(len(ensemble)) if ensemble is not None else [None]
-    overlap = set(design.names) & set(ensemble.names if ensemble is not None else ())
-    if overlap:
-        raise ConfigError(
-            f"{sorted(overlap)[0]} is both varied by the design and drawn by the ensemble",
-            key="uncertainty",
-            allowed="each name in one of design: and uncertainty:",
-        )
+    check_overlap(batch, design, ensemble)
     seeds: dict[int, int] = {}
     specs: list[RunSpec] = []
     for scenario in batch.scenarios:

@@ -11,16 +11,18 @@ reproducible and do not depend on the executor; the batch's manifest records the
 from __future__ import annotations
 
 import dataclasses
+import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from model.files.errors import ConfigError, suggest
+from model.files.errors import ConfigError, Problem, suggest
 from model.files.frozen import FrozenMap, freeze, thaw
 from model.files.steps import Step, apply_steps, step_dims
-from model.files.uncertainty import Distribution, read_uncertainty
+from model.files.uncertainty import Distribution, posterior_table, read_uncertainty
 from model.simulation.parameters import REGISTRY
 
 __all__ = [
@@ -124,6 +126,24 @@ class Ensemble:
         }
 
 
+def in_file(exc: ConfigError, path: str | None) -> ConfigError:
+    """A mistake found after loading (no file named) placed at its key's line in the file it
+    was read from, when that file is still there."""
+    if exc.file is not None or not path or not os.path.isfile(path):
+        return exc
+    from model.files.yaml_reader import error_at, read, relative_display
+
+    display = relative_display(path)
+    parts = [int(p) if p.isdigit() else p for p in re.findall(r"[^.\[\]]+", exc.key or "")]
+    try:
+        tree = read(path, display)
+    except ConfigError:  # changed since: the file is named, without a line
+        exc.file = display
+        return exc
+    problem = Problem(exc.message, allowed=exc.allowed, suggestion=exc.suggestion)
+    return error_at(tree, parts, problem)
+
+
 def batch_uncertainty(batch: Any) -> Mapping[str, Any] | None:
     """The ``uncertainty:`` a batch runs under: the batch's own, else the one its scenarios
     all declare (None if none does).
@@ -169,20 +189,24 @@ def ensemble_for(batch: Any, screen: bool = True) -> Ensemble | None:
         ConfigError: different ensembles in the scenarios, or a schedule variable scoped to a
             scenario the batch does not have.
     """
-    written = batch_uncertainty(batch)
-    if written is None:
-        return None
-    spec = read_uncertainty(written)
-    names = [s.name for s in batch.scenarios]
-    for step in spec.steps.values():
-        for scen in step.scenarios or ():
-            if scen not in names:
-                raise ConfigError(
-                    f"schedule variable {step.name!r} names scenario {scen!r}, not in the batch",
-                    key=f"uncertainty.schedules.{step.name}.scenarios",
-                    allowed=", ".join(names),
-                    suggestion=suggest(scen, names),
-                )
+    try:
+        written = batch_uncertainty(batch)
+        if written is None:
+            return None
+        spec = read_uncertainty(written)
+        names = [s.name for s in batch.scenarios]
+        for step in spec.steps.values():
+            for scen in step.scenarios or ():
+                if scen not in names:
+                    raise ConfigError(
+                        f"schedule variable {step.name!r} names scenario {scen!r}, "
+                        "not in the batch",
+                        key=f"uncertainty.schedules.{step.name}.scenarios",
+                        allowed=", ".join(names),
+                        suggestion=suggest(scen, names),
+                    )
+    except ConfigError as exc:
+        raise in_file(exc, batch.path) from None
     seed = spec.seed if spec.seed is not None else int(batch.seed)
     if spec.screen is None or not screen:
         return draw_ensemble(
@@ -270,15 +294,9 @@ def _transform(u: np.ndarray, dist: Distribution, integer: bool) -> np.ndarray:
 
 
 def _posterior_rows(path: str) -> tuple[list[str], np.ndarray]:
-    """The parameter columns of a posterior table and its rows (accepted ones if marked)."""
-    import pandas as pd
-
-    from model.simulation.parameters import PARAMETERS
-
-    table = pd.read_csv(path)
-    if "accepted" in table.columns:
-        table = table[table["accepted"].astype(bool)]
-    names = [c for c in table.columns if c in PARAMETERS]
-    if table.empty:
-        raise ConfigError(f"{path}: the posterior has no rows", key="uncertainty.posterior")
-    return names, table[names].to_numpy(dtype=float)
+    """The parameter columns of a posterior table and its rows (accepted ones if marked),
+    checked again: the file may have changed since the batch file was read."""
+    try:
+        return posterior_table(path)
+    except Problem as exc:
+        raise ConfigError(exc.message, key="uncertainty.posterior", allowed=exc.allowed) from None

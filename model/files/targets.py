@@ -7,6 +7,7 @@ against runs is ``model.analysis.validation``.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import BeforeValidator, Field
 
-from model.files.errors import Problem, describe, excerpt, suggest
+from model.files.errors import Problem, as_number, describe, suggest
 from model.files.months import month_index, month_str, parse_month
 from model.files.schema import Section, check, checked, checked_after
 from model.files.yaml_reader import error_at, read
@@ -134,10 +135,12 @@ def _for(kinds: tuple[str, ...], check: Any, *args: Any) -> Any:
 
 
 def _float(value: Any, what: str) -> float:
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        raise Problem(f"{what} must be a number, got {excerpt(value)}") from None
+    x = as_number(value)  # not true/false, not a list: a number, also written as text
+    if x is None:
+        raise Problem(f"{what} must be a number, got {describe(value)}")
+    if not math.isfinite(x):
+        raise Problem(f"{what} must be a finite number, got {describe(value)}")
+    return x
 
 
 def _tolerance(value: Any) -> float:
@@ -237,10 +240,20 @@ def _level(value: Any, earlier: Mapping[str, Any]) -> str:
 _NON_EVENTS = ("level", "ratio", "rank")
 
 
-def _positive(value: Any, what: str, whole: bool = True) -> float:
+BASE_RATE_LEAD_MONTHS = 36
+"""Months a base-rate run gets before the ``within`` months after the war's end."""
+MAX_WITHIN = 600 - BASE_RATE_LEAD_MONTHS  # 600: the longest horizon (model.files.scenario)
+"""Longest ``within`` of a base rate: its runs (lead + within) stay within a scenario's horizon."""
+MAX_BASE_RATE_DRAWS = 100_000
+"""Most runs of a base rate (the largest ensemble a scenario file may ask for)."""
+
+
+def _positive(value: Any, what: str, whole: bool = True, most: int | None = None) -> float:
     x = _float(value, what)
     if x <= 0 or (whole and not float(x).is_integer()):
         raise Problem(f"{what} must be a {'whole ' if whole else ''}number above 0, got {value!r}")
+    if most is not None and x > most:
+        raise Problem(f"{what} must be at most {most:,}, got {value!r}")
     return int(x) if whole else x
 
 
@@ -272,9 +285,9 @@ class TargetEntry(Section):
         Field(**_DEFAULT)
     )
     statistic: Annotated[str, _for(_NON_EVENTS, _choice, STATISTICS)] = "mean"
-    within: Annotated[int, _for(("base_rate",), _positive, "within")] = 120
+    within: Annotated[int, _for(("base_rate",), _positive, "within", True, MAX_WITHIN)] = 120
     threshold: Annotated[float, _for(("base_rate",), _positive, "threshold", False)] = 1000.0
-    draws: Annotated[int, _for(("base_rate",), _positive, "draws")] = 100
+    draws: Annotated[int, _for(("base_rate",), _positive, "draws", True, MAX_BASE_RATE_DRAWS)] = 100
     note: Any = ""
     start: Annotated[str | None, checked(lambda v: None if v is None else _month(v))] = None
 

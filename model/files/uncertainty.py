@@ -43,9 +43,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, ClassVar
 
+import numpy as np
 from pydantic import PlainValidator
 
-from model.files.errors import Problem, below, describe, names_text, suggest
+from model.files.errors import Problem, below, describe, excerpt, names_text, suggest
 from model.files.frozen import FrozenMap, freeze, thaw
 from model.files.registry import range_text, registry_value
 from model.files.schema import Section, check, checked
@@ -60,11 +61,13 @@ __all__ = [
     "EFFECT_SIZES",
     "HELD_FIXED",
     "MAX_DRAWS",
+    "MAX_POSTERIOR_BYTES",
     "Screen",
     "Distribution",
     "Uncertainty",
     "UncertaintyFile",
     "is_uncertain",
+    "posterior_table",
     "read_uncertainty",
     "uncertain_names",
     "written_uncertainty",
@@ -284,28 +287,86 @@ def _posterior(value: Any, base: str, confine: bool = True) -> str | None:
         from model.files.confine import reference
 
         what = "calibration folder or posterior.csv"
-        target = reference(written, base, what=what, folder=target.is_dir())
-        if target.is_dir():
+        target = reference(written, base, what=what, folder=os.path.isdir(target))
+        if os.path.isdir(target):
             target = reference(os.path.join(written, "posterior.csv"), base, what=what)
-    elif target.is_dir():
+    elif os.path.isdir(target):
         target = target / "posterior.csv"
-    if not target.is_file():
+    if not os.path.isfile(target):
         raise Problem(
             f"posterior not found: {written}{abs_note(written, target)}",
             allowed="a folder written by `stabsim calibrate` (with posterior.csv) or a CSV file",
         )
+    posterior_table(target, written)  # checked whole now, not when the runs start
+    return abspath(target)
+
+
+MAX_POSTERIOR_BYTES = 64 * 1024 * 1024
+"""Largest posterior table read (a calibration's is a few kB)."""
+_POSTERIOR_ALLOWED = "a posterior.csv written by `stabsim calibrate`"
+_TRUE, _FALSE = ("true", "1", "yes"), ("false", "0", "no")
+
+
+def posterior_table(
+    path: str | os.PathLike[str], shown: str | None = None
+) -> tuple[list[str], np.ndarray]:
+    """The parameter columns of a posterior table and its rows (the accepted ones, if it has an
+    ``accepted`` column), every value checked against the registry.
+
+    Raises:
+        Problem: a table that cannot be read, without parameter columns or rows, with a
+            column twice, or with a value that is not a number in the parameter's range.
+    """
     import csv
 
-    with open(target, encoding="utf-8", errors="replace", newline="") as fh:
-        first = fh.readline(1 << 16)  # the header only: a bounded read
-    header = next(csv.reader([first]), [])
-    names = [c.strip() for c in header if c.strip() in PARAMETERS]
+    from model.files.confine import read_text
+    from model.files.errors import ConfigError
+
+    shown = shown or os.fspath(path)
+    try:
+        content = read_text(path, shown, noun="posterior table", limit=MAX_POSTERIOR_BYTES)
+        rows = list(csv.reader(content.splitlines()))
+    except ConfigError as exc:
+        raise Problem(str(exc), allowed=_POSTERIOR_ALLOWED) from None
+    except csv.Error as exc:
+        raise Problem(f"{shown}: not a CSV table ({exc})", allowed=_POSTERIOR_ALLOWED) from None
+    header = [c.strip() for c in rows[0]] if rows else []
+    names = [c for c in header if c in PARAMETERS]
     if not names:
         raise Problem(
-            f"{written} has no column named after a registry parameter",
-            allowed="a posterior.csv written by `stabsim calibrate`",
+            f"{shown} has no column named after a registry parameter", allowed=_POSTERIOR_ALLOWED
         )
-    return abspath(target)
+    twice = [c for c in dict.fromkeys(header) if c and header.count(c) > 1]
+    if twice:
+        raise Problem(f"{shown}: the column {excerpt(twice[0])} is there twice")
+    columns = [header.index(n) for n in names]
+    accepted = header.index("accepted") if "accepted" in header else None
+    out = []
+    for line, row in enumerate(rows[1:], start=2):
+        if not row:
+            continue
+        if len(row) != len(header):
+            raise Problem(f"{shown}:{line}: {len(row)} value(s) for {len(header)} columns")
+        if accepted is not None:
+            flag = row[accepted].strip().lower()
+            if flag not in _TRUE + _FALSE:
+                raise Problem(
+                    f"{shown}:{line}: accepted: {excerpt(row[accepted])} is not true or false"
+                )
+            if flag in _FALSE:
+                continue
+        values = []
+        for i, name in zip(columns, names, strict=True):
+            try:
+                values.append(registry_value(row[i].strip(), REGISTRY[name]))
+            except Problem as exc:
+                raise Problem(
+                    f"{shown}:{line}: {name}: {exc.message}", allowed=exc.allowed
+                ) from None
+        out.append(values)
+    if not out:
+        raise Problem(f"{shown}: the posterior has no (accepted) rows", allowed=_POSTERIOR_ALLOWED)
+    return names, np.array(out, dtype=float)
 
 
 def _posterior_key(value: Any, info: Any) -> str | None:
@@ -428,8 +489,4 @@ def read_uncertainty(written: Mapping[str, Any]) -> Uncertainty:
 
 
 def _posterior_names(path: str) -> list[str]:
-    import csv
-
-    with open(path, encoding="utf-8", newline="") as fh:
-        header = next(csv.reader(fh), [])
-    return [c for c in header if c in PARAMETERS]
+    return posterior_table(path)[0]

@@ -13,6 +13,7 @@ stored batch.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -79,7 +80,12 @@ def parse_ranked(
     known = _numeric_summary()
     out: list[str] = []
     sides: dict[str, str] = {}
-    for item in split_names(names) or []:
+    items = split_names(names)
+    if items == []:  # given, but without a name (None is the default)
+        raise ConfigError(
+            "no outcome named", key=key, allowed="run-level outcomes, e.g. resurgence,idps_final"
+        )
+    for item in items or []:
         name, _, side = item.partition(":")
         name, side = name.strip(), side.strip()
         if name not in known:
@@ -277,6 +283,8 @@ def parse_threshold(text: str, key: str = "satisfice") -> Threshold:
         value = float(number.replace(",", "").replace("_", ""))
     except ValueError:
         raise ConfigError(f"expected a number after {op}, got {number!r}", key=key) from None
+    if not math.isfinite(value):
+        raise ConfigError(f"expected a finite number after {op}, got {number!r}", key=key)
     known = (*_numeric_summary(), *MONTHLY)
     if outcome not in known:
         raise ConfigError(
@@ -303,7 +311,12 @@ def _offset(text: str, key: str) -> int:
     return int(text)
 
 
-def satisfied(frame: pd.DataFrame, threshold: Threshold, monthly: pd.DataFrame | None) -> pd.Series:
+def satisfied(
+    frame: pd.DataFrame,
+    threshold: Threshold,
+    monthly: pd.DataFrame | None,
+    key: str = "satisfice",
+) -> pd.Series:
     """Whether each run (row of ``frame``, by ``run_id``) keeps to the threshold; NaN values
     never do.
 
@@ -312,6 +325,10 @@ def satisfied(frame: pd.DataFrame, threshold: Threshold, monthly: pd.DataFrame |
         threshold: the threshold.
         monthly: national monthly rows (``run_id``, ``month`` and the outcome) for a monthly
             threshold.
+        key: the option or key the threshold came from, for messages.
+
+    Raises:
+        ConfigError: a monthly threshold with a month some runs do not reach.
     """
     op = _OPS[threshold.op]
     if threshold.month is None:
@@ -329,6 +346,12 @@ def satisfied(frame: pd.DataFrame, threshold: Threshold, monthly: pd.DataFrame |
     v = monthly[threshold.outcome].astype(float).to_numpy()
     ok = pd.Series(op(v, threshold.value) & np.isfinite(v), index=monthly.index)
     seen = pick.groupby(monthly["run_id"]).any()
+    if len(seen) and not seen.all():  # no run month to judge: a share of 0% would be made up
+        raise ConfigError(
+            f"{threshold.label()}: {seen.size - int(seen.sum())} run(s) end before that month",
+            key=key,
+            allowed="a month within the runs (months after the start, or YYYY-MM)",
+        )
     per_run = (ok | ~pick).groupby(monthly["run_id"]).all() & seen
     return frame["run_id"].map(per_run).fillna(False).astype(bool)
 
@@ -340,7 +363,8 @@ def satisficing(
     key: str = "satisfice",
 ) -> pd.DataFrame:
     """The share of runs of each scenario that keep to each threshold, with its 95% Wilson
-    interval (the uncertainty of the share from the number of runs).
+    interval (the uncertainty of the share from the number of runs). A default threshold in a
+    month the runs do not reach is left out; one asked for is an error.
 
     Returns:
         ``scenario, threshold, label, runs, share, low, high``.
@@ -361,7 +385,12 @@ def satisficing(
         monthly = _cached_monthly(res, "national", chosen, monthly_names)
     rows = []
     for t in parsed:
-        ok = satisfied(frame, t, monthly)
+        try:
+            ok = satisfied(frame, t, monthly, key)
+        except ConfigError:
+            if thresholds:  # asked for: say why it cannot be judged
+                raise
+            continue  # a default threshold in a month past the runs' horizon: left out
         for scen in chosen:
             mask = (frame["scenario"] == scen).to_numpy()
             n, k = int(mask.sum()), int(ok[mask].sum())
