@@ -91,14 +91,15 @@ def ensemble_runs(scenario, draws: int, horizon: int, workers: int = 1, progress
     """``draws`` runs of a scenario over its parameter ensemble: its ``uncertainty:`` (or the
     registry's uncertain parameters), draw d with the seed of replicate d, to ``horizon``
     months; yields (monthly national table, summary row)."""
-    from model.experiments.ensemble import ensemble_for, with_draws
+    from model.experiments.ensemble import with_draws
     from model.experiments.executors import map_runs
     from model.experiments.run import replicate_seed
+    from model.experiments.screening import screened_ensemble
     from model.files.batch import Batch
 
     sc = scenario.with_changes(horizon=horizon, levels=("national",))
     batch = with_draws(Batch(name=sc.name, seed=sc.seed, scenarios=(sc,)), draws)
-    ensemble = ensemble_for(batch)
+    ensemble = screened_ensemble(batch)
     base = batch.scenarios[0]
     jobs = [(ensemble.apply(base, d), replicate_seed(sc.seed, d)) for d in range(draws)]
     return [(m, s.iloc[0]) for m, s in map_runs(jobs, workers, progress, f"{sc.name} ensemble")]

@@ -291,7 +291,8 @@ class Replicates:
         workers: int | None = None,
         draws: int = 0,
     ) -> None:
-        from model.experiments.ensemble import batch_uncertainty, ensemble_for, with_draws
+        from model.experiments.ensemble import batch_uncertainty, with_draws
+        from model.experiments.screening import screened_ensemble
         from model.files.batch import Batch
 
         replicates, draws = int(replicates), int(draws)
@@ -333,7 +334,7 @@ class Replicates:
         self.kind = "ensemble" if draws else "replicates"
         self.source = ensemble_source(edits)
         self.batch = with_draws(batch, draws)
-        self.ensemble = ensemble_for(self.batch)
+        self.ensemble = screened_ensemble(self.batch)
         self.draws, self.replicates = draws, replicates
         self.total = 2 * replicates * max(draws, 1)
         self.workers = workers or min(2, os.cpu_count() or 1)

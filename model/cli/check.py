@@ -29,7 +29,7 @@ def run(args: argparse.Namespace) -> int:
                 from model.experiments.ensemble import ensemble_for
 
                 # design errors too, with file and line (the draws are not screened here)
-                check_size(obj, parse_design(obj), ensemble_for(obj, screen=False))
+                check_size(obj, parse_design(obj), ensemble_for(obj))
         except ConfigError as exc:
             status = error(exc)
             continue

@@ -58,20 +58,22 @@ def default_demo_batch() -> Path:
 
 def run(args: argparse.Namespace) -> int:
     """Validate the demo batch, run it through the batch machinery and write its report."""
-    from model.experiments.batches import open_store, plan_batch
+    from model.experiments.batches import check_size, open_store, plan_batch, with_overrides
+    from model.experiments.design import parse_design
+    from model.experiments.ensemble import ensemble_for
     from model.experiments.results import open_batch
 
     # The overrides and options are checked (and shown) before anything is printed or run.
     check_decision_options(args)
-    plan = plan_batch(
-        load_batch(args.batch or default_demo_batch()),
-        replicates=args.replicates,
-        horizon=args.horizon,
-        draws=args.draws,
-    )
-    print(describe_demo(plan.batch, plan.ensemble))
-    if args.list:
+    batch = load_batch(args.batch or default_demo_batch())
+    if args.list:  # the draws as drawn: screening them against the record takes runs
+        listed = with_overrides(batch, args.replicates, args.horizon, args.draws)
+        ensemble = ensemble_for(listed)
+        check_size(listed, parse_design(listed), ensemble)
+        print(describe_demo(listed, ensemble, screened=False))
         return EXIT_OK
+    plan = plan_batch(batch, replicates=args.replicates, horizon=args.horizon, draws=args.draws)
+    print(describe_demo(plan.batch, plan.ensemble))
     t0 = time.perf_counter()
     session = argparse.Namespace(
         workers=args.workers, scheduler=None, retry_failed=False, quiet=quiet(args)
@@ -108,7 +110,7 @@ def _demo_report(results, args: argparse.Namespace | None = None) -> Path | None
     )
 
 
-def describe_demo(batch: Batch, ensemble=None) -> str:
+def describe_demo(batch: Batch, ensemble=None, screened: bool = True) -> str:
     """What a batch will run: scenarios, replicates, parameter draws, runs, horizon, differing
     levers."""
     lines = [describe_batch(batch)]
@@ -117,6 +119,10 @@ def describe_demo(batch: Batch, ensemble=None) -> str:
             f"  ensemble: {ensemble.describe()}, the same in every scenario; runs: "
             f"{len(ensemble)} draws x replicates per scenario"
         )
+        if not screened and (batch.uncertainty or {}).get("screen", "history") != "none":
+            lines.append(
+                "  (the draws are screened against the calibration record when the batch runs)"
+            )
     else:
         lines.append("  ensemble: none (parameters held at their values)")
     horizons = {(s.start, s.horizon) for s in batch.scenarios}

@@ -191,11 +191,12 @@ def plan_batch(
     and expand its runs."""
     from model.experiments.design import expand, parse_design
     from model.experiments.ensemble import ensemble_for
+    from model.experiments.screening import screened_ensemble
 
     batch = load_for_run(source, resume, replicates, horizon, draws)
     design = parse_design(batch)
-    check_size(batch, design, ensemble_for(batch, screen=False))  # before any screening run
-    ensemble = ensemble_for(batch)
+    check_size(batch, design, ensemble_for(batch))  # before any screening run
+    ensemble = screened_ensemble(batch)
     specs = expand(batch, design, ensemble)
     given = (("replicates", replicates), ("horizon", horizon), ("draws", draws))
     overrides = {k: v for k, v in given if v is not None}
@@ -220,6 +221,7 @@ def open_store(
         resume=resume,
         runs_dir=runs_dir,
         overrides=plan.overrides,
+        ensemble=plan.ensemble,
     )
 
 

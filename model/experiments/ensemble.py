@@ -181,9 +181,10 @@ def with_draws(batch: Any, draws: int | None) -> Any:
     return dataclasses.replace(batch, scenarios=scenarios, uncertainty=new)
 
 
-def ensemble_for(batch: Any, screen: bool = True) -> Ensemble | None:
-    """The draws of a batch (None without ``uncertainty:``), screened against the record
-    (``screen:``, ``model.experiments.screening``) unless ``screen`` is False.
+def ensemble_for(batch: Any) -> Ensemble | None:
+    """The draws of a batch as drawn (None without ``uncertainty:``), before any screening
+    against the record (``model.experiments.screening.screened_ensemble`` keeps those that
+    reproduce it: batches run those).
 
     Raises:
         ConfigError: different ensembles in the scenarios, or a schedule variable scoped to a
@@ -208,16 +209,7 @@ def ensemble_for(batch: Any, screen: bool = True) -> Ensemble | None:
     except ConfigError as exc:
         raise in_file(exc, batch.path) from None
     seed = spec.seed if spec.seed is not None else int(batch.seed)
-    if spec.screen is None or not screen:
-        return draw_ensemble(
-            spec.distributions, spec.draws, seed, spec.posterior, spec.steps, written
-        )
-    from model.experiments.screening import screen_draws
-    from model.files.uncertainty import SCREEN_FACTOR, SCREEN_LEAST
-
-    n = spec.screen.candidates or max(SCREEN_FACTOR * spec.draws, SCREEN_LEAST)
-    pool = draw_ensemble(spec.distributions, n, seed, spec.posterior, spec.steps, written)
-    return screen_draws(pool, batch.scenarios[0], spec.draws, spec.screen.share)
+    return draw_ensemble(spec.distributions, spec.draws, seed, spec.posterior, spec.steps, written)
 
 
 def draw_ensemble(

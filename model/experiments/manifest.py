@@ -152,6 +152,7 @@ def _new_manifest(
     design: Design | None,
     h: str,
     overrides: Mapping[str, Any] | None,
+    ensemble: Any = None,
 ) -> dict[str, Any]:
     return {
         "format": FORMAT,
@@ -174,7 +175,7 @@ def _new_manifest(
         "scenarios": [s.name for s in batch.scenarios],
         "batch": batch.to_dict(full=True),
         "design": design.to_dict() if design is not None else None,
-        "uncertainty": _ensemble(batch),
+        "uncertainty": ensemble.to_dict() if ensemble is not None else None,
         "runs_total": len(specs),
         "counts": {},
         "sessions": [],
@@ -192,11 +193,3 @@ def _new_manifest(
             for s in specs
         ],
     }
-
-
-def _ensemble(batch: Batch) -> dict[str, Any] | None:
-    """The batch's parameter draws as plain data (None without ``uncertainty:``)."""
-    from model.experiments.ensemble import ensemble_for
-
-    ensemble = ensemble_for(batch)
-    return ensemble.to_dict() if ensemble is not None else None

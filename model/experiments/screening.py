@@ -26,12 +26,39 @@ import numpy as np
 from model.files.errors import ConfigError
 from model.files.frozen import freeze
 
-__all__ = ["SCREEN_KEY", "prepare_trial", "screen_draws", "screen_seed", "screening_targets"]
+__all__ = [
+    "screened_ensemble",
+    "SCREEN_KEY",
+    "prepare_trial",
+    "screen_draws",
+    "screen_seed",
+    "screening_targets",
+]
 
 SCREEN_KEY = 0x736372
 """Spawn key of the screening runs' seeds (replicate seeds use one-element keys)."""
 
 _CACHE: dict[str, Any] = {}
+
+
+def screened_ensemble(batch: Any) -> Any:
+    """The draws a batch runs: its ensemble (``model.experiments.ensemble.ensemble_for``) with,
+    unless ``screen: none``, only the candidates that reproduce the record kept; None without
+    ``uncertainty:``."""
+    from model.experiments.ensemble import batch_uncertainty, draw_ensemble, ensemble_for
+    from model.files.uncertainty import SCREEN_FACTOR, SCREEN_LEAST, read_uncertainty
+
+    plain = ensemble_for(batch)  # checks the batch's uncertainty (errors placed in its file)
+    if plain is None:
+        return None
+    spec = read_uncertainty(batch_uncertainty(batch))
+    if spec.screen is None:
+        return plain
+    n = spec.screen.candidates or max(SCREEN_FACTOR * spec.draws, SCREEN_LEAST)
+    pool = draw_ensemble(
+        spec.distributions, n, plain.seed, spec.posterior, spec.steps, plain.written
+    )
+    return screen_draws(pool, batch.scenarios[0], spec.draws, spec.screen.share)
 
 
 def screening_targets(scenario: Any) -> tuple[Any, ...]:

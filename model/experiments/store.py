@@ -174,6 +174,7 @@ class BatchStore:
         resume: str | os.PathLike[str] | None = None,
         runs_dir: str | os.PathLike[str] = "runs",
         overrides: Mapping[str, Any] | None = None,
+        ensemble: Any = None,
     ) -> BatchStore:
         """Create a batch folder, or reopen one that holds the same batch.
 
@@ -185,6 +186,7 @@ class BatchStore:
             resume: a folder that must hold this batch already.
             runs_dir: where ``<batch>-<YYYYmmdd-HHMMSS>/`` is created when neither is given.
             overrides: command-line overrides (recorded in the manifest).
+            ensemble: the parameter draws the specs carry (recorded in the manifest).
 
         Raises:
             StoreError: the folder holds another batch, is not a batch folder, or is in use.
@@ -239,7 +241,7 @@ class BatchStore:
                     )
                 store = cls(root, manifest, resumed=True)
             else:
-                manifest = _new_manifest(root, batch, specs, design, h, overrides)
+                manifest = _new_manifest(root, batch, specs, design, h, overrides, ensemble)
                 store = cls(root, manifest, False)
                 created[:0] = [root / MANIFEST, root / STATUS]
         except BaseException:
@@ -402,6 +404,9 @@ class BatchStore:
         if self._session is None:
             return
         counts = self.counts()
+        if interrupted:  # workers stopped in the middle of a write leave their temporary files
+            with contextlib.suppress(OSError):
+                _remove_orphans(self.root)
         self._session["finished"] = _now()
         self._session["interrupted"] = interrupted
         self._session["counts"] = counts
