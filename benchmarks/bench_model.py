@@ -434,7 +434,8 @@ def measure_demo(repeats: int) -> dict[str, Any]:
     from model.files.batch import load_any
 
     batch = load_any(ROOT / "scenarios" / "demo_batch.yaml")
-    runs = sum(sc.replicates for sc in batch.scenarios)
+    draws = int((batch.uncertainty or {}).get("draws", 1))  # the parameter ensemble's draws
+    runs = draws * sum(sc.replicates for sc in batch.scenarios)
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
     times = []
