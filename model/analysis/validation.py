@@ -99,7 +99,7 @@ def ensemble_runs(scenario, draws: int, horizon: int, workers: int = 1, progress
 
     sc = scenario.with_changes(horizon=horizon, levels=("national",))
     batch = with_draws(Batch(name=sc.name, seed=sc.seed, scenarios=(sc,)), draws)
-    ensemble = screened_ensemble(batch)
+    ensemble = screened_ensemble(batch, progress)
     base = batch.scenarios[0]
     jobs = [(ensemble.apply(base, d), replicate_seed(sc.seed, d)) for d in range(draws)]
     return [(m, s.iloc[0]) for m, s in map_runs(jobs, workers, progress, f"{sc.name} ensemble")]

@@ -334,7 +334,7 @@ class Replicates:
         self.kind = "ensemble" if draws else "replicates"
         self.source = ensemble_source(edits)
         self.batch = with_draws(batch, draws)
-        self.ensemble = screened_ensemble(self.batch)
+        self.ensemble = screened_ensemble(self.batch, progress=False)
         self.draws, self.replicates = draws, replicates
         self.total = 2 * replicates * max(draws, 1)
         self.workers = workers or min(2, os.cpu_count() or 1)

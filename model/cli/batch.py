@@ -22,6 +22,7 @@ from model.cli.common import (
     duration,
     error,
     executor_options,
+    quiet,
     run_session,
 )
 from model.cli.decisions import (
@@ -93,6 +94,7 @@ def run(args: argparse.Namespace) -> int:
             replicates=args.replicates,
             horizon=args.horizon,
             draws=args.draws,
+            progress=not quiet(args),
         )
         if args.dry_run:
             print(_plan_text(plan.batch, plan.design, len(plan.specs), plan.ensemble))

@@ -72,7 +72,13 @@ def run(args: argparse.Namespace) -> int:
         check_size(listed, parse_design(listed), ensemble)
         print(describe_demo(listed, ensemble, screened=False))
         return EXIT_OK
-    plan = plan_batch(batch, replicates=args.replicates, horizon=args.horizon, draws=args.draws)
+    plan = plan_batch(
+        batch,
+        replicates=args.replicates,
+        horizon=args.horizon,
+        draws=args.draws,
+        progress=not quiet(args),
+    )
     print(describe_demo(plan.batch, plan.ensemble))
     t0 = time.perf_counter()
     session = argparse.Namespace(

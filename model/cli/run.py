@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
     # A bad initial state or ensemble (a posterior file that has gone) fails here, before
     # anything is written.
     initial_state_for(scenario)
-    plan = plan_batch(scenario_batch(scenario), draws=args.draws)
+    plan = plan_batch(scenario_batch(scenario), draws=args.draws, progress=not quiet(args))
     ensemble = plan.ensemble
     session = argparse.Namespace(
         workers=args.workers, scheduler=None, retry_failed=False, quiet=quiet(args)

@@ -186,9 +186,10 @@ def plan_batch(
     replicates: int | None = None,
     horizon: int | None = None,
     draws: int | None = None,
+    progress: bool = True,
 ) -> BatchPlan:
     """Load a batch (see :func:`load_for_run`), parse its design, draw its parameter ensemble
-    and expand its runs."""
+    and expand its runs (``progress``: a bar while the draws are screened)."""
     from model.experiments.design import expand, parse_design
     from model.experiments.ensemble import ensemble_for
     from model.experiments.screening import screened_ensemble
@@ -196,7 +197,7 @@ def plan_batch(
     batch = load_for_run(source, resume, replicates, horizon, draws)
     design = parse_design(batch)
     check_size(batch, design, ensemble_for(batch))  # before any screening run
-    ensemble = screened_ensemble(batch)
+    ensemble = screened_ensemble(batch, progress)
     specs = expand(batch, design, ensemble)
     given = (("replicates", replicates), ("horizon", horizon), ("draws", draws))
     overrides = {k: v for k, v in given if v is not None}
@@ -266,7 +267,14 @@ def run_batch(
     from model.experiments.executors import execute
     from model.experiments.results import open_batch
 
-    plan = plan_batch(source, resume=resume, replicates=replicates, horizon=horizon, draws=draws)
+    plan = plan_batch(
+        source,
+        resume=resume,
+        replicates=replicates,
+        horizon=horizon,
+        draws=draws,
+        progress=progress,
+    )
     with open_store(plan, out=out, resume=resume, runs_dir=runs_dir) as store:
         execute(plan.specs, store, executor, workers, scheduler, progress, retry_failed)
         root = store.root
@@ -297,7 +305,7 @@ def run_scenario(
     from model.experiments.executors import execute
     from model.experiments.results import open_batch
 
-    plan = plan_batch(scenario_batch(scenario), draws=draws)
+    plan = plan_batch(scenario_batch(scenario), draws=draws, progress=progress)
     executor = "serial" if workers == 1 else "process"
     with open_store(plan, runs_dir=runs_dir) as store:
         try:

@@ -41,7 +41,7 @@ SCREEN_KEY = 0x736372
 _CACHE: dict[str, Any] = {}
 
 
-def screened_ensemble(batch: Any) -> Any:
+def screened_ensemble(batch: Any, progress: bool = True) -> Any:
     """The draws a batch runs: its ensemble (``model.experiments.ensemble.ensemble_for``) with,
     unless ``screen: none``, only the candidates that reproduce the record kept; None without
     ``uncertainty:``."""
@@ -58,7 +58,7 @@ def screened_ensemble(batch: Any) -> Any:
     pool = draw_ensemble(
         spec.distributions, n, plain.seed, spec.posterior, spec.steps, plain.written
     )
-    return screen_draws(pool, batch.scenarios[0], spec.draws, spec.screen.share)
+    return screen_draws(pool, batch.scenarios[0], spec.draws, spec.screen.share, progress)
 
 
 def screening_targets(scenario: Any) -> tuple[Any, ...]:
@@ -75,7 +75,9 @@ def screen_seed(seed: int, candidate: int) -> int:
     return int(state[0]) << 32 | int(state[1])
 
 
-def screen_draws(candidates: Any, scenario: Any, draws: int, share: float) -> Any:
+def screen_draws(
+    candidates: Any, scenario: Any, draws: int, share: float, progress: bool = True
+) -> Any:
     """The first ``draws`` candidates (in order) whose run of ``scenario`` passes at least
     ``share`` of its calibration targets, as an ensemble; the candidates unchanged if no
     calibration target applies to the scenario's start month.
@@ -85,6 +87,7 @@ def screen_draws(candidates: Any, scenario: Any, draws: int, share: float) -> An
         scenario: the scenario the draws are tried on (a batch's first scenario).
         draws: how many draws to keep.
         share: the least share of the targets a kept draw passes.
+        progress: show a progress bar while the candidates run.
 
     Raises:
         ConfigError: fewer than ``draws`` candidates pass.
@@ -100,7 +103,7 @@ def screen_draws(candidates: Any, scenario: Any, draws: int, share: float) -> An
     if key not in _CACHE:
         if len(_CACHE) >= 8:
             _CACHE.pop(next(iter(_CACHE)))
-        _CACHE[key] = _screen(candidates, scenario, targets, draws, share)
+        _CACHE[key] = _screen(candidates, scenario, targets, draws, share, progress)
     return _CACHE[key]
 
 
@@ -114,7 +117,9 @@ def prepare_trial(scenario: Any, targets: tuple) -> Any:
     return prepare(scenario.with_changes(replicates=1), targets, horizon=max(1, need))
 
 
-def _screen(candidates: Any, scenario: Any, targets: tuple, draws: int, share: float) -> Any:
+def _screen(
+    candidates: Any, scenario: Any, targets: tuple, draws: int, share: float, progress: bool
+) -> Any:
     import dataclasses
 
     from model.experiments.executors import map_runs
@@ -137,7 +142,7 @@ def _screen(candidates: Any, scenario: Any, targets: tuple, draws: int, share: f
         workers = max(1, min(os.cpu_count() or 1, 4)) if len(jobs) >= 16 else 1
         label = f"screening draws {start + 1}-{stop} against {len(targets)} calibration targets"
         for d, (monthly, summary) in zip(
-            range(start, stop), map_runs(jobs, workers, True, label), strict=True
+            range(start, stop), map_runs(jobs, workers, progress, label), strict=True
         ):
             passed = int(evaluate(targets, [(monthly, summary.iloc[0])])["passed"].sum())
             passed_counts.append(passed)
