@@ -346,3 +346,17 @@ def test_screen_none_keeps_every_draw(tmp_path) -> None:
     screened = BATCH.replace("  screen: none", "  screen: {share: 0.5, candidates: 1}")
     with pytest.raises(ConfigError, match="only . of 1 candidate draws"):
         plan_batch(_batch_file(tmp_path, screened))
+
+
+def test_a_resumed_ensemble_batch_runs_the_same_draws(tmp_path) -> None:
+    """The manifest records every parameter's value; resuming must still apply the draws."""
+    from model.experiments.batches import run_batch
+
+    text = BATCH.replace("draws: 3", "draws: 2").replace("replicates: 2", "replicates: 1")
+    path = _batch_file(tmp_path, text)
+    run_batch(path, out=tmp_path / "b", executor="serial", progress=False)
+    fresh, resumed = plan_batch(path), plan_batch(None, resume=tmp_path / "b")
+    assert [s.run_id for s in fresh.specs] == [s.run_id for s in resumed.specs]
+    for a, b in zip(fresh.specs, resumed.specs, strict=True):
+        assert b.scenario.parameters["arrest_k"] == a.drawn["arrest_k"] == b.drawn["arrest_k"]
+        assert a.scenario.parameter_values() == b.scenario.parameter_values()

@@ -160,7 +160,7 @@ def recorded_batch(folder: str | os.PathLike[str]) -> Batch:
                     whole(raw.get(key), lo, hi)
                 except Problem as exc:
                     raise StoreError(exc.message, file=where, key=f"batch.{key}") from None
-        batch = batch_from_manifest(manifest)
+        batch = _drawn_left_free(batch_from_manifest(manifest), manifest.get("uncertainty"))
         parse_design(batch)  # a design that no longer parses is named here
         return batch
     except ConfigError as exc:
@@ -177,6 +177,36 @@ def recorded_batch(folder: str | os.PathLike[str]) -> Batch:
             key="batch",
             allowed="the manifest as stabsim wrote it (restore it, or start the batch anew)",
         ) from None
+
+
+def _drawn_left_free(batch: Batch, recorded: Any) -> Batch:
+    """The recorded batch with the drawn parameters left to the draws again.
+
+    The manifest records every parameter's value (registry defaults included), but a parameter
+    a scenario sets itself keeps its value under an ensemble: a drawn parameter recorded at its
+    registry default was not set by the scenario, so it is left out and drawn as before. (One
+    that a scenario set to its default on purpose is drawn now: the plan then differs and the
+    folder is refused with a message, never run with other values.)"""
+    from model.files.frozen import FrozenMap
+    from model.simulation.parameters import REGISTRY
+
+    if not recorded:
+        return batch
+    drawn = {n for n, kind in recorded.get("kinds", {}).items() if kind != "schedule"}
+    scenarios = tuple(
+        dataclasses.replace(
+            sc,
+            parameters=FrozenMap(
+                {
+                    k: v
+                    for k, v in sc.parameters.items()
+                    if not (k in drawn and k in REGISTRY and v == REGISTRY[k].default)
+                }
+            ),
+        )
+        for sc in batch.scenarios
+    )
+    return dataclasses.replace(batch, scenarios=scenarios)
 
 
 def plan_batch(
