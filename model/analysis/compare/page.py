@@ -149,7 +149,8 @@ def render(
         parts.append(f'<p class="note">{e(note)}</p>')
     parts.append(S.leaves_out_html())
     runs = int(table["runs"].max()) if len(table) else 0
-    parts.append(S.intervals_html(unc.shape, runs))
+    screen = (res.manifest.get("uncertainty") or {}).get("screen")
+    parts.append(S.intervals_html(unc.shape, runs, screen))
     sections = [
         ("decision", "Decision summary", unc.decision is not None),
         ("summary", "Summary table", True),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -43,12 +44,20 @@ def leaves_out_html() -> str:
     )
 
 
-def intervals_html(shape: Mapping[str, object], runs: int) -> str:
-    """What the runs of this batch span, and what each kind of interval in the report covers."""
+def intervals_html(shape: Mapping[str, object], runs: int, screen: Any = None) -> str:
+    """What the runs of this batch span, and what each kind of interval in the report covers
+    (``screen``: the manifest's record of the draws' history matching, if any)."""
     if shape["draws"]:
+        kept = (
+            f", kept from {screen['tried']} candidates for reproducing at least "
+            f"{screen['least_passed']} of the {len(screen['targets'])} calibration targets of "
+            "the start month (history matching)"
+            if screen
+            else ""
+        )
         spans = (
             f"Each scenario has {runs} runs: {shape['draws']} parameter draws (the uncertain "
-            f"parameters drawn from their ranges, the same draws in every scenario) x "
+            f"parameters drawn from their ranges{kept}; the same draws in every scenario) x "
             f"{shape['replicates']} replicates (random streams, the same in every scenario)."
         )
     else:
