@@ -94,7 +94,7 @@ def attacks(model, support: np.ndarray, boost: float) -> None:
     hit = np.flatnonzero(events)
     if len(hit):  # the events' deaths, area after area (one draw per event)
         deaths = rng.geometric(1.0 / size, int(events[hit].sum()))
-        big[hit] = np.add.reduceat(deaths, np.r_[0, np.cumsum(events[hit])[:-1]])
+        big[hit] = np.add.reduceat(deaths, np.concatenate(([0], np.cumsum(events[hit])[:-1])))
     # ordinary deaths (Poisson) and the mass-casualty deaths placed together on the cohorts
     civ = _kill_residents(model, per_incident * (1.0 - mass) * inc / residents, big)
     model.m_civ += civ
@@ -317,8 +317,11 @@ def _place(model, idx: np.ndarray, weights: np.ndarray, k: int) -> tuple[np.ndar
     total = float(cum[-1]) if len(cum) else 0.0
     if total <= 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    j = np.searchsorted(cum, model.rng.random(k) * total, side="right")
-    j.sort()  # (only how many persons each household gives matters, not the draws' order)
+    # (only how many persons each household gives matters, not the draws' order: sorting the
+    # draws gives the sorted households, and sorted keys are searched faster)
+    draws = model.rng.random(k) * total
+    draws.sort()
+    j = np.searchsorted(cum, draws, side="right")
     picks = idx[np.minimum(j, len(idx) - 1)]
     picks[j >= len(idx)] = len(model.pop) - 1
     first = np.flatnonzero(np.concatenate(([True], picks[1:] != picks[:-1])))
