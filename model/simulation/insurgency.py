@@ -324,9 +324,17 @@ def _place(model, idx: np.ndarray, weights: np.ndarray, k: int) -> tuple[np.ndar
     j = np.searchsorted(cum, draws, side="right")
     picks = idx[np.minimum(j, len(idx) - 1)]
     picks[j >= len(idx)] = len(model.pop) - 1
-    first = np.flatnonzero(np.concatenate(([True], picks[1:] != picks[:-1])))
+    # each run of equal picks is one household (plain ufuncs: on small arrays the wrappers of
+    # np.diff, np.append and np.flatnonzero cost more than the work)
+    new = np.empty(len(picks), dtype=bool)
+    new[0] = True
+    np.not_equal(picks[1:], picks[:-1], out=new[1:])
+    first = new.nonzero()[0]
     chosen = picks[first]
-    counts = np.diff(np.append(first, len(picks)))
+    bounds = np.empty(len(first) + 1, dtype=first.dtype)
+    bounds[:-1] = first
+    bounds[-1] = len(picks)
+    counts = bounds[1:] - bounds[:-1]
     return chosen, np.minimum(counts, model.pop.size[chosen])
 
 
