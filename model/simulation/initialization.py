@@ -88,6 +88,9 @@ def build_space(model) -> None:
         same = nb[model.iraq[nb] == model.iraq[a]]
         model._nb_pad[a, : len(same)] = same
         model._nb_ok[a, : len(same)] = True
+    # (fixed for the run: the areas with a neighbour to move to, and the rows of the matrix)
+    model._nb_any = model._nb_ok.any(axis=1)
+    model._nb_rows = np.arange(n)
     model.border_pairs = [
         (model.aidx[r.a], model.aidx[r.b]) for r in st.edges.itertuples() if r.kind == "border"
     ]

@@ -252,8 +252,10 @@ def movement(model, p_det: np.ndarray) -> None:
     C = model.F[CLANDESTINE]
     # (neighbours in a padded matrix, same country only, so the choice is vectorized)
     risk_nb = np.where(model._nb_ok, p_det[model._nb_pad], np.inf)
-    best = model._nb_pad[np.arange(n), np.argmin(risk_nb, axis=1)]
-    gain = np.where(np.isfinite(risk_nb.min(axis=1)), p_det - p_det[best], 0.0)
+    best = model._nb_pad[model._nb_rows, np.argmin(risk_nb, axis=1)]
+    # (an area without a same-country neighbour has an infinite least risk: no gain; a NaN
+    # gain moves nobody either)
+    gain = np.where(model._nb_any, p_det - p_det[best], 0.0)
     share = np.where(gain > 0, p["cell_mobility"] * gain / np.maximum(p_det, 1e-9), 0.0)
     k = model.rng.binomial(C, np.clip(share, 0, 1))
     moves = np.bincount(best, k, n).astype(np.int64) - k
