@@ -54,6 +54,10 @@ def build_space(model) -> None:
     model.is_share = areas["is_share"].to_numpy(dtype=float).copy()
     model.krg = areas["controller"].to_numpy() == "KRG"
     p = model.p
+    # (fixed for the run: the cover refuges and havens give cells against detection, and the
+    # areas where cells are exposed outside their communities)
+    model._cover = 1.0 - p["refuge_cover"] * (model.refuge | model.haven)
+    model._not_refuge = ~model.refuge
     rate = {
         "U": p["clear_rate_urban"],
         "R": p["clear_rate_rural"],

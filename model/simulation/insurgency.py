@@ -121,8 +121,8 @@ def detection(model, support: np.ndarray) -> np.ndarray:
         model.refuge, np.maximum(model.residents, p["refuge_search_persons"]), model.residents
     )
     density = 1000.0 * model.policing / burden
-    cover = 1.0 - p["refuge_cover"] * (model.refuge | model.haven)
-    exposure = 1.0 + p["exposure_detection"] * (1.0 - model.sunni_share) * ~model.refuge
+    cover = model._cover
+    exposure = 1.0 + p["exposure_detection"] * (1.0 - model.sunni_share) * model._not_refuge
     p_det = (
         p["detect_rate"]
         * model.intel
