@@ -150,7 +150,10 @@ def sync_agents(model) -> None:
         (model.F > 0, model._unit_mask, model.units, InsurgentUnit),
         (model.garrison > 0.5, model._garrison_mask, model.garrison_agents, Garrison),
     ):
-        for k, a in np.argwhere(present != before).tolist():
+        changed = present != before
+        if not changed.any():  # (most months: no search, nothing to copy)
+            continue
+        for k, a in np.argwhere(changed).tolist():
             if present[k, a]:
                 agents[(k, a)] = make(model, model.cells[a], k, a)
             else:

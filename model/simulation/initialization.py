@@ -54,6 +54,10 @@ def build_space(model) -> None:
     model.is_share = areas["is_share"].to_numpy(dtype=float).copy()
     model.krg = areas["controller"].to_numpy() == "KRG"
     p = model.p
+    # (fixed for the run: the cover refuges and havens give cells against detection, and the
+    # areas where cells are exposed outside their communities)
+    model._cover = 1.0 - p["refuge_cover"] * (model.refuge | model.haven)
+    model._not_refuge = ~model.refuge
     rate = {
         "U": p["clear_rate_urban"],
         "R": p["clear_rate_rural"],
@@ -88,6 +92,9 @@ def build_space(model) -> None:
         same = nb[model.iraq[nb] == model.iraq[a]]
         model._nb_pad[a, : len(same)] = same
         model._nb_ok[a, : len(same)] = True
+    # (fixed for the run: the areas with a neighbour to move to, and the rows of the matrix)
+    model._nb_any = model._nb_ok.any(axis=1)
+    model._nb_rows = np.arange(n)
     model.border_pairs = [
         (model.aidx[r.a], model.aidx[r.b]) for r in st.edges.itertuples() if r.kind == "border"
     ]

@@ -94,7 +94,7 @@ def attacks(model, support: np.ndarray, boost: float) -> None:
     hit = np.flatnonzero(events)
     if len(hit):  # the events' deaths, area after area (one draw per event)
         deaths = rng.geometric(1.0 / size, int(events[hit].sum()))
-        big[hit] = np.add.reduceat(deaths, np.r_[0, np.cumsum(events[hit])[:-1]])
+        big[hit] = np.add.reduceat(deaths, np.concatenate(([0], np.cumsum(events[hit])[:-1])))
     # ordinary deaths (Poisson) and the mass-casualty deaths placed together on the cohorts
     civ = _kill_residents(model, per_incident * (1.0 - mass) * inc / residents, big)
     model.m_civ += civ
@@ -121,8 +121,8 @@ def detection(model, support: np.ndarray) -> np.ndarray:
         model.refuge, np.maximum(model.residents, p["refuge_search_persons"]), model.residents
     )
     density = 1000.0 * model.policing / burden
-    cover = 1.0 - p["refuge_cover"] * (model.refuge | model.haven)
-    exposure = 1.0 + p["exposure_detection"] * (1.0 - model.sunni_share) * ~model.refuge
+    cover = model._cover
+    exposure = 1.0 + p["exposure_detection"] * (1.0 - model.sunni_share) * model._not_refuge
     p_det = (
         p["detect_rate"]
         * model.intel
@@ -252,8 +252,10 @@ def movement(model, p_det: np.ndarray) -> None:
     C = model.F[CLANDESTINE]
     # (neighbours in a padded matrix, same country only, so the choice is vectorized)
     risk_nb = np.where(model._nb_ok, p_det[model._nb_pad], np.inf)
-    best = model._nb_pad[np.arange(n), np.argmin(risk_nb, axis=1)]
-    gain = np.where(np.isfinite(risk_nb.min(axis=1)), p_det - p_det[best], 0.0)
+    best = model._nb_pad[model._nb_rows, np.argmin(risk_nb, axis=1)]
+    # (an area without a same-country neighbour has an infinite least risk: no gain; a NaN
+    # gain moves nobody either)
+    gain = np.where(model._nb_any, p_det - p_det[best], 0.0)
     share = np.where(gain > 0, p["cell_mobility"] * gain / np.maximum(p_det, 1e-9), 0.0)
     k = model.rng.binomial(C, np.clip(share, 0, 1))
     moves = np.bincount(best, k, n).astype(np.int64) - k
@@ -317,13 +319,24 @@ def _place(model, idx: np.ndarray, weights: np.ndarray, k: int) -> tuple[np.ndar
     total = float(cum[-1]) if len(cum) else 0.0
     if total <= 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    j = np.searchsorted(cum, model.rng.random(k) * total, side="right")
-    j.sort()  # (only how many persons each household gives matters, not the draws' order)
+    # (only how many persons each household gives matters, not the draws' order: sorting the
+    # draws gives the sorted households, and sorted keys are searched faster)
+    draws = model.rng.random(k) * total
+    draws.sort()
+    j = np.searchsorted(cum, draws, side="right")
     picks = idx[np.minimum(j, len(idx) - 1)]
     picks[j >= len(idx)] = len(model.pop) - 1
-    first = np.flatnonzero(np.concatenate(([True], picks[1:] != picks[:-1])))
+    # each run of equal picks is one household (plain ufuncs: on small arrays the wrappers of
+    # np.diff, np.append and np.flatnonzero cost more than the work)
+    new = np.empty(len(picks), dtype=bool)
+    new[0] = True
+    np.not_equal(picks[1:], picks[:-1], out=new[1:])
+    first = new.nonzero()[0]
     chosen = picks[first]
-    counts = np.diff(np.append(first, len(picks)))
+    bounds = np.empty(len(first) + 1, dtype=first.dtype)
+    bounds[:-1] = first
+    bounds[-1] = len(picks)
+    counts = bounds[1:] - bounds[:-1]
     return chosen, np.minimum(counts, model.pop.size[chosen])
 
 

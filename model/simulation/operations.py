@@ -56,8 +56,9 @@ def security_effective(model) -> None:
         model.disputed, 1.0 - model.p["coordination_loss"] * model.kirkuk, 1.0
     )
     sec = model.eff @ model.garrison
-    if model.border_areas.any():
-        sec[model.border_areas] += float(model.eff @ model.border_force) / model.border_areas.sum()
+    posts = model.border_areas.sum()  # (border areas: counted once)
+    if posts:
+        sec[model.border_areas] += float(model.eff @ model.border_force) / posts
     for g in model.groups:
         sec[model.aidx[g.area]] += float(model.eff @ g.strength)
     model.security_raw = model.garrison.sum(axis=0) + np.bincount(
@@ -66,7 +67,7 @@ def security_effective(model) -> None:
         model.n,
     )
     model.security_raw = model.security_raw + model.border_force.sum() * model.border_areas / max(
-        model.border_areas.sum(), 1
+        posts, 1
     )
     # mobile forces with no offensive to fight sweep for cells and sanctuaries where they are
     model.sweep_force = np.zeros(model.n)

@@ -210,9 +210,19 @@ def update(model, initial: bool = False) -> None:
     model.sunni_share = persons[:, ix.sunni_groups].sum(axis=1).astype(float) / residents
 
 
+def _bounds(idx: np.ndarray, s: slice) -> tuple[int, int]:
+    """Where the indices in ``idx`` (sorted) that fall in block ``s`` begin and end."""
+    if s.start == 0 and (len(idx) == 0 or idx[-1] < s.stop):
+        return 0, len(idx)  # (all in the first block, as with one block: no search)
+    lo, hi = np.searchsorted(idx, (s.start, s.stop))
+    return int(lo), int(hi)
+
+
 def _within(idx: np.ndarray, s: slice) -> np.ndarray:
     """The indices in ``idx`` (sorted) that fall in block ``s``, relative to its start."""
-    lo, hi = np.searchsorted(idx, (s.start, s.stop))
+    lo, hi = _bounds(idx, s)
+    if s.start == 0 and hi - lo == len(idx):
+        return idx  # (all of them, as they are: only read, as an index)
     return idx[lo:hi] - s.start
 
 
@@ -234,7 +244,7 @@ def _update_block(
     k = key[s]
     target = clipped[k]
     ix = cohort_index(model)
-    lo, hi = np.searchsorted(ix.own_legit, (s.start, s.stop))
+    lo, hi = _bounds(ix.own_legit, s)
     if hi > lo:
         mine = ix.own_legit[lo:hi] - s.start
         t_own = table[k[mine]]

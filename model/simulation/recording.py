@@ -112,7 +112,9 @@ class Recorder:
         N = self.nat
         N["tension"][t] = m.tension
         N["kirkuk"][t] = m.kirkuk
-        N["haven_capacity"][t] = float(m.haven_capacity[m.haven].mean()) if m.haven.any() else 0.0
+        # (the mean as sum / count, what ndarray.mean computes, without its wrapper)
+        havens = m.haven_capacity[m.haven]
+        N["haven_capacity"][t] = float(havens.sum() / len(havens)) if len(havens) else 0.0
         N["syria_fighters"][t] = float(m.F[:, m.syria].sum())
         N["inflow"][t] = m.m_inflow
         N["us_troops"][t] = m.us_present
