@@ -77,28 +77,25 @@ def validate_runs(
         if n <= 0:
             continue
         tables.append(
-            evaluate([t], ensemble_runs(scenario, n, t.within + LEAD_MONTHS, workers, progress))
+            evaluate(
+                [t], ensemble_runs(scenario, n, t.within + BASE_RATE_LEAD_MONTHS, workers, progress)
+            )
         )
     return (pd.concat(tables, ignore_index=True) if tables else evaluate([], [])), runs
-
-
-LEAD_MONTHS = BASE_RATE_LEAD_MONTHS
-"""Months a base-rate run gets before the ``within`` months after the war's end: a run whose
-war ends later and does not relapse is censored (left out)."""
 
 
 def ensemble_runs(scenario, draws: int, horizon: int, workers: int = 1, progress: bool = True):
     """``draws`` runs of a scenario over its parameter ensemble: its ``uncertainty:`` (or the
     registry's uncertain parameters), draw d with the seed of replicate d, to ``horizon``
     months; yields (monthly national table, summary row)."""
+    from model.experiments.batches import scenario_batch
     from model.experiments.ensemble import with_draws
     from model.experiments.executors import map_runs
     from model.experiments.run import replicate_seed
     from model.experiments.screening import screened_ensemble
-    from model.files.batch import Batch
 
     sc = scenario.with_changes(horizon=horizon, levels=("national",))
-    batch = with_draws(Batch(name=sc.name, seed=sc.seed, scenarios=(sc,)), draws)
+    batch = with_draws(scenario_batch(sc), draws)
     ensemble = screened_ensemble(batch, progress)
     base = batch.scenarios[0]
     jobs = [(ensemble.apply(base, d), replicate_seed(sc.seed, d)) for d in range(draws)]

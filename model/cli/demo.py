@@ -58,28 +58,22 @@ def default_demo_batch() -> Path:
 
 def run(args: argparse.Namespace) -> int:
     """Validate the demo batch, run it through the batch machinery and write its report."""
-    from model.experiments.batches import check_size, open_store, plan_batch, with_overrides
-    from model.experiments.design import parse_design
-    from model.experiments.ensemble import ensemble_for
+    from model.experiments.batches import open_store, plan_batch
     from model.experiments.results import open_batch
 
     # The overrides and options are checked (and shown) before anything is printed or run.
     check_decision_options(args)
-    batch = load_batch(args.batch or default_demo_batch())
-    if args.list:  # the draws as drawn: screening them against the record takes runs
-        listed = with_overrides(batch, args.replicates, args.horizon, args.draws)
-        ensemble = ensemble_for(listed)
-        check_size(listed, parse_design(listed), ensemble)
-        print(describe_demo(listed, ensemble, screened=False))
-        return EXIT_OK
     plan = plan_batch(
-        batch,
+        load_batch(args.batch or default_demo_batch()),
         replicates=args.replicates,
         horizon=args.horizon,
         draws=args.draws,
         progress=not quiet(args),
+        screen=not args.list,  # listing runs nothing: the draws as drawn
     )
-    print(describe_demo(plan.batch, plan.ensemble))
+    print(describe_demo(plan.batch, plan.ensemble, screened=not args.list))
+    if args.list:
+        return EXIT_OK
     t0 = time.perf_counter()
     session = argparse.Namespace(
         workers=args.workers, scheduler=None, retry_failed=False, quiet=quiet(args)

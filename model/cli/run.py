@@ -54,11 +54,7 @@ def run(args: argparse.Namespace) -> int:
     )
     executor = "serial" if args.workers == 1 else "process"
     with open_store(plan, runs_dir=args.runs_dir) as store:
-        try:
-            write_scenario_file(store.root, plan)
-        except BaseException:
-            store.discard_if_unused()  # a start that failed leaves nothing behind
-            raise
+        write_scenario_file(store, plan)
         # Interrupted (Ctrl-C, SIGTERM) or a full disk: one line saying how to resume.
         report = run_session(
             store, plan.specs, session, executor, f"{scenario.name}: {len(plan.specs)} runs",

@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from model.experiments.design import Design, RunSpec
     from model.experiments.ensemble import Ensemble
     from model.experiments.results import BatchResults
@@ -217,17 +215,21 @@ def plan_batch(
     horizon: int | None = None,
     draws: int | None = None,
     progress: bool = True,
+    screen: bool = True,
 ) -> BatchPlan:
     """Load a batch (see :func:`load_for_run`), parse its design, draw its parameter ensemble
-    and expand its runs (``progress``: a bar while the draws are screened)."""
+    and expand its runs (``progress``: a bar while the draws are screened; ``screen=False``:
+    the draws as drawn, unscreened, e.g. to list a batch without running anything)."""
     from model.experiments.design import expand, parse_design
     from model.experiments.ensemble import ensemble_for
     from model.experiments.screening import screened_ensemble
 
     batch = load_for_run(source, resume, replicates, horizon, draws)
     design = parse_design(batch)
-    check_size(batch, design, ensemble_for(batch))  # before any screening run
-    ensemble = screened_ensemble(batch, progress)
+    ensemble = ensemble_for(batch)
+    check_size(batch, design, ensemble)  # before any screening run
+    if screen:
+        ensemble = screened_ensemble(batch, progress)
     specs = expand(batch, design, ensemble)
     given = (("replicates", replicates), ("horizon", horizon), ("draws", draws))
     overrides = {k: v for k, v in given if v is not None}
@@ -338,11 +340,7 @@ def run_scenario(
     plan = plan_batch(scenario_batch(scenario), draws=draws, progress=progress)
     executor = "serial" if workers == 1 else "process"
     with open_store(plan, runs_dir=runs_dir) as store:
-        try:
-            write_scenario_file(store.root, plan)
-        except BaseException:
-            store.discard_if_unused()  # a start that failed leaves nothing behind
-            raise
+        write_scenario_file(store, plan)
         execute(plan.specs, store, executor, workers, None, progress)
         root = store.root
     return open_batch(root)
@@ -361,14 +359,19 @@ def scenario_batch(scenario: Any) -> Batch:
     )
 
 
-def write_scenario_file(root: Path, plan: BatchPlan) -> None:
-    """``scenario.yaml`` in a run folder: the resolved scenario of a batch of one."""
+def write_scenario_file(store: BatchStore, plan: BatchPlan) -> None:
+    """``scenario.yaml`` in a run folder: the resolved scenario of a batch of one. If it cannot
+    be written, a folder that holds no run yet is removed (a failed start leaves nothing)."""
     import yaml
 
     from model.experiments.atomic import write_text_atomic
 
     text = yaml.safe_dump(plan.batch.scenarios[0].to_dict(), sort_keys=False)
-    write_text_atomic(text, root / "scenario.yaml")
+    try:
+        write_text_atomic(text, store.root / "scenario.yaml")
+    except BaseException:
+        store.discard_if_unused()
+        raise
 
 
 # ---- progress of a folder ---------------------------------------------------------------------

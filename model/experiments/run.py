@@ -20,10 +20,15 @@ def replicate_seed(master: int, replicate: int) -> int:
     Derived with ``SeedSequence(master, spawn_key=(r,))``: independent streams, and common
     random numbers across scenarios since the scenario does not enter.
     """
-    state = np.random.SeedSequence(int(master), spawn_key=(int(replicate),)).generate_state(
-        2, np.uint32
-    )
-    return int(state[0]) << 32 | int(state[1])
+    return stream_seed(master, int(replicate))
+
+
+def stream_seed(master: int, *key: int) -> int:
+    """A 64-bit model seed from ``SeedSequence(master, spawn_key=key)``: one independent
+    stream per key (replicates use one-element keys)."""
+    state = np.random.SeedSequence(int(master), spawn_key=tuple(int(k) for k in key))
+    words = state.generate_state(2, np.uint32)
+    return int(words[0]) << 32 | int(words[1])
 
 
 def initial_state_for(scenario):

@@ -70,9 +70,9 @@ def screening_targets(scenario: Any) -> tuple[Any, ...]:
 
 def screen_seed(seed: int, candidate: int) -> int:
     """The model seed of the screening run of a candidate draw."""
-    ss = np.random.SeedSequence(int(seed), spawn_key=(SCREEN_KEY, int(candidate)))
-    state = ss.generate_state(2, np.uint32)
-    return int(state[0]) << 32 | int(state[1])
+    from model.experiments.run import stream_seed
+
+    return stream_seed(seed, SCREEN_KEY, candidate)
 
 
 def screen_draws(

@@ -99,13 +99,7 @@ def forces(value: Any) -> FrozenMap:
     out = {}
     for name, item in mapping(value, "force: schedule lines").items():
         if name not in SCHEDULED_FORCES:
-            raise Problem(
-                f"unknown force {describe(name)}",
-                allowed=", ".join(SCHEDULED_FORCES),
-                suggestion=suggest(name, SCHEDULED_FORCES),
-                on_key=True,
-                at=(name,),
-            )
+            raise unknown_key(name, SCHEDULED_FORCES, "force")
         out[name] = below(name, _troops, item)
     return freeze(out)
 
@@ -119,13 +113,7 @@ def deployments(value: Any) -> FrozenMap:
         row = {}
         for name, item in below(area, mapping, per_force, "force: schedule lines").items():
             if name not in FORCES:
-                raise Problem(
-                    f"unknown force {describe(name)}",
-                    allowed=", ".join(FORCES),
-                    suggestion=suggest(name, FORCES),
-                    on_key=True,
-                    at=(area, name),
-                )
+                raise unknown_key(name, FORCES, "force").below(area)
             row[name] = below(area, below, name, _troops, item)
         out[area] = row
     return freeze(out)

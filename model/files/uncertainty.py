@@ -46,7 +46,15 @@ from typing import Annotated, Any, ClassVar
 import numpy as np
 from pydantic import PlainValidator
 
-from model.files.errors import Problem, below, describe, excerpt, names_text, suggest
+from model.files.errors import (
+    Problem,
+    below,
+    describe,
+    excerpt,
+    names_text,
+    suggest,
+    unknown_key,
+)
 from model.files.frozen import FrozenMap, freeze, thaw
 from model.files.registry import range_text, registry_value
 from model.files.schema import Section, check, checked
@@ -412,11 +420,7 @@ def _screen(value: Any) -> Screen | None:
                       allowed=_SCREEN_ALLOWED)  # fmt: skip
     unknown = [k for k in value if k not in ("share", "candidates")]
     if unknown:
-        raise Problem(
-            f"unknown key {describe(unknown[0])}",
-            allowed="share, candidates",
-            suggestion=suggest(unknown[0], ("share", "candidates")),
-        ).below(unknown[0])
+        raise unknown_key(unknown[0], ("share", "candidates"))
     share = value.get("share", SCREEN_SHARE)
     if isinstance(share, bool) or not isinstance(share, int | float) or not 0 < share <= 1:
         raise Problem(
