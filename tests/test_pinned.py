@@ -125,12 +125,12 @@ def test_kept_sums_match_a_recount_every_month(state):
             home = pop.status == HOME
             assert np.array_equal(pop.loc[home], pop.home[home]), path.name
             assert not np.any(pop.under_is & (pop.status == DISPLACED)), path.name
-            key = pop.loc * g + model.group64
+            key = pop.loc * g + pop.group
             assert np.array_equal(cohort_keys(model), key), path.name
             recount = np.bincount(key, pop.size, model.n * g).reshape(model.n, g)
             assert np.array_equal(model.persons_area_group, recount), path.name
             assert np.array_equal(model.residents, np.maximum(recount.sum(axis=1), 1.0))
-            by_home = np.bincount(pop.home * g + model.group64, pop.size, model.n * g)
+            by_home = np.bincount(pop.home * g + pop.group, pop.size, model.n * g)
             assert np.array_equal(model.persons_home_group.ravel(), by_home), path.name
             assert np.array_equal(model.sizef, pop.size), path.name
 

@@ -33,7 +33,7 @@ class CohortIndex:
         pop = model.pop
         n = model.n
         self.n_cohorts = len(pop)
-        hg = pop.home * _NG + model.group64  # cohorts are built ordered by home area and group
+        hg = pop.home * _NG + pop.group  # cohorts are built ordered by home area and group
         # (sorted already as built; any order would give the same whole-number sums)
         unsorted = len(hg) > 1 and bool(np.any(hg[1:] < hg[:-1]))
         self.order = np.argsort(hg, kind="stable") if unsorted else None
@@ -53,8 +53,8 @@ class CohortIndex:
         self.own_family = np.isin(self.own_legit, self.family)
         self.sunni = np.flatnonzero(model._sunni)
         self.sunni_groups = np.flatnonzero(sunni_mask(np.arange(_NG)))
-        monthly = (1.0 + model.p["population_growth"]) ** (1.0 / 12.0) - 1.0
-        self.birth_rate = monthly * model._iraq_home
+        # births a month per person, for households whose home is in Iraq (``births``)
+        self.birth_rate = (1.0 + model.p["population_growth"]) ** (1.0 / 12.0) - 1.0
         self.key: np.ndarray | None = None  # see cohort_keys
         self.key_displaced: np.ndarray | None = None
 
@@ -108,10 +108,10 @@ def cohort_keys(model, displaced: np.ndarray | None = None) -> np.ndarray:
     if displaced is None:
         displaced = displaced_now(model)
     if ix.key is None:
-        ix.key = pop.loc * _NG + model.group64
+        ix.key = pop.loc * _NG + pop.group
     else:
         for idx in (ix.key_displaced, displaced):  # (no need to merge the two)
-            ix.key[idx] = pop.loc[idx] * _NG + model.group64[idx]
+            ix.key[idx] = pop.loc[idx] * _NG + pop.group[idx]
     ix.key_displaced = displaced
     return ix.key
 
@@ -150,7 +150,7 @@ def persons_by_area_group(
     away = away_from_home(model, displaced)
     if len(away):
         s = pop.size[away]
-        g = model.group64[away]
+        g = pop.group[away]
         out -= np.bincount(pop.home[away] * _NG + g, s, out.size).astype(np.int64)
         out += np.bincount(pop.loc[away] * _NG + g, s, out.size).astype(np.int64)
     return out.reshape(model.n, _NG)

@@ -255,14 +255,13 @@ def build_population(model) -> None:
     _initial_displacement(model)
     # static per-household factors and the group legitimacy table (see population.update)
     iraq_home = model.iraq[home]
-    model._family = (fam & iraq_home).astype(float)
+    model._family = fam & iraq_home
     kurd_t = (group == KURD) | (group == TURKMEN)
-    model._kirkuk_exposed = (kurd_t & model.disputed[home] & iraq_home).astype(float)
+    model._kirkuk_exposed = kurd_t & model.disputed[home] & iraq_home
     model._group_is_sa = np.arange(len(GROUPS)) == SUNNI_ARAB
-    model.group64 = group.astype(np.int64)
     model._legit_base_table = np.where(model.syria[:, None], p["legitimacy0_syria"], base[None, :])
     model._sunni = sunni_mask(group)
-    model._iraq_home = iraq_home.astype(float)
+    model._iraq_home = iraq_home
     model.killed = 0
     model.recruited = 0
     model.born = 0

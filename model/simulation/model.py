@@ -27,6 +27,7 @@ from model.simulation import (
     displacement,
     initialization,
     insurgency,
+    kernels,
     operations,
     politics,
     population,
@@ -84,6 +85,8 @@ class StabilizationModel(mesa.Model):
 
             initial_state = default_state()
         self.state = initial_state
+        # the per-cohort work's kernels: compiled (numba) or None for NumPy, same results
+        self._kernels = kernels.select()
         initialization.build_space(self)
         initialization.build_forces(self)
         initialization.build_insurgents(self)

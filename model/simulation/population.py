@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from model.simulation import rules
-from model.simulation.agents import FORCES, SHIA_ARAB, SUNNI_ARAB, YAZIDI
+from model.simulation.agents import DISPLACED, FORCES, SHIA_ARAB, SUNNI_ARAB, YAZIDI
 from model.simulation.cohorts import (
     blocks,
     cohort_index,
@@ -63,7 +63,7 @@ def births(model, sizef: np.ndarray | None = None) -> None:
     if sizef is None:
         sizef = pop.size.astype(float)
     for s in blocks(len(pop)):
-        born = np.multiply(sizef[s], ix.birth_rate[s])
+        born = np.multiply(sizef[s], ix.birth_rate * model._iraq_home[s])
         carry[s] += born
         np.floor(carry[s], out=born)
         carry[s] -= born
@@ -139,11 +139,23 @@ def update(model, initial: bool = False) -> None:
     ix = cohort_index(model)
     # the cohorts' sizes as floats, for this month's weighted sums (sizes do not change again
     # before the month is recorded)
-    sizef = model.sizef = pop.size.astype(float)
+    # the compiled kernels (model.simulation.kernels) or None: the same results either way
+    kern = None if initial or p["activation_spread"] <= 0 else model._kernels
+    m = len(pop)
+    if kern is not None:  # births, and the active persons by area for the arrest risk below
+        sizef = model.sizef = _buffer(model, "sizef", m)
+        actives = np.zeros(n)
+        born = kern.births_actives(
+            pop.size, sizef, ix.birth_rate, model._iraq_home, model._birth_carry, pop.active,
+            loc, actives,
+        )
+        model.born += int(born)
+    else:
+        sizef = model.sizef = pop.size.astype(float)
     if initial:
         model.m_incidents = np.zeros(n)
         security_effective(model)
-    else:
+    elif kern is None:
         births(model, sizef)
     residents = model.residents if not initial else count_residents(model)
     pmf = model.garrison[FORCES.index("PMF")]
@@ -166,10 +178,10 @@ def update(model, initial: bool = False) -> None:
     )
     table = _legitimacy_table(model).ravel()
     # the arrest risk of an area counts last month's active persons
-    m = len(pop)
-    weights = np.empty(m)
-    np.multiply(sizef, pop.active, out=weights)
-    actives = np.bincount(loc, weights, n)
+    if kern is None:
+        weights = np.empty(m)
+        np.multiply(sizef, pop.active, out=weights)
+        actives = np.bincount(loc, weights, n)
     arrest = rules.arrest_probability(
         model.policing * model.intel,
         actives,
@@ -178,8 +190,21 @@ def update(model, initial: bool = False) -> None:
         p["arrest_ratio_scale"],
         p["active_floor"],
     )
-    # the households a term concerns, by index (adding 0 to the others changes nothing)
     displaced = displaced_now(model)  # (nobody moves during the update)
+    if kern is not None:
+        _update_compiled(model, kern, h_area, table, arrest, fam_pol)
+    else:
+        _update_numpy(model, h_area, table, arrest, fam_pol, displaced, initial)
+    persons = persons_by_area_group(model, displaced=displaced)
+    model.sunni_share = persons[:, ix.sunni_groups].sum(axis=1).astype(float) / residents
+
+
+def _update_numpy(model, h_area, table, arrest, fam_pol, displaced, initial) -> None:
+    """Hardship, legitimacy, grievance, mobilization and IS's social base, array by array."""
+    p, pop, n = model.p, model.pop, model.n
+    ix = cohort_index(model)
+    m = len(pop)
+    # the households a term concerns, by index (adding 0 to the others changes nothing)
     under = np.flatnonzero(pop.under_is)
     terms = {
         "displaced": (displaced, p["hardship_displaced"]),
@@ -201,13 +226,77 @@ def update(model, initial: bool = False) -> None:
     clipped = np.clip(table, 0, 1)
     for s in blocks(m):
         _update_block(model, s, key, terms, h_area, (table, clipped), arrest, hard, griev, initial)
-    model.hardship = hard
     model.grievance = griev
     # the social base IS finds: engaged persons of the communities it recruits from
     S = ix.sunni
-    model.support_share = np.bincount(loc[S], sizef[S] * pop.engaged[S], n) / residents
-    persons = persons_by_area_group(model, displaced=displaced)
-    model.sunni_share = persons[:, ix.sunni_groups].sum(axis=1).astype(float) / residents
+    support = np.bincount(pop.loc[S], model.sizef[S] * pop.engaged[S], n)
+    model.support_share = support / model.residents
+
+
+def _buffer(model, name: str, m: int) -> np.ndarray:
+    """A float column of ``m`` cohorts kept on the model for the compiled path (overwritten)."""
+    buffers = model.__dict__.setdefault("_buffers", {})
+    out = buffers.get(name)
+    if out is None or len(out) != m:
+        out = buffers[name] = np.empty(m)
+    return out
+
+
+def _update_compiled(model, kern, h_area, table, arrest, fam_pol) -> None:
+    """``_update_numpy`` (not at set-up) in two compiled passes around NumPy's ``exp``."""
+    p, pop, n = model.p, model.pop, model.n
+    ix = cohort_index(model)
+    m = len(pop)
+    # (the columns are kept from month to month: new ones would be paged in every month)
+    griev = _buffer(model, "grievance", m)
+    x_engaged, x_active = _buffer(model, "x_engaged", m), _buffer(model, "x_active", m)
+    terms = (
+        p["hardship_displaced"],
+        p["hardship_family"] * (1 - fam_pol),
+        p["hardship_is_rule"],
+        p["legit_kirkuk_effect"] * model.kirkuk,
+        p["legit_family_effect"] * (1 - fam_pol),
+        p["is_rule_risk"],
+    )
+    kern.legitimacy_pass(
+        pop.loc,
+        pop.group,
+        pop.status,
+        model._family,
+        pop.under_is,
+        model._kirkuk_exposed,
+        pop.hardship_base,
+        h_area,
+        table,
+        _NG,
+        DISPLACED,
+        terms,
+        pop.legitimacy,
+        (p["legitimacy_gain_rate"], p["legitimacy_loss_rate"]),
+        arrest,
+        pop.risk_aversion,
+        (p["sympathiser_threshold"], p["active_threshold"], -p["activation_spread"]),
+        griev,
+        x_engaged,
+        x_active,
+    )
+    # (NumPy's exp: the C library's can differ in the last bit)
+    np.exp(x_engaged, out=x_engaged)
+    np.exp(x_active, out=x_active)
+    support = np.zeros(n)
+    kern.mobilization_pass(
+        x_engaged,
+        x_active,
+        pop.active,
+        pop.engaged,
+        (p["mobilization_rate"], p["demobilization_rate"]),
+        model._sunni,
+        pop.loc,
+        model.sizef,
+        support,
+    )
+    model.grievance = griev
+    model.support_share = support / model.residents
 
 
 def _bounds(idx: np.ndarray, s: slice) -> tuple[int, int]:

@@ -106,7 +106,16 @@ class Recorder:
         # persons-weighted stance, legitimacy and grievance by (area, group): the four sums in
         # one bincount over interleaved bins, so that consecutive additions go to different
         # bins (each bin still adds its households in cohort order)
-        sums = np.bincount(self._keys4(displaced), self._weights4(), 4 * n * g).reshape(n, g, 4)
+        kern = m._kernels
+        if kern is None:
+            sums = np.bincount(self._keys4(displaced), self._weights4(), 4 * n * g)
+        else:  # the same sums, cohort by cohort in one compiled pass
+            sums = np.zeros(4 * n * g)
+            kern.group_sums(
+                pop.loc, pop.group, g, m.sizef, pop.active, pop.engaged, pop.legitimacy,
+                m.grievance, sums,
+            )  # fmt: skip
+        sums = sums.reshape(n, g, 4)
         for j, name in enumerate(("active", "symp", "legit", "griev")):
             G[name][t] = sums[..., j]
         N = self.nat

@@ -1,0 +1,160 @@
+"""The compiled kernels (numba); imported only through ``model.simulation.kernels``.
+
+Each loop does, cohort by cohort, the operations of the NumPy path it replaces, in the same
+order; the comments name that path. Comparisons are written as NumPy's element functions are:
+``clip`` keeps x when x > lo (else lo), then when x < hi (else hi); ``maximum`` keeps the first
+argument when it is >= the second, ``minimum`` when it is <=. ``cache=True`` keeps the machine
+code beside this file (or in numba's user cache) so that later processes skip the compilation.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+
+_jit = numba.njit(cache=True, nogil=True, fastmath=False, error_model="numpy")
+
+
+@_jit
+def _clip01(x: float) -> float:
+    x = x if x > 0.0 else 0.0
+    return x if x < 1.0 else 1.0
+
+
+@_jit
+def _relax(current: float, target: float, up: float, down: float, up_faster: bool) -> float:
+    # rules.relax_asymmetric: gap = target - current; the larger (up >= down) or smaller of
+    # gap x up and gap x down; current + that
+    gap = target - current
+    a = gap * up
+    b = gap * down
+    if up_faster:
+        step = a if a >= b else b
+    else:
+        step = a if a <= b else b
+    return current + step
+
+
+@_jit
+def births_actives(size, sizef, birth_rate, iraq, carry, active, loc, actives):
+    """population.births and the active persons by area (np.bincount(loc, sizef x active)).
+
+    ``birth_rate`` (a month, per person) applies to households whose home is in Iraq
+    (``iraq``). Writes the sizes (whole persons) and their float copy ``sizef``; adds to
+    ``actives``; returns the persons born (a whole number).
+    """
+    born_total = 0.0
+    for i in range(size.shape[0]):
+        s = float(size[i])
+        c = carry[i] + s * (birth_rate if iraq[i] else 0.0)
+        born = math.floor(c)
+        carry[i] = c - born
+        born_total += born
+        s = s + born
+        sizef[i] = s
+        size[i] = np.int64(s)
+        actives[loc[i]] += s * active[i]
+    return born_total
+
+
+@_jit
+def legitimacy_pass(
+    loc,
+    group,
+    status,
+    family,
+    under,
+    kirkuk,
+    hardship_base,
+    h_area,
+    table,
+    n_groups,
+    displaced_code,
+    terms,
+    legit,
+    rates,
+    arrest,
+    risk_aversion,
+    thresholds,
+    griev_out,
+    x_engaged,
+    x_active,
+):
+    """population._update_block up to the logistic's exponent.
+
+    ``terms``: hardship of the displaced, of families and under IS rule, the Kirkuk and family
+    legitimacy terms, the arrest risk under IS rule. ``rates``: legitimacy gain and loss.
+    ``thresholds``: sympathiser and active thresholds and -spread. Writes grievance, legitimacy
+    and the exponents -(N - T) / spread of the engaged and active shares.
+    """
+    h_disp, h_fam, h_rule, l_kirk, l_fam, rule_risk = terms
+    up, down = rates
+    up_faster = up >= down
+    t_symp, t_active, neg_spread = thresholds
+    for i in range(loc.shape[0]):
+        a = loc[i]
+        # hardship: own + area's, then the terms of the households concerned, clipped
+        h = hardship_base[i] + h_area[a]
+        if status[i] == displaced_code:
+            h += h_disp
+        if family[i]:
+            h += h_fam
+        if under[i]:
+            h += h_rule
+        h = _clip01(h)
+        # legitimacy target: the (area, group) table less the Kirkuk and family terms, clipped
+        t = table[a * n_groups + group[i]]
+        if kirkuk[i]:
+            t -= l_kirk
+        if family[i]:
+            t -= l_fam
+        t = _clip01(t)
+        lg = _clip01(_relax(legit[i], t, up, down, up_faster))
+        legit[i] = lg
+        g = h * (1.0 - lg)  # rules.grievance
+        griev_out[i] = g
+        # rules.mobilization: N = G - R P; exponents (N - T) / -spread
+        risk = rule_risk if under[i] else arrest[a]
+        net = g - risk_aversion[i] * risk
+        x_engaged[i] = (net - t_symp) / neg_spread
+        x_active[i] = (net - t_active) / neg_spread
+
+
+@_jit
+def mobilization_pass(e_engaged, e_active, active, engaged, rates, sunni, loc, sizef, support):
+    """The rest of rules.mobilization (1 / (1 + exp)) and the memory of mobilization.
+
+    ``e_*``: exp of the exponents; ``rates``: mobilization and demobilization rates. Adds the
+    engaged persons of the Sunni communities by area to ``support``.
+    """
+    up, down = rates
+    up_faster = up >= down
+    for i in range(active.shape[0]):
+        e = 1.0 / (e_engaged[i] + 1.0)
+        a = 1.0 / (e_active[i] + 1.0)
+        e = e if e >= a else a
+        ca = _relax(active[i], a, up, down, up_faster)
+        ce = _relax(engaged[i], e, up, down, up_faster)
+        ce = ce if ce >= ca else ca
+        active[i] = ca
+        engaged[i] = ce
+        if sunni[i]:
+            support[loc[i]] += sizef[i] * ce
+
+
+@_jit
+def group_sums(loc, group, n_groups, sizef, active, engaged, legit, griev, out):
+    """recording: persons active, sympathising, x legitimacy, x grievance by (area, group).
+
+    ``out`` has 4 values per (area, group) bin, summed in cohort order.
+    """
+    for i in range(loc.shape[0]):
+        b = (loc[i] * n_groups + group[i]) * 4
+        s = sizef[i]
+        a = active[i]
+        out[b] += s * a
+        out[b + 1] += s * (engaged[i] - a)
+        out[b + 2] += s * legit[i]
+        out[b + 3] += s * griev[i]

@@ -1,0 +1,75 @@
+"""Optional compiled kernels for the per-cohort work of a month (how, not what, is computed).
+
+The population's monthly update and the recording of its persons-weighted sums touch every
+cohort. The NumPy path (``population``, ``recording``) does it in a few dozen array passes; the
+kernels here do the same arithmetic cohort by cohort in one or two compiled loops (numba),
+which saves most of the passes over memory and of the per-call overhead of small arrays.
+
+Which path runs is chosen when a model is built (``select``), from the environment variable
+``STABSIM_KERNELS``:
+
+- ``auto`` (the default): the compiled kernels when numba can be imported, else NumPy;
+- ``numpy``: always the NumPy path;
+- ``compiled``: the kernels, or an error if numba is missing.
+
+numba is an optional dependency (the ``fast`` extra of pyproject.toml). The two paths give
+bit-identical results: every floating-point operation on a cohort is the one of the NumPy path,
+in the same order (IEEE arithmetic; no fast-math, no fused multiply-add), the sums by area add
+the cohorts in the same order as ``np.bincount``, and the only transcendental function, the
+logistic's ``exp``, is left to NumPy (its vectorised ``exp`` can differ from the C library's in
+the last bit). ``tests/test_kernels.py`` checks that runs under both are equal.
+"""
+
+from __future__ import annotations
+
+import os
+from types import SimpleNamespace
+
+ENV = "STABSIM_KERNELS"
+MODES = ("auto", "numpy", "compiled")
+_compiled: SimpleNamespace | None = None
+_import_error: str | None = None
+
+
+def mode() -> str:
+    """The kernel mode asked for by ``STABSIM_KERNELS`` (``auto`` if unset)."""
+    value = os.environ.get(ENV, "auto").strip().lower() or "auto"
+    if value not in MODES:
+        raise ValueError(f"{ENV}={value!r} is not one of {', '.join(MODES)}")
+    return value
+
+
+def available() -> bool:
+    """Whether the compiled kernels can be used here (numba imports)."""
+    return _load() is not None
+
+
+def select() -> SimpleNamespace | None:
+    """The compiled kernels for a new model, or None for the NumPy path (see the module)."""
+    wanted = mode()
+    if wanted == "numpy":
+        return None
+    kernels = _load()
+    if kernels is None and wanted == "compiled":
+        raise RuntimeError(
+            f"{ENV}=compiled but numba cannot be imported ({_import_error}); "
+            "install it with: pip install 'stabsim[fast]'"
+        )
+    return kernels
+
+
+def _load() -> SimpleNamespace | None:
+    global _compiled, _import_error
+    if _compiled is None and _import_error is None:
+        try:
+            from model.simulation import _kernels_numba
+        except ImportError as exc:  # numba is optional
+            _import_error = str(exc)
+        else:
+            _compiled = SimpleNamespace(
+                births_actives=_kernels_numba.births_actives,
+                legitimacy_pass=_kernels_numba.legitimacy_pass,
+                mobilization_pass=_kernels_numba.mobilization_pass,
+                group_sums=_kernels_numba.group_sums,
+            )
+    return _compiled
