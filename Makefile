@@ -1,5 +1,6 @@
 # Two commands do all the set-up on a fresh machine with Python 3.11 and pip:
-#   make demo   create .venv, install stabsim, run the demo batch and its report
+#   make demo   create .venv, install stabsim (with its compiled kernels), run the demo batch
+#               and its report
 #   make test   create .venv with the dev extra, run the test suite
 PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 VENV   ?= .venv
@@ -13,7 +14,7 @@ $(BIN)/python:
 	$(PIP) install --upgrade pip
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(PIP) install -e .
+	$(PIP) install -e ".[fast]"
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
