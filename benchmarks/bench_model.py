@@ -246,11 +246,14 @@ def _persons_total() -> float:
 def scale_child(persons_per_agent: int, months: int, seed: int) -> dict[str, Any]:
     """One run at a given resolution in this (fresh) process: times and peak memory."""
     from model.experiments.run import build_model, initial_state_for, replicate_seed
+    from model.simulation import kernels
     from model.simulation.model import StabilizationModel
     from model.simulation.parameters import REGISTRY
 
     scenario = _baseline(months)
     state = initial_state_for(scenario)
+    # loading the compiled kernels is a start-up cost of the process, like the imports
+    warm_s = kernels.warm_up()
     rss_ready = _peak_rss_mb()
     entry = REGISTRY["persons_per_agent"]
     in_range = entry.low <= persons_per_agent <= entry.high
@@ -283,11 +286,15 @@ def scale_child(persons_per_agent: int, months: int, seed: int) -> dict[str, Any
         "run_s": t2 - t1,
         "rss_ready_mb": rss_ready,
         "peak_mb": _peak_rss_mb(),
+        "kernels": "compiled" if model._kernels is not None else "numpy",
+        "warm_s": warm_s,
     }
 
 
-def _run_child(args: list[str]) -> dict[str, Any]:
+def _run_child(args: list[str], kernels: str | None = None) -> dict[str, Any]:
     env = dict(os.environ)
+    if kernels:
+        env["STABSIM_KERNELS"] = kernels
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
     cmd = [sys.executable, str(Path(__file__).resolve()), *args]
     done = subprocess.run(cmd, capture_output=True, text=True, check=False, env=env)
@@ -297,17 +304,21 @@ def _run_child(args: list[str]) -> dict[str, Any]:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def measure_scaling(targets: tuple[int, ...], months: int, repeats: int) -> list[dict[str, Any]]:
-    """Per target size: medians over ``repeats`` fresh processes of one run each."""
+def measure_scaling(
+    targets: tuple[int, ...], months: int, repeats: int, kernels: str | None = None
+) -> list[dict[str, Any]]:
+    """Per target size: medians over ``repeats`` fresh processes of one run each
+    (``kernels``: the ``STABSIM_KERNELS`` of the children; the default path if None)."""
     persons = _persons_total()
     rows = []
     for target in targets:
         ppa = max(1, round(persons / target))
-        print(f"  scaling: ~{_size_label(target)} agents ({ppa} persons/agent) ...", flush=True)
-        runs = [
-            _run_child(["--child-scale", str(ppa), "--months", str(months), "--seed", str(r)])
-            for r in range(repeats)
-        ]
+        path = f", {kernels} path" if kernels else ""
+        print(
+            f"  scaling: ~{_size_label(target)} agents ({ppa} persons/agent{path}) ...", flush=True
+        )
+        args = ["--child-scale", str(ppa), "--months", str(months)]
+        runs = [_run_child([*args, "--seed", str(r)], kernels) for r in range(repeats)]
         run_s = _median([x["run_s"] for x in runs])
         agents, steps = runs[0]["agents"], runs[0]["months"]
         rows.append(
@@ -324,6 +335,8 @@ def measure_scaling(targets: tuple[int, ...], months: int, repeats: int) -> list
                 "rss_ready_mb": _median([x["rss_ready_mb"] for x in runs]),
                 "peak_mb": _median([x["peak_mb"] for x in runs]),
                 "repeats": repeats,
+                "kernels": runs[0]["kernels"],
+                "warm_s": _median([x["warm_s"] for x in runs]),
             }
         )
     return rows
@@ -549,7 +562,7 @@ def _versions() -> str:
     from importlib import metadata
 
     out = [f"python {platform.python_version()}"]
-    for name in ("numpy", "mesa", "stabsim"):
+    for name in ("numpy", "mesa", "numba", "stabsim"):
         try:
             out.append(f"{name} {metadata.version(name)}")
         except metadata.PackageNotFoundError:
@@ -636,8 +649,20 @@ def _section(res: dict[str, Any], quick: bool, command: str) -> str:
         f" {_status(fixed_ms <= TARGET_FIXED_MS, quick)} |",
         f"| cost per cohort-month at {b} (ns, whole month) | {big['ns_per_agent_month']:.0f} |"
         f" <= {TARGET_NS_1M:.0f} ns at 1M | {_status(big['ns_per_agent_month'] <= TARGET_NS_1M, quick)} |",
-        f"| peak memory at {b} agents (MiB, whole process) | {big['peak_mb']:,.0f} |"
-        f" <= {TARGET_PEAK_MB:,.0f} MiB at 1M | {_status(big['peak_mb'] <= TARGET_PEAK_MB, quick)} |",
+        f"| peak memory at {b} agents (MiB, whole process; {big['kernels']} kernels) |"
+        f" {big['peak_mb']:,.0f} | <= {TARGET_PEAK_MB:,.0f} MiB at 1M |"
+        f" {_status(big['peak_mb'] <= TARGET_PEAK_MB, quick)} |",
+        *(
+            f"| peak memory at {b} agents (MiB, whole process; NumPy path) | {x['peak_mb']:,.0f} |"
+            f" <= {TARGET_PEAK_MB:,.0f} MiB at 1M | {_status(x['peak_mb'] <= TARGET_PEAK_MB, quick)} |"
+            for x in res.get("scale_numpy", [])
+        ),
+        *(
+            f"| cost per cohort-month at {b} (ns, whole month; NumPy path) |"
+            f" {x['ns_per_agent_month']:.0f} | <= {TARGET_NS_1M:.0f} ns at 1M |"
+            f" {_status(x['ns_per_agent_month'] <= TARGET_NS_1M, quick)} |"
+            for x in res.get("scale_numpy", [])
+        ),
         f"| log-log slope of time per month vs agents ({_size_label(scale[0]['target'])}-{b})"
         f" | {slope:.2f} | 1 = linear | |",
         f"| batch throughput, 1 worker (runs/min) | {batch['rpm_1']:,.1f} | | |",
@@ -655,14 +680,15 @@ def _section(res: dict[str, Any], quick: bool, command: str) -> str:
             f" {_status(demo['wall_s'] <= TARGET_DEMO_S, quick)} |"
         )
     scaling = [
-        "| size | persons/agent | agents (cohorts) | months | build (s) | time/month (ms) |"
-        " ns per agent-month | RSS after imports (MiB) | peak RSS (MiB) |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| size | kernels | persons/agent | agents (cohorts) | months | build (s) |"
+        " time/month (ms) | ns per agent-month | RSS after imports (MiB) | peak RSS (MiB) |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for x in scale:
+    for x in [*scale, *res.get("scale_numpy", [])]:
         note = " (constructor, below registry range)" if x["direct"] else ""
         scaling.append(
-            f"| scaling {_size_label(x['target'])} | {x['persons_per_agent']:,}{note} |"
+            f"| scaling {_size_label(x['target'])} | {x['kernels']} |"
+            f" {x['persons_per_agent']:,}{note} |"
             f" {x['agents']:,} | {x['months']} | {x['build_s']:.2f} | {x['month_ms']:.2f} |"
             f" {x['ns_per_agent_month']:.0f} | {x['rss_ready_mb']:,.0f} | {x['peak_mb']:,.0f} |"
         )
@@ -690,6 +716,8 @@ def _section(res: dict[str, Any], quick: bool, command: str) -> str:
         f"- date: {now}",
         f"- machine: {_machine()}",
         f"- versions: {_versions()}",
+        f"- per-cohort kernels: {scale[0]['kernels']} (STABSIM_KERNELS="
+        f"{os.environ.get('STABSIM_KERNELS', 'auto')}; model/simulation/kernels.py)",
         f"- git: {_git()}",
         f"- load average (1/5/15 min) at start {res['load_start']}, at end {_load()}"
         f" ({os.cpu_count()} cores): other work on the machine slows the figures, the batch"
@@ -715,7 +743,9 @@ def _section(res: dict[str, Any], quick: bool, command: str) -> str:
         f" {run['build_s']:.3f} s, run {run['run_s']:.3f} s, frames {run['frames_s']:.3f} s",
         f"- scaling: every size runs the same {scale[0]['months']} months (like with like),"
         f" one run per fresh process; peak = the process's peak resident memory (`VmHWM`)"
-        " after the run and its frames (imports and data included)"
+        " after the run and its frames (imports and data included); the compiled kernels are"
+        f" loaded before the run, like the imports ({scale[0]['warm_s']:.2f} s once per process"
+        " here; numba and its LLVM library are counted in the RSS after imports)"
         + (
             f"; {', '.join(_size_label(x['target']) for x in direct)} needs"
             f" {', '.join(str(x['persons_per_agent']) for x in direct)} persons per agent, below"
@@ -794,6 +824,12 @@ def main(argv: list[str] | None = None) -> int:
     res["run"] = measure_runs(cfg["months"], reps, cfg["epstein_steps"])
     print(f"3. scaling, {cfg['scale_months']} months, {scale_reps} runs per size ...", flush=True)
     res["scale"] = measure_scaling(cfg["scale_targets"], cfg["scale_months"], scale_reps)
+    if any(x["kernels"] == "compiled" for x in res["scale"]):
+        # the same sizes' largest and the default resolution on the NumPy path, for comparison
+        numpy_targets = (cfg["scale_targets"][-1],)
+        res["scale_numpy"] = measure_scaling(
+            numpy_targets, cfg["scale_months"], scale_reps, "numpy"
+        )
     print(
         f"4. batches of {cfg['batch_runs']} runs, 1 and {args.workers} workers,"
         f" {batch_reps} repeats ...",

@@ -22,7 +22,7 @@ SUMMARY_ROWS = (
     r"\| one \d+-month baseline run: run only \(s\) \| \d+\.\d+ \|",
     r"\| fixed cost of a month \(ms\) \| -?\d+\.\d+ \| <= 0.5 ms \|",
     r"\| cost per cohort-month at \w+ \(ns, whole month\) \| [\d,]+ \| <= 50 ns at 1M \|",
-    r"\| peak memory at \w+ agents \(MiB, whole process\) \| [\d,]+ \| <= 400 MiB at 1M \|",
+    r"\| peak memory at \w+ agents \(MiB, whole process; \w+ kernels\) \| [\d,]+ \| <= 400 MiB at 1M \|",
     r"\| log-log slope of time per month vs agents",
     r"\| batch throughput, 1 worker \(runs/min\) \| [\d,.]+ \|",
     r"\| batch throughput, 2 workers \(runs/min\) \| [\d,.]+ \|",
@@ -54,7 +54,11 @@ def test_quick_benchmark_appends_a_section(tmp_path: Path) -> None:
     assert "| measure | median | target | status |" in added
     for row in SUMMARY_ROWS:
         assert re.search(row, added), row
-    assert len(re.findall(r"^\| scaling \S+ \|", added, re.M)) == 4
+    # four sizes on the default path; the largest once more on the NumPy path when the
+    # default is the compiled one
+    paths = re.findall(r"^\| scaling \S+ \| (compiled|numpy) \|", added, re.M)
+    assert len(paths) == (5 if paths[0] == "compiled" else 4), paths
+    assert paths[-1] == "numpy"
     assert re.search(r"^\| 1 \| \d+ \| \d+ \| [\d.]+ \| [\d.]+ \|$", added, re.M)
     assert re.search(r"^\| 2 \| \d+ \| \d+ \| [\d.]+ \| [\d.]+ \|$", added, re.M)
     profile = re.findall(r"^\| \d+ \| `[^`]+` \| [\d,]+ \| \d+\.\d+ \|", added, re.M)

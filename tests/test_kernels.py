@@ -106,3 +106,20 @@ def test_compiled_without_numba_says_how_to_install(monkeypatch):
         kernels.select()
     monkeypatch.setenv(kernels.ENV, "auto")
     assert kernels.select() is None  # auto falls back to NumPy
+
+
+@needs_numba
+def test_warm_up_compiles_the_signatures_a_run_uses(monkeypatch, baseline):
+    """A run after ``warm_up`` adds no compiled signature (nothing is compiled mid-run), even
+    with parameters written as whole numbers in a scenario."""
+    monkeypatch.setenv(kernels.ENV, "compiled")
+    assert kernels.warm_up() >= 0.0
+    compiled = kernels.select()
+    before = {name: len(getattr(compiled, name).signatures) for name in vars(compiled)}
+    assert all(count >= 1 for count in before.values())
+    scenario = baseline.with_changes(
+        horizon=3, parameters={"persons_per_agent": 20000, "hardship_is_rule": 0}
+    )
+    run_model(scenario, 3)
+    after = {name: len(getattr(compiled, name).signatures) for name in vars(compiled)}
+    assert after == before

@@ -30,11 +30,9 @@ def _relax(current: float, target: float, up: float, down: float, up_faster: boo
     gap = target - current
     a = gap * up
     b = gap * down
-    if up_faster:
-        step = a if a >= b else b
-    else:
-        step = a if a <= b else b
-    return current + step
+    if up_faster:  # noqa: SIM108 - one comparison per branch, as NumPy's maximum / minimum
+        return current + (a if a >= b else b)
+    return current + (a if a <= b else b)
 
 
 @_jit

@@ -58,6 +58,34 @@ def select() -> SimpleNamespace | None:
     return kernels
 
 
+def floats(*values) -> tuple[float, ...]:
+    """Scalars as Python floats (a scenario may write 0 for 0.0; one compiled signature)."""
+    return tuple(float(v) for v in values)
+
+
+def warm_up() -> float:
+    """Load (or compile) the compiled kernels now rather than in a model's first month;
+    returns the seconds it took (0 on the NumPy path). Each process pays this once."""
+    import time
+
+    import numpy as np
+
+    kern = select()
+    if kern is None:
+        return 0.0
+    t0 = time.perf_counter()
+    i64, i8, b, f = (np.zeros(1, dtype=d) for d in (np.int64, np.int8, bool, float))
+    a = lambda: np.zeros(1)  # noqa: E731 - fresh float columns
+    kern.births_actives(i64.copy(), a(), 0.0, b, a(), a(), i64, a())
+    terms, two, three = floats(0, 0, 0, 0, 0, 0), floats(0.1, 0.1), floats(0, 0, -1)
+    kern.legitimacy_pass(
+        i64, i8, i8, b, b, b, f, a(), a(), 1, 1, terms, a(), two, a(), f, three, a(), a(), a()
+    )
+    kern.mobilization_pass(a(), a(), a(), a(), two, b, i64, f, a())
+    kern.group_sums(i64, i8, 1, f, f, f, f, f, np.zeros(4))
+    return time.perf_counter() - t0
+
+
 def _load() -> SimpleNamespace | None:
     global _compiled, _import_error
     if _compiled is None and _import_error is None:

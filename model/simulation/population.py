@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.simulation import rules
+from model.simulation import kernels, rules
 from model.simulation.agents import DISPLACED, FORCES, SHIA_ARAB, SUNNI_ARAB, YAZIDI
 from model.simulation.cohorts import (
     blocks,
@@ -146,8 +146,14 @@ def update(model, initial: bool = False) -> None:
         sizef = model.sizef = _buffer(model, "sizef", m)
         actives = np.zeros(n)
         born = kern.births_actives(
-            pop.size, sizef, ix.birth_rate, model._iraq_home, model._birth_carry, pop.active,
-            loc, actives,
+            pop.size,
+            sizef,
+            ix.birth_rate,
+            model._iraq_home,
+            model._birth_carry,
+            pop.active,
+            loc,
+            actives,
         )
         model.born += int(born)
     else:
@@ -245,12 +251,12 @@ def _buffer(model, name: str, m: int) -> np.ndarray:
 def _update_compiled(model, kern, h_area, table, arrest, fam_pol) -> None:
     """``_update_numpy`` (not at set-up) in two compiled passes around NumPy's ``exp``."""
     p, pop, n = model.p, model.pop, model.n
-    ix = cohort_index(model)
     m = len(pop)
     # (the columns are kept from month to month: new ones would be paged in every month)
     griev = _buffer(model, "grievance", m)
     x_engaged, x_active = _buffer(model, "x_engaged", m), _buffer(model, "x_active", m)
-    terms = (
+    # (floats, whatever a scenario wrote: one compiled signature)
+    terms = kernels.floats(
         p["hardship_displaced"],
         p["hardship_family"] * (1 - fam_pol),
         p["hardship_is_rule"],
@@ -272,10 +278,10 @@ def _update_compiled(model, kern, h_area, table, arrest, fam_pol) -> None:
         DISPLACED,
         terms,
         pop.legitimacy,
-        (p["legitimacy_gain_rate"], p["legitimacy_loss_rate"]),
+        kernels.floats(p["legitimacy_gain_rate"], p["legitimacy_loss_rate"]),
         arrest,
         pop.risk_aversion,
-        (p["sympathiser_threshold"], p["active_threshold"], -p["activation_spread"]),
+        kernels.floats(p["sympathiser_threshold"], p["active_threshold"], -p["activation_spread"]),
         griev,
         x_engaged,
         x_active,
@@ -289,7 +295,7 @@ def _update_compiled(model, kern, h_area, table, arrest, fam_pol) -> None:
         x_active,
         pop.active,
         pop.engaged,
-        (p["mobilization_rate"], p["demobilization_rate"]),
+        kernels.floats(p["mobilization_rate"], p["demobilization_rate"]),
         model._sunni,
         pop.loc,
         model.sizef,
