@@ -131,25 +131,24 @@ def detection(model, support: np.ndarray) -> np.ndarray:
     """
     p, rng = model.p, model.rng
     C = model.F[CLANDESTINE]
+    st = _static(model)
     burden = np.where(
         model.refuge, np.maximum(model.residents, p["refuge_search_persons"]), model.residents
     )
     density = 1000.0 * model.policing / burden
     cover = model._cover
-    exposure = 1.0 + p["exposure_detection"] * (1.0 - model.sunni_share) * model._not_refuge
-    p_det = (
-        p["detect_rate"]
-        * model.intel
-        * rules.saturating(density, p["security_density_half"])
-        * cover
-        * exposure
-        * (1.0 - p["support_concealment"] * support)
-    )
-    p_det = p_det + p["strike_rate"] * model.air * model.support * cover
-    p_det = np.where(
-        model.syria, p["detect_rate"] * model.lev["syria_campaign"] * model.air * cover, p_det
-    )
-    p_det = np.clip(p_det, 0.0, 1.0)
+    # (exposure_detection x not a refuge, kept: x 1 or x 0 is exact in either order)
+    exposure = 1.0 - model.sunni_share
+    exposure *= st.exposure
+    exposure += 1.0
+    p_det = p["detect_rate"] * model.intel * rules.saturating(density, p["security_density_half"])
+    p_det *= cover
+    p_det *= exposure
+    p_det *= 1.0 - p["support_concealment"] * support
+    p_det += p["strike_rate"] * model.air * model.support * cover
+    # Syria: the campaign
+    p_det[st.syria] = p["detect_rate"] * model.lev["syria_campaign"] * model.air * st.syria_cover
+    p_det.clip(0.0, 1.0, out=p_det)
     caught = rng.binomial(C, p_det)
     C -= caught
     model.m_isd += caught
@@ -278,13 +277,14 @@ def movement(model, p_det: np.ndarray) -> None:
     p, n = model.p, model.n
     C = model.F[CLANDESTINE]
     # (neighbours in a padded matrix, same country only, so the choice is vectorized)
-    risk_nb = np.where(model._nb_ok, p_det[model._nb_pad], np.inf)
-    best = model._nb_pad[model._nb_rows, np.argmin(risk_nb, axis=1)]
+    st = _static(model)
+    st.risk_ext[:n] = p_det
+    best = model._nb_pad.ravel()[st.nb_flat + st.risk_ext[st.nb_ext].argmin(axis=1)]
     # (an area without a same-country neighbour has an infinite least risk: no gain; a NaN
     # gain moves nobody either)
     gain = np.where(model._nb_any, p_det - p_det[best], 0.0)
     share = np.where(gain > 0, p["cell_mobility"] * gain / np.maximum(p_det, 1e-9), 0.0)
-    k = model.rng.binomial(C, np.clip(share, 0, 1))
+    k = model.rng.binomial(C, share.clip(0, 1, out=share))
     moves = np.bincount(best, k, n).astype(np.int64) - k
     C += moves
 
@@ -409,6 +409,15 @@ class _Static:
                 self.sorties.append((a, nb))
         # (seizure: Iraqi areas that are governed, or sanctuaries)
         self.can_seize = model.iraq & (model.governed | model.sanctuary)
+        # (detection)
+        self.exposure = model.p["exposure_detection"] * model._not_refuge
+        self.syria = model.syria.nonzero()[0]
+        self.syria_cover = model._cover[self.syria]
+        # (movement: the risk of every padded neighbour read from the risks with an infinite
+        # one appended, where the pad has no neighbour)
+        self.nb_ext = np.where(model._nb_ok, model._nb_pad, model.n)
+        self.risk_ext = np.full(model.n + 1, np.inf)
+        self.nb_flat = model._nb_rows * model._nb_pad.shape[1]
 
 
 def _static(model) -> _Static:
