@@ -44,20 +44,20 @@ def step(model) -> None:
     n = model.n
     residents = model.residents
     per_k = 1000.0 * model.m_incidents / residents
-    home_idx = np.flatnonzero((pop.status == HOME) & ~pop.under_is & (pop.size > 0))
+    home_idx = ((pop.status == HOME) & ~pop.under_is & (pop.size > 0)).nonzero()[0]
     # each household at home flees with its area's probability (at most 1); households at home
     # live in their home area and are ordered by it, so the probabilities come by area
     chance = p["violence_displacement"] * per_k
     ix = cohort_index(model)
     if ix.order is None:
-        starts = np.searchsorted(home_idx, ix.home_starts)
-        chance_of = np.repeat(chance, np.diff(starts))
+        starts = home_idx.searchsorted(ix.home_starts)
+        chance_of = chance.repeat(starts[1:] - starts[:-1])
     else:  # pragma: no cover - cohorts are built ordered by home area
         chance_of = chance[pop.loc[home_idx]]
     flee = rng.random(len(home_idx)) < chance_of
     displace(model, home_idx[flee])
     model.m_family_returns = 0
-    d = np.flatnonzero(pop.status == DISPLACED)
+    d = (pop.status == DISPLACED).nonzero()[0]
     if len(d) == 0:
         return
     h = pop.home[d]

@@ -21,6 +21,9 @@ from model.simulation import rules
 from model.simulation.agents import CLANDESTINE, HOLDING, HOME
 from model.simulation.cohorts import cohort_index, home_segment, living_in
 
+_NONE = np.zeros(0, dtype=np.int64)
+_NONE.flags.writeable = False  # (shared: no households)
+
 
 def step(model) -> None:
     """All processes of section 7.5, in the documented order."""
@@ -91,20 +94,31 @@ def attacks(model, support: np.ndarray, boost: float) -> None:
     # the share ``mass`` of the expected total, each with a geometric number of deaths
     events = rng.binomial(inc, min(1.0, per_incident * mass / size))
     big = np.zeros(model.n)
-    hit = np.flatnonzero(events)
+    hit = events.nonzero()[0]
+    n_big = 0
     if len(hit):  # the events' deaths, area after area (one draw per event)
-        deaths = rng.geometric(1.0 / size, int(events[hit].sum()))
-        big[hit] = np.add.reduceat(deaths, np.concatenate(([0], np.cumsum(events[hit])[:-1])))
+        e = events[hit]
+        n_big = int(e.sum())
+        deaths = rng.geometric(1.0 / size, n_big)
+        starts = e.cumsum()
+        starts -= e  # where each area's events begin among the draws
+        big[hit] = np.add.reduceat(deaths, starts)
+        n_big = int(deaths.sum())
     # ordinary deaths (Poisson) and the mass-casualty deaths placed together on the cohorts
-    civ = _kill_residents(model, per_incident * (1.0 - mass) * inc / residents, big)
+    civ = _kill_residents(model, per_incident * (1.0 - mass) * inc / residents, big, n_big)
     model.m_civ += civ
-    model.killed += int(civ.sum())
-    model.harm_is = model.harm_is * p["harm_memory"] + 1000.0 * civ / residents
+    killed = int(civ.sum())
+    model.killed += killed
+    harm = model.harm_is * p["harm_memory"]
+    if killed:  # (adding 1000 x 0 / residents changes no value)
+        harm += 1000.0 * civ / residents
+    model.harm_is = harm
     sec = rng.poisson(p["sec_deaths_per_incident"] * inc)
     model.m_sec += sec
-    tot = model.garrison.sum(axis=0)
-    lose = np.minimum(sec, tot)
-    model.garrison *= np.where(tot > 0, 1.0 - lose / np.maximum(tot, 1.0), 1.0)
+    if sec.any():  # (no losses: every factor would be 1)
+        tot = model.garrison.sum(axis=0)
+        lose = np.minimum(sec, tot)
+        model.garrison *= np.where(tot > 0, 1.0 - lose / np.maximum(tot, 1.0), 1.0)
 
 
 def detection(model, support: np.ndarray) -> np.ndarray:
@@ -117,25 +131,24 @@ def detection(model, support: np.ndarray) -> np.ndarray:
     """
     p, rng = model.p, model.rng
     C = model.F[CLANDESTINE]
+    st = _static(model)
     burden = np.where(
         model.refuge, np.maximum(model.residents, p["refuge_search_persons"]), model.residents
     )
     density = 1000.0 * model.policing / burden
     cover = model._cover
-    exposure = 1.0 + p["exposure_detection"] * (1.0 - model.sunni_share) * model._not_refuge
-    p_det = (
-        p["detect_rate"]
-        * model.intel
-        * rules.saturating(density, p["security_density_half"])
-        * cover
-        * exposure
-        * (1.0 - p["support_concealment"] * support)
-    )
-    p_det = p_det + p["strike_rate"] * model.air * model.support * cover
-    p_det = np.where(
-        model.syria, p["detect_rate"] * model.lev["syria_campaign"] * model.air * cover, p_det
-    )
-    p_det = np.clip(p_det, 0.0, 1.0)
+    # (exposure_detection x not a refuge, kept: x 1 or x 0 is exact in either order)
+    exposure = 1.0 - model.sunni_share
+    exposure *= st.exposure
+    exposure += 1.0
+    p_det = p["detect_rate"] * model.intel * rules.saturating(density, p["security_density_half"])
+    p_det *= cover
+    p_det *= exposure
+    p_det *= 1.0 - p["support_concealment"] * support
+    p_det += p["strike_rate"] * model.air * model.support * cover
+    # Syria: the campaign
+    p_det[st.syria] = p["detect_rate"] * model.lev["syria_campaign"] * model.air * st.syria_cover
+    p_det.clip(0.0, 1.0, out=p_det)
     caught = rng.binomial(C, p_det)
     C -= caught
     model.m_isd += caught
@@ -184,16 +197,30 @@ def havens(model) -> None:
     p, rng = model.p, model.rng
     C, H = model.F[CLANDESTINE], model.F[HOLDING]
     camp = model.lev["syria_campaign"]
-    ceiling = haven_ceiling(model)
+    # (a handful of havens: plain floats, the same IEEE operations as the arrays would do;
+    # elsewhere the capacity stays 0 and the fighters do not grow)
+    hv = _static(model).havens
+    floor = p["haven_ground_floor"]
+    limit = model.lev["haven_limit"]
+    decay = -p["haven_decay"] * camp
+    regrowth = p["haven_regrowth"] * (1 - camp)
+    fighter_ceiling, growth = p["haven_fighter_ceiling"], p["haven_growth"]
     kappa = model.haven_capacity
-    kappa += np.where(
-        model.haven,
-        -p["haven_decay"] * camp * kappa + p["haven_regrowth"] * (1 - camp) * (ceiling - kappa),
-        0.0,
-    )
-    np.clip(kappa, 0.0, ceiling, out=kappa)
-    room = np.clip(1.0 - (C + H) / np.maximum(p["haven_fighter_ceiling"] * kappa, 1.0), 0.0, 1.0)
-    C += rng.poisson(p["haven_growth"] * kappa * (C + H) * room * model.haven)
+    lam = np.zeros(model.n)
+    for a, k, share, c, h in zip(
+        hv,
+        kappa[hv].tolist(),
+        model.is_share[hv].tolist(),
+        C[hv].tolist(),
+        H[hv].tolist(),
+        strict=True,
+    ):
+        ceiling = limit * (floor + (1.0 - floor) * share)
+        k = _clip(k + (decay * k + regrowth * (ceiling - k)), 0.0, ceiling)
+        kappa[a] = k
+        room = _clip(1.0 - (c + h) / _at_least_1(fighter_ceiling * k), 0.0, 1.0)
+        lam[a] = growth * k * (c + h) * room
+    C += rng.poisson(lam)
 
 
 def border(model) -> None:
@@ -204,27 +231,28 @@ def border(model) -> None:
     C, H = model.F[CLANDESTINE], model.F[HOLDING]
     open_border = 1.0 - model.border_control  # the control the posted troops achieve
     r0 = p["haven_offensive_ratio"]
-    for s, i in model.border_pairs:
-        if model.iraq[s]:
-            s, i = i, s
-        force = model.haven_capacity[s] * (C[s] + H[s])
-        ratio = force / (model.policing[i] + 1.0)
-        share = p["haven_resupply"] * model.haven_capacity[s] * open_border
+    resupply, offensive = p["haven_resupply"], p["haven_offensive_share"]
+    for s, i in _static(model).border:  # (the Syrian side first)
+        c, h = int(C[s]), int(H[s])
+        capacity = float(model.haven_capacity[s])
+        ratio = capacity * (c + h) / (float(model.policing[i]) + 1.0)
+        share = resupply * capacity * open_border
         if ratio > r0:
-            share += p["haven_offensive_share"] * min(1.0, (ratio - r0) / r0)
+            share += offensive * min(1.0, (ratio - r0) / r0)
         # the haven sends from all its fighters, its cells first
-        send = rng.binomial(C[s] + H[s], min(1.0, share))
-        from_c = min(send, C[s])
-        C[s] -= from_c
-        H[s] -= send - from_c
+        send = int(rng.binomial(c + h, min(1.0, share)))
+        from_c = min(send, c)
+        C[s] = c - from_c
+        H[s] = h - (send - from_c)
         C[i] += send
-        model.m_inflow += int(send)
+        model.m_inflow += send
 
 
 def attrition(model) -> None:
     """Cells and holding fighters of every area each lose a binomial share."""
     for F in (model.F[CLANDESTINE], model.F[HOLDING]):
-        F -= model.rng.binomial(F, model.p["fighter_attrition"])
+        if F.any():  # (no fighters: the draw would be all zeros and use no random numbers)
+            F -= model.rng.binomial(F, model.p["fighter_attrition"])
 
 
 def sorties(model, p_det: np.ndarray) -> None:
@@ -232,15 +260,13 @@ def sorties(model, p_det: np.ndarray) -> None:
     they are least likely to be caught."""
     H, C = model.F[HOLDING], model.F[CLANDESTINE]
     share = model.p["sanctuary_sortie"]
-    for a in np.flatnonzero(model.sanctuary & (H > 0)):
-        nb = model.nbrs[a]
-        nb = nb[model.iraq[nb] & ~model.sanctuary[nb]]
-        if len(nb) == 0:
+    for a, nb in _static(model).sorties:  # (sanctuaries with a governed Iraqi neighbour)
+        if H[a] <= 0:
             continue
         k = int(model.rng.binomial(H[a], share))
         if k:
             H[a] -= k
-            C[int(nb[np.argmin(p_det[nb])])] += k
+            C[int(nb[p_det[nb].argmin()])] += k
 
 
 def movement(model, p_det: np.ndarray) -> None:
@@ -251,13 +277,14 @@ def movement(model, p_det: np.ndarray) -> None:
     p, n = model.p, model.n
     C = model.F[CLANDESTINE]
     # (neighbours in a padded matrix, same country only, so the choice is vectorized)
-    risk_nb = np.where(model._nb_ok, p_det[model._nb_pad], np.inf)
-    best = model._nb_pad[model._nb_rows, np.argmin(risk_nb, axis=1)]
+    st = _static(model)
+    st.risk_ext[:n] = p_det
+    best = model._nb_pad.ravel()[st.nb_flat + st.risk_ext[st.nb_ext].argmin(axis=1)]
     # (an area without a same-country neighbour has an infinite least risk: no gain; a NaN
     # gain moves nobody either)
     gain = np.where(model._nb_any, p_det - p_det[best], 0.0)
     share = np.where(gain > 0, p["cell_mobility"] * gain / np.maximum(p_det, 1e-9), 0.0)
-    k = model.rng.binomial(C, np.clip(share, 0, 1))
+    k = model.rng.binomial(C, share.clip(0, 1, out=share))
     moves = np.bincount(best, k, n).astype(np.int64) - k
     C += moves
 
@@ -270,8 +297,8 @@ def seizure(model, support: np.ndarray) -> None:
     thr = p["retaken_threshold"]
     ratio = C * (p["seize_support_base"] + support) / (model.policing + 1.0)
     # populated refuges (hills and desert towns) give cover but are governed like any area
-    can = model.iraq & (model.governed | model.sanctuary)
-    for a in np.flatnonzero(can & (ratio > p["seize_ratio"]) & (C > 0)):
+    can = _static(model).can_seize
+    for a in (can & (ratio > p["seize_ratio"]) & (C > 0)).nonzero()[0].tolist():
         grab = p["seize_rate"] * min(1.0, (ratio[a] - p["seize_ratio"]) / p["seize_ratio"])
         new = min(1.0, model.is_share[a] + grab)
         if new > thr:
@@ -283,13 +310,16 @@ def seizure(model, support: np.ndarray) -> None:
             model.is_share[a] = new
 
 
-def _kill_residents(model, rate: np.ndarray, exact: np.ndarray | None = None) -> np.ndarray:
+def _kill_residents(
+    model, rate: np.ndarray, exact: np.ndarray | None = None, n_exact: int | None = None
+) -> np.ndarray:
     """Kill residents of every area; return deaths per area.
 
     ``rate[a]`` is deaths per person in area a: their number is Poisson with mean
-    residents x rate. ``exact[a]`` deaths (if given) are added as they are. Each death falls on
-    a household drawn in proportion to its size x its area's expected deaths per person, whole
-    persons only; in expectation each area gets its own deaths.
+    residents x rate. ``exact[a]`` deaths (if given; ``n_exact`` in all, summed if not given)
+    are added as they are. Each death falls on a household drawn in proportion to its size x
+    its area's expected deaths per person, whole persons only; in expectation each area gets its
+    own deaths.
     """
     pop = model.pop
     per_person = rate if exact is None else rate + exact / model.residents
@@ -297,7 +327,9 @@ def _kill_residents(model, rate: np.ndarray, exact: np.ndarray | None = None) ->
         return np.zeros(model.n, dtype=np.int64)
     k = model.rng.poisson(float(np.dot(model.residents, rate)))
     if exact is not None:
-        k += int(round(exact.sum()))
+        k += int(round(exact.sum())) if n_exact is None else n_exact
+    if k <= 0:  # (nobody to place: no draw either)
+        return np.zeros(model.n, dtype=np.int64)
     # only households living in an area with deaths weigh
     idx = living_in(model, per_person > 0)
     idx, d = _place(model, idx, pop.size[idx] * per_person[pop.loc[idx]], k)
@@ -307,36 +339,37 @@ def _kill_residents(model, rate: np.ndarray, exact: np.ndarray | None = None) ->
 
 def _place(model, idx: np.ndarray, weights: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """Draw ``k`` persons, each from a household chosen in proportion to its weight; returns
-    the households drawn and how many persons each gives (at most its size).
+    the households drawn (ascending) and how many persons each gives (at most its size).
 
     Households ``idx`` (ascending) have ``weights``; every other household weighs 0 and is
     skipped: it would change no partial sum of the weights in cohort order, and the household
     chosen is the first whose partial sum exceeds the draw (the last cohort if none does).
     """
     if k <= 0:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    cum = np.cumsum(weights)
+        return _NONE, _NONE
+    cum = weights.cumsum()
     total = float(cum[-1]) if len(cum) else 0.0
     if total <= 0:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    # (only how many persons each household gives matters, not the draws' order: sorting the
-    # draws gives the sorted households, and sorted keys are searched faster)
+        return _NONE, _NONE
+    # (only how many persons each household gives matters, not the draws' order: with the
+    # draws sorted, the draws below each partial sum are counted by one search of the partial
+    # sums among the draws)
     draws = model.rng.random(k) * total
     draws.sort()
-    j = np.searchsorted(cum, draws, side="right")
-    picks = idx[np.minimum(j, len(idx) - 1)]
-    picks[j >= len(idx)] = len(model.pop) - 1
-    # each run of equal picks is one household (plain ufuncs: on small arrays the wrappers of
-    # np.diff, np.append and np.flatnonzero cost more than the work)
-    new = np.empty(len(picks), dtype=bool)
-    new[0] = True
-    np.not_equal(picks[1:], picks[:-1], out=new[1:])
-    first = new.nonzero()[0]
-    chosen = picks[first]
-    bounds = np.empty(len(first) + 1, dtype=first.dtype)
-    bounds[:-1] = first
-    bounds[-1] = len(picks)
-    counts = bounds[1:] - bounds[:-1]
+    below = draws.searchsorted(cum, side="left")  # draws choosing this household or earlier
+    counts = np.empty(len(below), dtype=below.dtype)
+    counts[0] = below[0]
+    np.subtract(below[1:], below[:-1], out=counts[1:])
+    drawn = counts.nonzero()[0]
+    chosen, counts = idx[drawn], counts[drawn]
+    beyond = k - int(below[-1])  # draws at or above the total (rounding): the last cohort
+    if beyond:
+        last = len(model.pop) - 1
+        if len(chosen) and chosen[-1] == last:
+            counts[-1] += beyond
+        else:
+            chosen = np.append(chosen, last)
+            counts = np.append(counts, beyond)
     return chosen, np.minimum(counts, model.pop.size[chosen])
 
 
@@ -352,5 +385,57 @@ def _occupy(model, a: int, fraction: float) -> None:
     """Households at home in area a come under IS rule with probability ``fraction``."""
     pop = model.pop
     s = home_segment(model, a)  # households at home in a are those of its home segment
-    idx = s.start + np.flatnonzero((pop.status[s] == HOME) & ~pop.under_is[s])
+    idx = s.start + ((pop.status[s] == HOME) & ~pop.under_is[s]).nonzero()[0]
     pop.under_is[idx[model.rng.random(len(idx)) < fraction]] = True
+
+
+class _Static:
+    """What the insurgency reads every month but never changes in a run (``_static``)."""
+
+    def __init__(self, model) -> None:
+        self.havens = model.haven.nonzero()[0].tolist()
+        if model.haven_capacity[~model.haven].any():  # pragma: no cover - built as 0
+            raise RuntimeError("haven capacity outside the havens")
+        # border links as (Syrian side, Iraqi side)
+        self.border = [
+            (int(i), int(s)) if model.iraq[s] else (int(s), int(i)) for s, i in model.border_pairs
+        ]
+        # sanctuaries (ascending) and their governed Iraqi neighbours (sorties)
+        self.sorties = []
+        for a in model.sanctuary.nonzero()[0].tolist():
+            nb = model.nbrs[a]
+            nb = nb[model.iraq[nb] & ~model.sanctuary[nb]]
+            if len(nb):
+                self.sorties.append((a, nb))
+        # (seizure: Iraqi areas that are governed, or sanctuaries)
+        self.can_seize = model.iraq & (model.governed | model.sanctuary)
+        # (detection)
+        self.exposure = model.p["exposure_detection"] * model._not_refuge
+        self.syria = model.syria.nonzero()[0]
+        self.syria_cover = model._cover[self.syria]
+        # (movement: the risk of every padded neighbour read from the risks with an infinite
+        # one appended, where the pad has no neighbour)
+        self.nb_ext = np.where(model._nb_ok, model._nb_pad, model.n)
+        self.risk_ext = np.full(model.n + 1, np.inf)
+        self.nb_flat = model._nb_rows * model._nb_pad.shape[1]
+
+
+def _static(model) -> _Static:
+    """The run's ``_Static`` (built on first use)."""
+    st = getattr(model, "_insurgency_static", None)
+    if st is None:
+        st = model._insurgency_static = _Static(model)
+    return st
+
+
+def _clip(x: float, lo: float, hi: float) -> float:
+    """``x`` clipped to [lo, hi] exactly as ``np.clip`` does it (NaN stays NaN)."""
+    if x != x:
+        return x
+    x = x if x > lo else lo
+    return x if x < hi or x != x else hi
+
+
+def _at_least_1(x: float) -> float:
+    """``np.maximum(x, 1.0)`` for a float (NaN stays NaN)."""
+    return x if x >= 1.0 or x != x else 1.0

@@ -56,19 +56,19 @@ def security_effective(model) -> None:
         model.disputed, 1.0 - model.p["coordination_loss"] * model.kirkuk, 1.0
     )
     sec = model.eff @ model.garrison
-    posts = model.border_areas.sum()  # (border areas: counted once)
+    posts = _border_posts(model)  # (border areas: counted once)
     if posts:
         sec[model.border_areas] += float(model.eff @ model.border_force) / posts
-    for g in model.groups:
-        sec[model.aidx[g.area]] += float(model.eff @ g.strength)
-    model.security_raw = model.garrison.sum(axis=0) + np.bincount(
-        [model.aidx[g.area] for g in model.groups],
-        [g.strength.sum() for g in model.groups],
-        model.n,
-    )
-    model.security_raw = model.security_raw + model.border_force.sum() * model.border_areas / max(
-        posts, 1
-    )
+    raw = model.garrison.sum(axis=0)
+    if model.groups:  # (without offensives the strike groups add zeros)
+        for g in model.groups:
+            sec[model.aidx[g.area]] += float(model.eff @ g.strength)
+        raw += np.bincount(
+            [model.aidx[g.area] for g in model.groups],
+            [g.strength.sum() for g in model.groups],
+            model.n,
+        )
+    model.security_raw = raw + model.border_force.sum() * model.border_areas / max(posts, 1)
     # mobile forces with no offensive to fight sweep for cells and sanctuaries where they are
     model.sweep_force = np.zeros(model.n)
     if model.pool.sum() > 0:
@@ -116,25 +116,45 @@ def _plan(model, groups, slot_ready, slot_of, mask, theatre: str) -> None:
         a = model.aidx[g.area]
         if model.is_share[a] <= thr:
             _end_offensive(model, g, a, groups, slot_ready, slot_of)
-    engaged = {model.aidx[g.area] for g in groups}
-    ready = mask & model.governed & (model.is_share > thr) & (model.op_start <= t)
-    targets = [a for a in np.flatnonzero(ready) if a not in engaged]
-    if not targets:
-        return
-    under = np.flatnonzero(model.pop.under_is)
-    pop_under = np.bincount(model.pop.loc[under], model.pop.size[under], model.n)
+    ready = model.is_share > thr
+    ready &= _governed_in(model, theatre, mask)
+    ready &= model.op_start <= t
+    targets = ready.nonzero()[0].tolist()
+    if groups:
+        engaged = {model.aidx[g.area] for g in groups}
+        targets = [a for a in targets if a not in engaged]
+    pop_under = None  # (counted only when a slot is free)
     while targets and len(groups) < len(slot_ready):
         free = [
             s for s in range(len(slot_ready)) if s not in slot_of.values() and slot_ready[s] <= t
         ]
         if not free:
             break
+        if pop_under is None:
+            under = model.pop.under_is.nonzero()[0]
+            pop_under = np.bincount(model.pop.loc[under], model.pop.size[under], model.n)
         prio = [model.F[HOLDING, a] * model.defence[a] + pop_under[a] / 1000.0 for a in targets]
         best = targets[int(np.argmax(prio))]
         g = StrikeGroup(model, model.cells[best], np.zeros(len(FORCES)), theatre, t)
         slot_of[g.unique_id] = free[0]
         groups.append(g)
         targets.remove(best)
+
+
+def _governed_in(model, theatre: str, mask: np.ndarray) -> np.ndarray:
+    """The governed areas of a theatre (``mask``), kept for the run."""
+    kept = model.__dict__.setdefault("_governed_in", {})
+    if theatre not in kept:
+        kept[theatre] = mask & model.governed
+    return kept[theatre]
+
+
+def _border_posts(model) -> int:
+    """The number of border areas (kept for the run)."""
+    posts = getattr(model, "_n_border_posts", None)
+    if posts is None:
+        posts = model._n_border_posts = int(model.border_areas.sum())
+    return posts
 
 
 def _end_offensive(model, g: StrikeGroup, a: int, groups, slot_ready, slot_of) -> None:
@@ -245,7 +265,7 @@ def _liberate(model, a: int, fraction: float) -> None:
     """Free a fraction of the households under IS in area a; the fighting harms them."""
     p, pop, rng = model.p, model.pop, model.rng
     s = home_segment(model, a)  # households under IS live at home
-    idx = s.start + np.flatnonzero(pop.under_is[s])
+    idx = s.start + pop.under_is[s].nonzero()[0]
     if len(idx) == 0 or fraction <= 0:
         return
     idx = idx[rng.random(len(idx)) < fraction] if fraction < 1.0 else idx
@@ -288,7 +308,8 @@ def sweeps(model) -> None:
     fighters; the rest of the fighters stay (the terrain is theirs again if the sweeps stop)."""
     p, rng = model.p, model.rng
     thr = p["retaken_threshold"]
-    for a in np.flatnonzero(model.sanctuary & (model.is_share > thr) & (model.sweep_force > 0)):
+    swept = model.sanctuary & (model.is_share > thr) & (model.sweep_force > 0)
+    for a in swept.nonzero()[0].tolist():
         held = model.is_share[a]
         defenders = int(model.F[HOLDING, a])
         ratio = (

@@ -26,13 +26,14 @@ def step(model) -> None:
         if excess > 0 and model.rng.random() < chance:
             _kirkuk_crisis(model)
     iq = model.iraq
-    pop_iq = float(model.residents[iq].sum())
-    deaths = float((model.m_civ + model.m_sec)[iq].sum())
     res_iq = model.residents[iq]
-    abuse = float((model.abuse[iq] * res_iq).sum() / res_iq.sum())  # residents-weighted mean
-    model.harm_gov = model.harm_gov * p["harm_memory"] + 1000.0 * model.m_civ_gov / np.maximum(
-        model.residents, 1.0
-    )
+    pop_iq = float(res_iq.sum())
+    deaths = float((model.m_civ + model.m_sec)[iq].sum())
+    abuse = float((model.abuse[iq] * res_iq).sum()) / pop_iq  # residents-weighted mean
+    harm = model.harm_gov * p["harm_memory"]
+    if model.m_civ_gov.any():  # (adding 1000 x 0 / residents changes no value)
+        harm += 1000.0 * model.m_civ_gov / np.maximum(model.residents, 1.0)
+    model.harm_gov = harm
     decay = p["tension_decay"] + p["tension_reconciliation"] * model.perceived["reconciliation"]
     model.tension = _unit(
         model.tension
