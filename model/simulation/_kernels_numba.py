@@ -156,3 +156,67 @@ def group_sums(loc, group, n_groups, sizef, active, engaged, legit, griev, out):
         out[b + 1] += s * (engaged[i] - a)
         out[b + 2] += s * legit[i]
         out[b + 3] += s * griev[i]
+
+
+@_jit
+def area_weight_total(size, loc, per_person):
+    """The total weight of insurgency._place for households of size x their area's
+    ``per_person`` (areas at 0 or less skipped, as living_in does): the last partial sum of
+    np.cumsum, added in cohort order."""
+    cum = 0.0
+    for i in range(size.shape[0]):
+        rate = per_person[loc[i]]
+        if rate > 0.0:
+            cum = cum + size[i] * rate
+    return cum
+
+
+@_jit
+def place_walk(size, loc, per_person, draws, chosen, counts):
+    """insurgency._place's counts: the draws (sorted) below each partial sum of the weights,
+    less those below the previous one (np.searchsorted(draws, cum, "left")), walked together.
+
+    Writes the households with draws and their counts; returns how many households and how
+    many draws fell below the last partial sum.
+    """
+    k = draws.shape[0]
+    p = 0
+    found = 0
+    cum = 0.0
+    for i in range(size.shape[0]):
+        rate = per_person[loc[i]]
+        if rate > 0.0:
+            cum = cum + size[i] * rate
+            start = p
+            while p < k and draws[p] < cum:
+                p += 1
+            if p > start:
+                chosen[found] = i
+                counts[found] = p - start
+                found += 1
+    return found, p
+
+
+@_jit
+def at_home_count(status, under, size, home_code):
+    """How many households are at home, not under IS rule and not empty (displacement.step)."""
+    k = 0
+    for i in range(status.shape[0]):
+        if status[i] == home_code and not under[i] and size[i] > 0:
+            k += 1
+    return k
+
+
+@_jit
+def fleeing(status, under, size, home_code, home, chance, draws, out):
+    """displacement.step: the households of ``at_home_count``, in cohort order, whose draw is
+    below their home area's chance of fleeing; writes them to ``out`` and returns how many."""
+    j = 0
+    found = 0
+    for i in range(status.shape[0]):
+        if status[i] == home_code and not under[i] and size[i] > 0:
+            if draws[j] < chance[home[i]]:
+                out[found] = i
+                found += 1
+            j += 1
+    return found

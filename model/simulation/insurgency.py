@@ -330,9 +330,11 @@ def _kill_residents(
         k += int(round(exact.sum())) if n_exact is None else n_exact
     if k <= 0:  # (nobody to place: no draw either)
         return np.zeros(model.n, dtype=np.int64)
-    # only households living in an area with deaths weigh
-    idx = living_in(model, per_person > 0)
-    idx, d = _place(model, idx, pop.size[idx] * per_person[pop.loc[idx]], k)
+    if model._kernels is not None:  # the same households and counts, in two compiled passes
+        idx, d = _place_by_area(model, per_person, k)
+    else:  # only households living in an area with deaths weigh
+        idx = living_in(model, per_person > 0)
+        idx, d = _place(model, idx, pop.size[idx] * per_person[pop.loc[idx]], k)
     pop.size[idx] -= d
     return np.bincount(pop.loc[idx], d, model.n).astype(np.int64)
 
@@ -361,8 +363,27 @@ def _place(model, idx: np.ndarray, weights: np.ndarray, k: int) -> tuple[np.ndar
     counts[0] = below[0]
     np.subtract(below[1:], below[:-1], out=counts[1:])
     drawn = counts.nonzero()[0]
-    chosen, counts = idx[drawn], counts[drawn]
-    beyond = k - int(below[-1])  # draws at or above the total (rounding): the last cohort
+    return _drawn(model, idx[drawn], counts[drawn], k - int(below[-1]))
+
+
+def _place_by_area(model, per_person: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """``_place`` for households weighing size x ``per_person`` of the area they live in
+    (those of areas at 0 skipped), with the compiled kernels: one pass sums the weights, a
+    second walks the partial sums along the sorted draws. The same draws, sums and counts."""
+    pop, kern = model.pop, model._kernels
+    total = kern.area_weight_total(pop.size, pop.loc, per_person)
+    if total <= 0:
+        return _NONE, _NONE
+    draws = model.rng.random(k) * total
+    draws.sort()
+    chosen, counts = np.empty(k, dtype=np.int64), np.empty(k, dtype=np.int64)
+    found, below = kern.place_walk(pop.size, pop.loc, per_person, draws, chosen, counts)
+    return _drawn(model, chosen[:found], counts[:found], k - below)
+
+
+def _drawn(model, chosen: np.ndarray, counts: np.ndarray, beyond: int):
+    """The households drawn and their persons, at most their size; ``beyond``: draws at or
+    above the weights' total (rounding), which fall on the last cohort."""
     if beyond:
         last = len(model.pop) - 1
         if len(chosen) and chosen[-1] == last:

@@ -83,6 +83,10 @@ def warm_up() -> float:
     )
     kern.mobilization_pass(a(), a(), a(), a(), two, b, i64, f, a())
     kern.group_sums(i64, i8, 1, f, f, f, f, f, np.zeros(4))
+    kern.area_weight_total(i64, i64, f)
+    kern.place_walk(i64, i64, f, f, i64.copy(), i64.copy())
+    kern.at_home_count(i8, b, i64, 0)
+    kern.fleeing(i8, b, i64, 0, i64, f, f, i64.copy())
     return time.perf_counter() - t0
 
 
@@ -99,5 +103,9 @@ def _load() -> SimpleNamespace | None:
                 legitimacy_pass=_kernels_numba.legitimacy_pass,
                 mobilization_pass=_kernels_numba.mobilization_pass,
                 group_sums=_kernels_numba.group_sums,
+                area_weight_total=_kernels_numba.area_weight_total,
+                place_walk=_kernels_numba.place_walk,
+                at_home_count=_kernels_numba.at_home_count,
+                fleeing=_kernels_numba.fleeing,
             )
     return _compiled
