@@ -223,8 +223,9 @@ def _mp_context() -> Any:
     """A start method that never inherits a notebook's threads or locks."""
     if "forkserver" in mp.get_all_start_methods():
         ctx = mp.get_context("forkserver")
-        # Workers are forked from a server that has already imported the model.
-        ctx.set_forkserver_preload(["model.experiments.worker"])
+        # Workers are forked from a server that has already imported the model and loaded
+        # its compiled kernels (model.experiments.preload).
+        ctx.set_forkserver_preload(["model.experiments.preload"])
         return ctx
     return mp.get_context("spawn")  # pragma: no cover - Windows
 
