@@ -42,22 +42,29 @@ def unit_sums(x: np.ndarray, unit: np.ndarray, k: int, members: np.ndarray) -> n
     """Sums of the member areas of each of ``k`` units, added in area order.
 
     Args:
-        x: an array whose axis 1 is the areas, (T, n) or (T, n, g).
+        x: an array whose axis 1 is the areas, e.g. (T, n) or (T, n, g).
         unit: the unit of every area (n,).
         k: the number of units.
         members: the indices of the areas counted, in increasing order.
 
     Returns:
-        A C-ordered array of x's shape with axis 1 of length k; a unit's sum starts at 0 and
-        adds its areas one after the other (``np.bincount`` adds in input order), as the
-        product with a 0/1 matrix does.
+        An array of x's shape with axis 1 of length k. A unit's sum starts at 0 and adds its
+        areas one after the other, as the product with a 0/1 matrix does.
     """
-    T, c = x.shape[0], int(np.prod(x.shape[2:], dtype=np.int64))
-    part = x.reshape(T, x.shape[1], c)[:, members, :]
-    keys = (np.arange(T)[:, None] * k + unit[members]) * c
-    keys = (keys[:, :, None] + np.arange(c)).ravel()
-    out = np.bincount(keys, part.ravel(), T * k * c)
-    return out.reshape((T, k) + x.shape[2:])
+    out = np.zeros((x.shape[0], k) + x.shape[2:])
+    for a in members.tolist():
+        out[:, unit[a]] += x[:, a]
+    return out
+
+
+def _sums(arrays: dict[str, np.ndarray], T: int, total) -> dict[str, np.ndarray]:
+    """``total`` of the first T months of every array, all arrays in one call."""
+    names = list(arrays)
+    stacked = np.stack([arrays[name][:T] for name in names])
+    shape = stacked.shape
+    sums = total(stacked.reshape((shape[0] * T,) + shape[2:]))
+    sums = sums.reshape((shape[0], T) + sums.shape[1:])
+    return dict(zip(names, sums, strict=True))
 
 
 def aggregate(rec, index: np.ndarray, k: int, mask: np.ndarray) -> dict[str, np.ndarray]:
@@ -72,8 +79,7 @@ def aggregate(rec, index: np.ndarray, k: int, mask: np.ndarray) -> dict[str, np.
     m, T = rec.m, rec.filled
     n = m.n
     members = np.flatnonzero(mask)
-    identity = k == n and len(members) == n and np.array_equal(index, np.arange(n))
-    if identity:
+    if k == n and len(members) == n and np.array_equal(index, np.arange(n)):
 
         def total(x):
             return x + 0.0  # (a 0/1 product turns -0.0 into +0.0)
@@ -88,11 +94,10 @@ def aggregate(rec, index: np.ndarray, k: int, mask: np.ndarray) -> dict[str, np.
         M[members, 0] = 1.0
         area = {name: v[:T] @ M for name, v in rec.area.items()}
     else:
-        area = {name: total(v[:T]) for name, v in rec.area.items()}
+        area = _sums(rec.area, T, total)
     weight = np.bincount(index[members], m.control_weight[members], k)
     area["weight"] = np.broadcast_to(weight, (T, k))
-    group = {name: total(v[:T]) for name, v in rec.group.items()}
-    return outcomes(area, group)
+    return outcomes(area, _sums(rec.group, T, total))
 
 
 def outcomes(a: dict[str, np.ndarray], g: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
