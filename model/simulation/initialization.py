@@ -310,10 +310,33 @@ def _families(model, home, group, size, rng) -> np.ndarray:
         if len(cand) == 0 or target <= 0:
             continue
         keys = -np.log(rng.random(len(cand))) / size[cand]  # weighted, without replacement
-        order = cand[np.argsort(keys, kind="stable")]
-        cum = np.cumsum(size[order])
-        fam[order[: int(np.searchsorted(cum, target)) + 1]] = True
+        fam[_first_until(cand, keys, size, target)] = True
     return fam
+
+
+def _first_until(cand: np.ndarray, keys: np.ndarray, size: np.ndarray, target: float):
+    """The candidates in increasing order of their keys (ties in candidate order), up to and
+    including the one whose cumulative ``size`` reaches ``target`` (all if none does).
+
+    The same as sorting every key (stable) and cutting the cumulative sizes at ``target``, but
+    only the smallest keys are sorted: those at or below a cut-off chosen from the share of the
+    candidates' persons needed, raised until they reach the target.
+    """
+    n = len(cand)
+    sizes = size[cand]
+    need = min(1.0, target / max(float(sizes.sum()), 1.0))
+    k = min(n, int(n * need * 1.1) + 256)
+    while k < n:
+        cut = np.partition(keys, k - 1)[k - 1]
+        head = np.flatnonzero(keys <= cut)  # every key tied with the cut-off too
+        head = head[np.argsort(keys[head], kind="stable")]
+        cum = np.cumsum(sizes[head])
+        if len(cum) and cum[-1] >= target:
+            return cand[head[: int(np.searchsorted(cum, target)) + 1]]
+        k *= 2
+    order = np.argsort(keys, kind="stable")
+    cum = np.cumsum(sizes[order])
+    return cand[order[: int(np.searchsorted(cum, target)) + 1]]
 
 
 def _initial_displacement(model) -> None:
@@ -341,9 +364,7 @@ def _initial_displacement(model) -> None:
         )
         w = w * np.where(np.isin(pop.group[cand], (SUNNI_ARAB, YAZIDI)), p["idp_weight_group"], 1.0)
         keys = -np.log(rng.random(len(cand))) / w  # weighted sampling without replacement
-        order = cand[np.argsort(keys, kind="stable")]
-        cum = np.cumsum(pop.size[order])
-        chosen = order[: int(np.searchsorted(cum, target)) + 1]
+        chosen = _first_until(cand, keys, pop.size, target)
         pop.status[chosen] = DISPLACED
         pop.under_is[chosen] = False
         pop.loc[chosen] = hosts[pop.home[chosen]]
