@@ -44,6 +44,7 @@ def test_every_model_parameter_is_registered_and_used():
         "displacement",
         "politics",
         "recording",
+        "tables",
         "cohorts",
     )
     source = "".join(

@@ -47,6 +47,10 @@ def parse_month(value: Any, *, bounded: bool = False) -> str:
     """
     if isinstance(value, _dt.date):
         return _in_range(value.year, value.month, value, bounded)
+    if _is_plain(value):  # already "YYYY-MM" (most calls): no pattern to match
+        year, month = int(value[:4]), int(value[5:])
+        if 1 <= month <= 12:
+            return _in_range(year, month, value, bounded)
     if not isinstance(value, str):
         raise ValueError(f"expected a month, got {describe(value)}")
     m = _MONTH_RE.match(value)
@@ -63,6 +67,18 @@ def parse_month(value: Any, *, bounded: bool = False) -> str:
                 f"{excerpt(value)} is not a date: day {int(m.group(3))} does not exist"
             ) from None
     return _in_range(year, month, value, bounded)
+
+
+def _is_plain(value: Any) -> bool:
+    """Whether ``value`` is a string of exactly four ASCII digits, "-" and two ASCII digits."""
+    return (
+        type(value) is str
+        and len(value) == 7
+        and value[4] == "-"
+        and value.isascii()
+        and value[:4].isdigit()
+        and value[5:].isdigit()
+    )
 
 
 def _in_range(year: int, month: int, value: Any, bounded: bool) -> str:
@@ -85,5 +101,5 @@ def month_str(index: float) -> str:
 
 def month_range(start: str, horizon: int) -> list[str]:
     """The ``horizon`` months from ``start`` as ``"YYYY-MM"`` strings."""
-    first = parse_month(start)
-    return [month_add(first, i) for i in range(int(horizon))]
+    first = months_between(_YEAR_ZERO, parse_month(start))
+    return [f"{k // 12:04d}-{k % 12 + 1:02d}" for k in range(first, first + int(horizon))]

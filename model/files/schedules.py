@@ -67,18 +67,22 @@ class Schedule:
         Before the first point it is ``default``, else the schedule's own default; a
         ValueError is raised if neither is known.
         """
-        key = parse_month(month)
-        i = bisect_right([m for m, _ in self.points], key)
+        return self._at(parse_month(month), [m for m, _ in self.points], default)
+
+    def series(self, start: str, horizon: int, default: float | None = None) -> np.ndarray:
+        """One value per month for ``horizon`` months from ``start`` (float64 array)."""
+        dates = [m for m, _ in self.points]
+        return np.array([self._at(m, dates, default) for m in month_range(start, horizon)], float)
+
+    def _at(self, key: str, dates: list[str], default: float | None) -> float:
+        """``value_at`` of a month already written "YYYY-MM", given the points' dates."""
+        i = bisect_right(dates, key)
         if i:
             return self.points[i - 1][1]
         fallback = default if default is not None else self.default
         if fallback is None:
             raise ValueError(f"{key} is before the schedule's first point and no default is known")
         return float(fallback)
-
-    def series(self, start: str, horizon: int, default: float | None = None) -> np.ndarray:
-        """One value per month for ``horizon`` months from ``start`` (float64 array)."""
-        return np.array([self.value_at(m, default) for m in month_range(start, horizon)], float)
 
     def to_yaml(self, integer: bool = False) -> Any:
         """The schedule as a scenario file writes it (a number or a list of points)."""

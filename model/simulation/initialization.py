@@ -8,6 +8,9 @@ Builds the model's state from a ``model.data.InitialState``: the area network an
 
 from __future__ import annotations
 
+import weakref
+
+import networkx as nx
 import numpy as np
 import pandas as pd
 from mesa.discrete_space import Network
@@ -73,12 +76,17 @@ def build_space(model) -> None:
     model.clear_rate = np.zeros(n)
     model.defence = np.zeros(n)
     model.urban = np.zeros(n)
+    terrain: dict[str, tuple[float, float, float]] = {}  # a few kinds of terrain, many areas
     for i, terr in enumerate(areas["terrain"]):
-        codes = [c for c in str(terr).split("/") if c in _TERRAIN] or ["R"]
-        model.clear_rate[i] = np.mean([rate[c] for c in codes])
-        model.defence[i] = np.mean([defence[c] for c in codes])
-        model.urban[i] = np.mean([c == "U" for c in codes])
-    model.graph = st.graph()
+        if terr not in terrain:
+            codes = [c for c in str(terr).split("/") if c in _TERRAIN] or ["R"]
+            terrain[terr] = (
+                np.mean([rate[c] for c in codes]),
+                np.mean([defence[c] for c in codes]),
+                np.mean([c == "U" for c in codes]),
+            )
+        model.clear_rate[i], model.defence[i], model.urban[i] = terrain[terr]
+    model.graph = _graph(st)
     model.grid = Network(model.graph, random=model.random)
     model.cells = [model.grid._cells[a] for a in model.area_ids]
     model.nbrs = [
@@ -138,6 +146,17 @@ def build_space(model) -> None:
     model.destruction[model.is_share > 0] = (
         p["destruction0_liberated"] * model.urban[model.is_share > 0]
     )
+
+
+_GRAPHS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _graph(state) -> nx.Graph:
+    """A copy of the state's area network (``InitialState.graph``), built once per state: the
+    state's frames are read-only, and every model gets its own copy to change."""
+    if state not in _GRAPHS:
+        _GRAPHS[state] = state.graph()
+    return _GRAPHS[state].copy()
 
 
 def build_forces(model) -> None:
@@ -282,17 +301,41 @@ def _families(model, home, group, size, rng) -> np.ndarray:
     table = model.state.families
     sa = group == SUNNI_ARAB
     total = p["is_family_share"] * float(size[sa & model.was_held[home]].sum())
-    gov_name = np.array(model.govs)[model.gov_of]
+    gov_home = model.gov_of[home]
+    gov_index = {g: i for i, g in enumerate(model.govs)}
     for gov, share in table["share"].items():
-        cand = np.flatnonzero(sa & (gov_name[home] == gov) & model.iraq[home])
+        cand = np.flatnonzero(sa & (gov_home == gov_index.get(gov, -1)) & model.iraq[home])
         target = total * float(share)
         if len(cand) == 0 or target <= 0:
             continue
         keys = -np.log(rng.random(len(cand))) / size[cand]  # weighted, without replacement
-        order = cand[np.argsort(keys, kind="stable")]
-        cum = np.cumsum(size[order])
-        fam[order[: int(np.searchsorted(cum, target)) + 1]] = True
+        fam[_first_until(cand, keys, size, target)] = True
     return fam
+
+
+def _first_until(cand: np.ndarray, keys: np.ndarray, size: np.ndarray, target: float):
+    """The candidates in increasing order of their keys (ties in candidate order), up to and
+    including the one whose cumulative ``size`` reaches ``target`` (all if none does).
+
+    The same as sorting every key (stable) and cutting the cumulative sizes at ``target``, but
+    only the smallest keys are sorted: those at or below a cut-off chosen from the share of the
+    candidates' persons needed, raised until they reach the target.
+    """
+    n = len(cand)
+    sizes = size[cand]
+    need = min(1.0, target / max(float(sizes.sum()), 1.0))
+    k = min(n, int(n * need * 1.1) + 256)
+    while k < n:
+        cut = np.partition(keys, k - 1)[k - 1]
+        head = np.flatnonzero(keys <= cut)  # every key tied with the cut-off too
+        head = head[np.argsort(keys[head], kind="stable")]
+        cum = np.cumsum(sizes[head])
+        if len(cum) and cum[-1] >= target:
+            return cand[head[: int(np.searchsorted(cum, target)) + 1]]
+        k *= 2
+    order = np.argsort(keys, kind="stable")
+    cum = np.cumsum(sizes[order])
+    return cand[order[: int(np.searchsorted(cum, target)) + 1]]
 
 
 def _initial_displacement(model) -> None:
@@ -301,17 +344,17 @@ def _initial_displacement(model) -> None:
     disp = st.displacement
     gov_col = "governorate" if "governorate" in disp else disp.index.name
     table = disp.reset_index() if gov_col == disp.index.name else disp
-    gov_name = np.array(model.govs)[model.gov_of]
+    gov_home = model.gov_of[pop.home]
+    gov_index = {g: i for i, g in enumerate(model.govs)}
     hosts = host_areas(model)
     listed = set(table["governorate"])
     iraqi = [g for i, g in enumerate(model.govs) if model.iraq[model.gov_of == i].any()]
-    others = [g for g in iraqi if g not in listed]
-    for r in table.itertuples():
-        target = float(r.idps)
-        g = r.governorate
+    others = [gov_index[g] for g in iraqi if g not in listed]
+    for g, idps in zip(table["governorate"], table["idps"], strict=True):
+        target = float(idps)
         # "Other": the Iraqi governorates the table does not list, together
-        names = others if g == "Other" else [g]
-        cand = np.flatnonzero(np.isin(gov_name[pop.home], names))
+        codes = others if g == "Other" else [gov_index.get(g, -1)]
+        cand = np.flatnonzero(np.isin(gov_home, codes))
         if target <= 0 or len(cand) == 0:
             continue
         p = model.p
@@ -320,9 +363,7 @@ def _initial_displacement(model) -> None:
         )
         w = w * np.where(np.isin(pop.group[cand], (SUNNI_ARAB, YAZIDI)), p["idp_weight_group"], 1.0)
         keys = -np.log(rng.random(len(cand))) / w  # weighted sampling without replacement
-        order = cand[np.argsort(keys, kind="stable")]
-        cum = np.cumsum(pop.size[order])
-        chosen = order[: int(np.searchsorted(cum, target)) + 1]
+        chosen = _first_until(cand, keys, pop.size, target)
         pop.status[chosen] = DISPLACED
         pop.under_is[chosen] = False
         pop.loc[chosen] = hosts[pop.home[chosen]]

@@ -148,30 +148,32 @@ def split_integer(total: int, n: int) -> np.ndarray:
 
 
 def stability_index(
-    pop_under_is: float,
-    incidents: float,
-    legitimacy: float,
-    tension: float,
-    idps: float,
-    population: float,
+    pop_under_is: np.ndarray | float,
+    incidents: np.ndarray | float,
+    legitimacy: np.ndarray | float,
+    tension: np.ndarray | float,
+    idps: np.ndarray | float,
+    population: np.ndarray | float,
     incident_scale: float,
     is_scale: float = 1.0e6,
     idp_share: float = 0.1,
-) -> float:
-    """Composite stability index 0-100: the mean of five parts, each 0-1.
+) -> np.ndarray | float:
+    """Composite stability index 0-100: the mean of five parts, each 0-1 (a float for scalar
+    inputs, an array for arrays such as one value per month).
 
     territory 1 - min(1, persons under IS / ``is_scale``); violence exp(-incidents / scale);
     legitimacy (persons-weighted mean); calm 1 - sectarian tension; homes
     1 - min(1, displaced / (``idp_share`` of the population)).
     """
-    parts = (
-        1.0 - min(1.0, pop_under_is / is_scale),
-        float(np.exp(-incidents / incident_scale)),
+    parts = np.broadcast_arrays(
+        1.0 - np.minimum(1.0, np.divide(pop_under_is, is_scale)),
+        np.exp(np.divide(np.negative(incidents), incident_scale)),
         legitimacy,
-        1.0 - tension,
-        1.0 - min(1.0, idps / (idp_share * max(population, 1.0))),
+        np.subtract(1.0, tension),
+        1.0 - np.minimum(1.0, np.divide(idps, idp_share * np.maximum(population, 1.0))),
     )
-    return 100.0 * float(np.mean(parts))
+    index = 100.0 * np.mean(np.stack(parts, axis=-1), axis=-1)
+    return float(index) if index.ndim == 0 else index
 
 
 def trailing_year(monthly: np.ndarray) -> np.ndarray:
