@@ -220,3 +220,41 @@ def fleeing(status, under, size, home_code, home, chance, draws, out):
                 found += 1
             j += 1
     return found
+
+
+@_jit
+def recruit_weights(idx, size, active, loc, rate, w):
+    """insurgency.recruitment's weights of households ``idx``: size x active x their area's
+    rate, written to ``w[idx]``."""
+    for j in range(idx.shape[0]):
+        i = idx[j]
+        w[i] = size[i] * active[i] * rate[loc[i]]
+
+
+@_jit
+def subset_total(idx, w):
+    """The last partial sum of np.cumsum(w[idx]) (added in the order of ``idx``)."""
+    cum = 0.0
+    for j in range(idx.shape[0]):
+        cum = cum + w[idx[j]]
+    return cum
+
+
+@_jit
+def subset_walk(idx, w, draws, chosen, counts):
+    """``place_walk`` for households ``idx`` weighing ``w[idx]``."""
+    k = draws.shape[0]
+    p = 0
+    found = 0
+    cum = 0.0
+    for j in range(idx.shape[0]):
+        i = idx[j]
+        cum = cum + w[i]
+        start = p
+        while p < k and draws[p] < cum:
+            p += 1
+        if p > start:
+            chosen[found] = i
+            counts[found] = p - start
+            found += 1
+    return found, p

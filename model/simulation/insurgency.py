@@ -168,11 +168,16 @@ def recruitment(model, boost: float) -> None:
     # (only the households of IS's communities weigh; the others' weights stay 0 in a kept
     # full-length array, whose sum is the mean number of recruits)
     S = cohort_index(model).sunni
-    w_s = pop.size[S] * pop.active[S]
-    w_s *= (rate * model.iraq)[pop.loc[S]]
     w = _sunni_weights(model)
-    w[S] = w_s
-    idx, r = _place(model, S, w_s, model.rng.poisson(float(w.sum())))
+    kern = model._kernels
+    if kern is not None:  # the same weights, sums and draws, in compiled passes
+        kern.recruit_weights(S, pop.size, pop.active, pop.loc, rate * model.iraq, w)
+        idx, r = _place_among(model, S, w, model.rng.poisson(float(w.sum())))
+    else:
+        w_s = pop.size[S] * pop.active[S]
+        w_s *= (rate * model.iraq)[pop.loc[S]]
+        w[S] = w_s
+        idx, r = _place(model, S, w_s, model.rng.poisson(float(w.sum())))
     if len(idx):
         pop.size[idx] -= r
         per = np.bincount(pop.loc[idx], r, n).astype(np.int64)
@@ -378,6 +383,22 @@ def _place_by_area(model, per_person: np.ndarray, k: int) -> tuple[np.ndarray, n
     draws.sort()
     chosen, counts = np.empty(k, dtype=np.int64), np.empty(k, dtype=np.int64)
     found, below = kern.place_walk(pop.size, pop.loc, per_person, draws, chosen, counts)
+    return _drawn(model, chosen[:found], counts[:found], k - below)
+
+
+def _place_among(model, idx: np.ndarray, w: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """``_place`` for households ``idx`` weighing ``w[idx]`` (``w``: full length), with the
+    compiled kernels: the same draws, sums and counts."""
+    kern = model._kernels
+    if k <= 0:
+        return _NONE, _NONE
+    total = kern.subset_total(idx, w)
+    if total <= 0:
+        return _NONE, _NONE
+    draws = model.rng.random(k) * total
+    draws.sort()
+    chosen, counts = np.empty(k, dtype=np.int64), np.empty(k, dtype=np.int64)
+    found, below = kern.subset_walk(idx, w, draws, chosen, counts)
     return _drawn(model, chosen[:found], counts[:found], k - below)
 
 

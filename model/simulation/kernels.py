@@ -87,6 +87,9 @@ def warm_up() -> float:
     kern.place_walk(i64, i64, f, f, i64.copy(), i64.copy())
     kern.at_home_count(i8, b, i64, 0)
     kern.fleeing(i8, b, i64, 0, i64, f, f, i64.copy())
+    kern.recruit_weights(i64, i64, f, i64, f, a())
+    kern.subset_total(i64, f)
+    kern.subset_walk(i64, f, f, i64.copy(), i64.copy())
     return time.perf_counter() - t0
 
 
@@ -107,5 +110,8 @@ def _load() -> SimpleNamespace | None:
                 place_walk=_kernels_numba.place_walk,
                 at_home_count=_kernels_numba.at_home_count,
                 fleeing=_kernels_numba.fleeing,
+                recruit_weights=_kernels_numba.recruit_weights,
+                subset_total=_kernels_numba.subset_total,
+                subset_walk=_kernels_numba.subset_walk,
             )
     return _compiled
