@@ -143,10 +143,15 @@ def mobilization_pass(e_engaged, e_active, active, engaged, rates, sunni, loc, s
 
 
 @_jit
-def group_sums(loc, group, n_groups, sizef, active, engaged, legit, griev, out):
-    """recording: persons active, sympathising, x legitimacy, x grievance by (area, group).
+def group_sums(
+    loc, home, group, status, under, n_groups, displaced_code, sizef, active, engaged, legit,
+    griev, out, idps, under_is,
+):  # fmt: skip
+    """recording: persons active, sympathising, x legitimacy, x grievance by (area, group);
+    the displaced persons by home area; the persons under IS rule by area.
 
-    ``out`` has 4 values per (area, group) bin, summed in cohort order.
+    ``out`` has 4 values per (area, group) bin, summed in cohort order. ``idps`` and
+    ``under_is`` add whole persons (exact in any order).
     """
     for i in range(loc.shape[0]):
         b = (loc[i] * n_groups + group[i]) * 4
@@ -156,6 +161,19 @@ def group_sums(loc, group, n_groups, sizef, active, engaged, legit, griev, out):
         out[b + 1] += s * (engaged[i] - a)
         out[b + 2] += s * legit[i]
         out[b + 3] += s * griev[i]
+        if status[i] == displaced_code:
+            idps[home[i]] += s
+        if under[i]:
+            under_is[loc[i]] += s
+
+
+@_jit
+def persons_counts(home, loc, group, size, n_groups, by_home, by_area):
+    """cohorts.persons_by_home_group and persons_by_area_group in one pass (whole numbers)."""
+    for i in range(size.shape[0]):
+        s = size[i]
+        by_home[home[i] * n_groups + group[i]] += s
+        by_area[loc[i] * n_groups + group[i]] += s
 
 
 @_jit

@@ -82,7 +82,8 @@ def warm_up() -> float:
         i64, i8, i8, b, b, b, f, a(), a(), 1, 1, terms, a(), two, a(), f, three, a(), a(), a()
     )
     kern.mobilization_pass(a(), a(), a(), a(), two, b, i64, f, a())
-    kern.group_sums(i64, i8, 1, f, f, f, f, f, np.zeros(4))
+    kern.group_sums(i64, i64, i8, i8, b, 1, 1, f, f, f, f, f, np.zeros(4), a(), a())
+    kern.persons_counts(i64, i64, i8, i64, 1, i64.copy(), i64.copy())
     kern.area_weight_total(i64, i64, f)
     kern.place_walk(i64, i64, f, f, i64.copy(), i64.copy())
     kern.at_home_count(i8, b, i64, 0)
@@ -113,5 +114,6 @@ def _load() -> SimpleNamespace | None:
                 recruit_weights=_kernels_numba.recruit_weights,
                 subset_total=_kernels_numba.subset_total,
                 subset_walk=_kernels_numba.subset_walk,
+                persons_counts=_kernels_numba.persons_counts,
             )
     return _compiled

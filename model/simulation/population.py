@@ -44,10 +44,22 @@ def count_residents(model) -> np.ndarray:
     Also kept: the persons by area and group (``model.persons_area_group``) and by home area and
     group (``model.persons_home_group``), which the recording of the month reads.
     """
-    model.persons_home_group = persons_by_home_group(model)
-    model.persons_area_group = persons_by_area_group(model, model.persons_home_group)
+    if model._kernels is not None:  # (whole numbers: the same sums in one compiled pass)
+        model.persons_home_group, model.persons_area_group = _persons_compiled(model)
+    else:
+        model.persons_home_group = persons_by_home_group(model)
+        model.persons_area_group = persons_by_area_group(model, model.persons_home_group)
     model.residents = np.maximum(model.persons_area_group.sum(axis=1).astype(float), 1.0)
     return model.residents
+
+
+def _persons_compiled(model) -> tuple[np.ndarray, np.ndarray]:
+    """Persons by (home area, group) and by (area where they live, group), compiled."""
+    pop, n = model.pop, model.n
+    by_home = np.zeros(n * _NG, dtype=np.int64)
+    by_area = np.zeros(n * _NG, dtype=np.int64)
+    model._kernels.persons_counts(pop.home, pop.loc, pop.group, pop.size, _NG, by_home, by_area)
+    return by_home.reshape(n, _NG), by_area.reshape(n, _NG)
 
 
 def births(model, sizef: np.ndarray | None = None) -> None:
@@ -196,12 +208,13 @@ def update(model, initial: bool = False) -> None:
         p["arrest_ratio_scale"],
         p["active_floor"],
     )
-    displaced = displaced_now(model)  # (nobody moves during the update)
     if kern is not None:
         _update_compiled(model, kern, h_area, table, arrest, fam_pol)
+        persons = _persons_compiled(model)[1]
     else:
+        displaced = displaced_now(model)  # (nobody moves during the update)
         _update_numpy(model, h_area, table, arrest, fam_pol, displaced, initial)
-    persons = persons_by_area_group(model, displaced=displaced)
+        persons = persons_by_area_group(model, displaced=displaced)
     model.sunni_share = persons[:, ix.sunni_groups].sum(axis=1).astype(float) / residents
 
 

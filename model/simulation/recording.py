@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from model.simulation import tables
-from model.simulation.agents import CLANDESTINE, HOLDING
+from model.simulation.agents import CLANDESTINE, DISPLACED, HOLDING
 from model.simulation.cohorts import blocks, cohort_keys, displaced_now
 from model.simulation.outcomes import GROUPS
 
@@ -87,11 +87,26 @@ class Recorder:
         A["sanctuary"][t] = held & m.sanctuary
         self.share[t] = m.is_share
         A["control"][t] = m.is_share * m.control_weight
-        under = np.flatnonzero(pop.under_is)
-        A["pop_under_is"][t] = np.bincount(pop.loc[under], pop.size[under], n)
         A["population"][t] = m.persons_home_group.sum(axis=1)
-        displaced = displaced_now(m)
-        A["idps"][t] = np.bincount(pop.home[displaced], pop.size[displaced], n)
+        kern = m._kernels
+        if kern is None:
+            under = np.flatnonzero(pop.under_is)
+            A["pop_under_is"][t] = np.bincount(pop.loc[under], pop.size[under], n)
+            displaced = displaced_now(m)
+            A["idps"][t] = np.bincount(pop.home[displaced], pop.size[displaced], n)
+            # persons-weighted stance, legitimacy and grievance by (area, group): the four sums
+            # in one bincount over interleaved bins, so that consecutive additions go to
+            # different bins (each bin still adds its households in cohort order)
+            sums = np.bincount(self._keys4(displaced), self._weights4(), 4 * n * g)
+        else:  # the same sums in one compiled pass over the cohorts
+            sums = np.zeros(4 * n * g)
+            idps, under = np.zeros(n), np.zeros(n)
+            kern.group_sums(
+                pop.loc, pop.home, pop.group, pop.status, pop.under_is, g, DISPLACED, m.sizef,
+                pop.active, pop.engaged, pop.legitimacy, m.grievance, sums, idps, under,
+            )  # fmt: skip
+            A["pop_under_is"][t] = under
+            A["idps"][t] = idps
         A["incidents"][t] = m.m_incidents
         A["civ"][t] = m.m_civ
         A["civ_gov"][t] = m.m_civ_gov
@@ -103,18 +118,6 @@ class Recorder:
         A["security"][t] = m.security_raw
         G = self.group
         G["persons"][t] = m.persons_area_group
-        # persons-weighted stance, legitimacy and grievance by (area, group): the four sums in
-        # one bincount over interleaved bins, so that consecutive additions go to different
-        # bins (each bin still adds its households in cohort order)
-        kern = m._kernels
-        if kern is None:
-            sums = np.bincount(self._keys4(displaced), self._weights4(), 4 * n * g)
-        else:  # the same sums, cohort by cohort in one compiled pass
-            sums = np.zeros(4 * n * g)
-            kern.group_sums(
-                pop.loc, pop.group, g, m.sizef, pop.active, pop.engaged, pop.legitimacy,
-                m.grievance, sums,
-            )  # fmt: skip
         sums = sums.reshape(n, g, 4)
         for j, name in enumerate(("active", "symp", "legit", "griev")):
             G[name][t] = sums[..., j]
