@@ -177,6 +177,21 @@ def persons_counts(home, loc, group, size, n_groups, by_home, by_area):
 
 
 @_jit
+def _take(draws, p, cum, i, chosen, counts, found):
+    """Household ``i``, whose partial sum is ``cum``, takes the sorted draws from ``p`` on
+    that are below ``cum``; recorded in ``chosen``/``counts`` if any. Returns the next draw and
+    the households recorded."""
+    start = p
+    while p < draws.shape[0] and draws[p] < cum:
+        p += 1
+    if p > start:
+        chosen[found] = i
+        counts[found] = p - start
+        found += 1
+    return p, found
+
+
+@_jit
 def area_weight_total(size, loc, per_person):
     """The total weight of insurgency._place for households of size x their area's
     ``per_person`` (areas at 0 or less skipped, as living_in does): the last partial sum of
@@ -197,7 +212,6 @@ def place_walk(size, loc, per_person, draws, chosen, counts):
     Writes the households with draws and their counts; returns how many households and how
     many draws fell below the last partial sum.
     """
-    k = draws.shape[0]
     p = 0
     found = 0
     cum = 0.0
@@ -205,13 +219,7 @@ def place_walk(size, loc, per_person, draws, chosen, counts):
         rate = per_person[loc[i]]
         if rate > 0.0:
             cum = cum + size[i] * rate
-            start = p
-            while p < k and draws[p] < cum:
-                p += 1
-            if p > start:
-                chosen[found] = i
-                counts[found] = p - start
-                found += 1
+            p, found = _take(draws, p, cum, i, chosen, counts, found)
     return found, p
 
 
@@ -261,18 +269,11 @@ def subset_total(idx, w):
 @_jit
 def subset_walk(idx, w, draws, chosen, counts):
     """``place_walk`` for households ``idx`` weighing ``w[idx]``."""
-    k = draws.shape[0]
     p = 0
     found = 0
     cum = 0.0
     for j in range(idx.shape[0]):
         i = idx[j]
         cum = cum + w[i]
-        start = p
-        while p < k and draws[p] < cum:
-            p += 1
-        if p > start:
-            chosen[found] = i
-            counts[found] = p - start
-            found += 1
+        p, found = _take(draws, p, cum, i, chosen, counts, found)
     return found, p
