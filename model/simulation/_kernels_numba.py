@@ -153,18 +153,29 @@ def group_sums(
     ``out`` has 4 values per (area, group) bin, summed in cohort order. ``idps`` and
     ``under_is`` add whole persons (exact in any order).
     """
+    # (running sums while the bin stays the same: the same additions in the same order as
+    # adding to ``out`` each time, without waiting for the last store)
+    cur = -1
+    a0 = a1 = a2 = a3 = 0.0
     for i in range(loc.shape[0]):
         b = (loc[i] * n_groups + group[i]) * 4
+        if b != cur:
+            if cur >= 0:
+                out[cur], out[cur + 1], out[cur + 2], out[cur + 3] = a0, a1, a2, a3
+            cur = b
+            a0, a1, a2, a3 = out[b], out[b + 1], out[b + 2], out[b + 3]
         s = sizef[i]
         a = active[i]
-        out[b] += s * a
-        out[b + 1] += s * (engaged[i] - a)
-        out[b + 2] += s * legit[i]
-        out[b + 3] += s * griev[i]
+        a0 += s * a
+        a1 += s * (engaged[i] - a)
+        a2 += s * legit[i]
+        a3 += s * griev[i]
         if status[i] == displaced_code:
             idps[home[i]] += s
         if under[i]:
             under_is[loc[i]] += s
+    if cur >= 0:
+        out[cur], out[cur + 1], out[cur + 2], out[cur + 3] = a0, a1, a2, a3
 
 
 @_jit
@@ -174,21 +185,6 @@ def persons_counts(home, loc, group, size, n_groups, by_home, by_area):
         s = size[i]
         by_home[home[i] * n_groups + group[i]] += s
         by_area[loc[i] * n_groups + group[i]] += s
-
-
-@_jit
-def _take(draws, p, cum, i, chosen, counts, found):
-    """Household ``i``, whose partial sum is ``cum``, takes the sorted draws from ``p`` on
-    that are below ``cum``; recorded in ``chosen``/``counts`` if any. Returns the next draw and
-    the households recorded."""
-    start = p
-    while p < draws.shape[0] and draws[p] < cum:
-        p += 1
-    if p > start:
-        chosen[found] = i
-        counts[found] = p - start
-        found += 1
-    return p, found
 
 
 @_jit
@@ -212,6 +208,7 @@ def place_walk(size, loc, per_person, draws, chosen, counts):
     Writes the households with draws and their counts; returns how many households and how
     many draws fell below the last partial sum.
     """
+    k = draws.shape[0]
     p = 0
     found = 0
     cum = 0.0
@@ -219,7 +216,13 @@ def place_walk(size, loc, per_person, draws, chosen, counts):
         rate = per_person[loc[i]]
         if rate > 0.0:
             cum = cum + size[i] * rate
-            p, found = _take(draws, p, cum, i, chosen, counts, found)
+            start = p
+            while p < k and draws[p] < cum:
+                p += 1
+            if p > start:
+                chosen[found] = i
+                counts[found] = p - start
+                found += 1
     return found, p
 
 
@@ -268,12 +271,23 @@ def subset_total(idx, w):
 
 @_jit
 def subset_walk(idx, w, draws, chosen, counts):
-    """``place_walk`` for households ``idx`` weighing ``w[idx]``."""
+    """``place_walk`` for households ``idx`` weighing ``w[idx]``.
+
+    (The walk is written out in both: numba does not inline a helper returning two values,
+    and the walk with one ran three times slower.)
+    """
+    k = draws.shape[0]
     p = 0
     found = 0
     cum = 0.0
     for j in range(idx.shape[0]):
         i = idx[j]
         cum = cum + w[i]
-        p, found = _take(draws, p, cum, i, chosen, counts, found)
+        start = p
+        while p < k and draws[p] < cum:
+            p += 1
+        if p > start:
+            chosen[found] = i
+            counts[found] = p - start
+            found += 1
     return found, p
