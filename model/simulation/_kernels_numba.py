@@ -18,24 +18,6 @@ _jit = numba.njit(cache=True, nogil=True, fastmath=False, error_model="numpy")
 
 
 @_jit
-def _clip01(x: float) -> float:
-    x = x if x > 0.0 else 0.0
-    return x if x < 1.0 else 1.0
-
-
-@_jit
-def _relax(current: float, target: float, up: float, down: float, up_faster: bool) -> float:
-    # rules.relax_asymmetric: gap = target - current; the larger (up >= down) or smaller of
-    # gap x up and gap x down; current + that
-    gap = target - current
-    a = gap * up
-    b = gap * down
-    if up_faster:  # noqa: SIM108 - one comparison per branch, as NumPy's maximum / minimum
-        return current + (a if a >= b else b)
-    return current + (a if a <= b else b)
-
-
-@_jit
 def births_actives(size, sizef, birth_rate, iraq, carry, active, loc, actives):
     """population.births and the active persons by area (np.bincount(loc, sizef x active)).
 
@@ -93,28 +75,40 @@ def legitimacy_pass(
     t_symp, t_active, neg_spread = thresholds
     for i in range(loc.shape[0]):
         a = loc[i]
-        # hardship: own + area's, then the terms of the households concerned, clipped
+        fam = family[i]
+        und = under[i]
+        # hardship: own + area's, then the terms of the households concerned, clipped (adding
+        # 0 to the others changes no value; written without branches, which the flags and the
+        # clips would mispredict)
         h = hardship_base[i] + h_area[a]
-        if status[i] == displaced_code:
-            h += h_disp
-        if family[i]:
-            h += h_fam
-        if under[i]:
-            h += h_rule
-        h = _clip01(h)
+        h = h + (h_disp if status[i] == displaced_code else 0.0)
+        h = h + (h_fam if fam else 0.0)
+        h = h + (h_rule if und else 0.0)
+        h = h if h > 0.0 else 0.0  # (clips and steps written out: a call per cohort costs)
+        h = h if h < 1.0 else 1.0
         # legitimacy target: the (area, group) table less the Kirkuk and family terms, clipped
         t = table[a * n_groups + group[i]]
-        if kirkuk[i]:
-            t -= l_kirk
-        if family[i]:
-            t -= l_fam
-        t = _clip01(t)
-        lg = _clip01(_relax(legit[i], t, up, down, up_faster))
+        t = t - (l_kirk if kirkuk[i] else 0.0)
+        t = t - (l_fam if fam else 0.0)
+        t = t if t > 0.0 else 0.0
+        t = t if t < 1.0 else 1.0
+        # relaxation (rules.relax_asymmetric), clipped
+        cur = legit[i]
+        gap = t - cur
+        x = gap * up
+        y = gap * down
+        if up_faster:  # noqa: SIM108 - one comparison per branch, as NumPy
+            step = x if x >= y else y
+        else:
+            step = x if x <= y else y
+        lg = cur + step
+        lg = lg if lg > 0.0 else 0.0
+        lg = lg if lg < 1.0 else 1.0
         legit[i] = lg
         g = h * (1.0 - lg)  # rules.grievance
         griev_out[i] = g
         # rules.mobilization: N = G - R P; exponents (N - T) / -spread
-        risk = rule_risk if under[i] else arrest[a]
+        risk = rule_risk if und else arrest[a]
         net = g - risk_aversion[i] * risk
         x_engaged[i] = (net - t_symp) / neg_spread
         x_active[i] = (net - t_active) / neg_spread
@@ -133,8 +127,19 @@ def mobilization_pass(e_engaged, e_active, active, engaged, rates, sunni, loc, s
         e = 1.0 / (e_engaged[i] + 1.0)
         a = 1.0 / (e_active[i] + 1.0)
         e = e if e >= a else a
-        ca = _relax(active[i], a, up, down, up_faster)
-        ce = _relax(engaged[i], e, up, down, up_faster)
+        # rules.relax_asymmetric of both shares (written out: a call per cohort costs)
+        ca = active[i]
+        gap_a = a - ca
+        xa, ya = gap_a * up, gap_a * down
+        ce = engaged[i]
+        gap_e = e - ce
+        xe, ye = gap_e * up, gap_e * down
+        if up_faster:
+            ca = ca + (xa if xa >= ya else ya)
+            ce = ce + (xe if xe >= ye else ye)
+        else:
+            ca = ca + (xa if xa <= ya else ya)
+            ce = ce + (xe if xe <= ye else ye)
         ce = ce if ce >= ca else ca
         active[i] = ca
         engaged[i] = ce
