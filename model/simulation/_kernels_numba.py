@@ -115,11 +115,14 @@ def legitimacy_pass(
 
 
 @_jit
-def mobilization_pass(e_engaged, e_active, active, engaged, rates, sunni, loc, sizef, support):
+def mobilization_pass(
+    e_engaged, e_active, active, engaged, rates, sunni, loc, sizef, support, sunni_persons
+):
     """The rest of rules.mobilization (1 / (1 + exp)) and the memory of mobilization.
 
     ``e_*``: exp of the exponents; ``rates``: mobilization and demobilization rates. Adds the
-    engaged persons of the Sunni communities by area to ``support``.
+    engaged persons of the Sunni communities by area to ``support``, and their persons to
+    ``sunni_persons`` (whole numbers, exact in any order).
     """
     up, down = rates
     up_faster = up >= down
@@ -145,6 +148,7 @@ def mobilization_pass(e_engaged, e_active, active, engaged, rates, sunni, loc, s
         engaged[i] = ce
         if sunni[i]:
             support[loc[i]] += sizef[i] * ce
+            sunni_persons[loc[i]] += sizef[i]
 
 
 @_jit

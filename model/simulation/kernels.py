@@ -81,7 +81,7 @@ def warm_up() -> float:
     kern.legitimacy_pass(
         i64, i8, i8, b, b, b, f, a(), a(), 1, 1, terms, a(), two, a(), f, three, a(), a(), a()
     )
-    kern.mobilization_pass(a(), a(), a(), a(), two, b, i64, f, a())
+    kern.mobilization_pass(a(), a(), a(), a(), two, b, i64, f, a(), a())
     kern.group_sums(i64, i64, i8, i8, b, 1, 1, f, f, f, f, f, np.zeros(4), a(), a())
     kern.persons_counts(i64, i64, i8, i64, 1, i64.copy(), i64.copy())
     kern.area_weight_total(i64, i64, f)

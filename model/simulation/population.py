@@ -208,14 +208,14 @@ def update(model, initial: bool = False) -> None:
         p["arrest_ratio_scale"],
         p["active_floor"],
     )
-    if kern is not None:
-        _update_compiled(model, kern, h_area, table, arrest, fam_pol)
-        persons = _persons_compiled(model)[1]
+    if kern is not None:  # (the persons of IS's communities by area counted on the way)
+        sunni_persons = _update_compiled(model, kern, h_area, table, arrest, fam_pol)
     else:
         displaced = displaced_now(model)  # (nobody moves during the update)
         _update_numpy(model, h_area, table, arrest, fam_pol, displaced, initial)
         persons = persons_by_area_group(model, displaced=displaced)
-    model.sunni_share = persons[:, ix.sunni_groups].sum(axis=1).astype(float) / residents
+        sunni_persons = persons[:, ix.sunni_groups].sum(axis=1).astype(float)
+    model.sunni_share = sunni_persons / residents
 
 
 def _update_numpy(model, h_area, table, arrest, fam_pol, displaced, initial) -> None:
@@ -261,8 +261,9 @@ def _buffer(model, name: str, m: int) -> np.ndarray:
     return out
 
 
-def _update_compiled(model, kern, h_area, table, arrest, fam_pol) -> None:
-    """``_update_numpy`` (not at set-up) in two compiled passes around NumPy's ``exp``."""
+def _update_compiled(model, kern, h_area, table, arrest, fam_pol) -> np.ndarray:
+    """``_update_numpy`` (not at set-up) in two compiled passes around NumPy's ``exp``; returns
+    the persons of IS's communities by area where they live (counted on the way)."""
     p, pop, n = model.p, model.pop, model.n
     m = len(pop)
     # (the columns are kept from month to month: new ones would be paged in every month)
@@ -302,7 +303,7 @@ def _update_compiled(model, kern, h_area, table, arrest, fam_pol) -> None:
     # (NumPy's exp: the C library's can differ in the last bit)
     np.exp(x_engaged, out=x_engaged)
     np.exp(x_active, out=x_active)
-    support = np.zeros(n)
+    support, sunni_persons = np.zeros(n), np.zeros(n)
     kern.mobilization_pass(
         x_engaged,
         x_active,
@@ -313,9 +314,11 @@ def _update_compiled(model, kern, h_area, table, arrest, fam_pol) -> None:
         pop.loc,
         model.sizef,
         support,
+        sunni_persons,
     )
     model.grievance = griev
     model.support_share = support / model.residents
+    return sunni_persons
 
 
 def _bounds(idx: np.ndarray, s: slice) -> tuple[int, int]:
