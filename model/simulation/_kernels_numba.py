@@ -300,3 +300,40 @@ def subset_walk(idx, w, draws, chosen, counts):
             counts[found] = p - start
             found += 1
     return found, p
+
+
+@_jit
+def status_count(status, code):
+    """How many households have this status."""
+    k = 0
+    for i in range(status.shape[0]):
+        if status[i] == code:
+            k += 1
+    return k
+
+
+@_jit
+def returns(
+    status, home, loc, size, family, protracted, factors, by_area, draws, displaced_code,
+    home_code, returnees,
+):  # fmt: skip
+    """displacement._returns: each displaced household (in cohort order, with the next draw)
+    goes home if the draw is below its chance, its home area's ``by_area`` x its family factor
+    x its protracted factor (``factors``). Adds the persons returning to ``returnees`` by home
+    area (whole numbers); returns the persons of IS-affiliated families among them."""
+    family_factor, protracted_factor = factors
+    j = 0
+    family_back = 0
+    for i in range(status.shape[0]):
+        if status[i] == displaced_code:
+            h = home[i]
+            f = family_factor if family[i] else 1.0
+            f = f * (protracted_factor if protracted[i] else 1.0)
+            if draws[j] < by_area[h] * f:
+                status[i] = home_code
+                loc[i] = h
+                returnees[h] += size[i]
+                if family[i]:
+                    family_back += size[i]
+            j += 1
+    return family_back

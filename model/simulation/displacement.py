@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from model.simulation import kernels
 from model.simulation.agents import DISPLACED, HOME
 from model.simulation.cohorts import cohort_index
 
@@ -72,6 +73,9 @@ def _returns(model, per_k: np.ndarray) -> None:
     """The displaced return home with their home area's probability."""
     p, pop, rng, n = model.p, model.pop, model.rng, model.n
     model.m_family_returns = 0
+    if model._kernels is not None:
+        _returns_compiled(model, per_k)
+        return
     d = (pop.status == DISPLACED).nonzero()[0]
     if len(d) == 0:
         return
@@ -92,6 +96,26 @@ def _returns(model, per_k: np.ndarray) -> None:
     pop.loc[back] = pop.home[back]
     model.returnees += np.bincount(pop.home[back], pop.size[back], n)
     model.m_family_returns = int(pop.size[back][pop.family[back]].sum())
+
+
+def _returns_compiled(model, per_k: np.ndarray) -> None:
+    """``_returns`` with the compiled kernels: the same draws and probabilities (the factors
+    of a household's home area computed by area, in the same order)."""
+    p, pop, kern = model.p, model.pop, model._kernels
+    k = kern.status_count(pop.status, DISPLACED)
+    if k == 0:
+        return
+    safe = (model.is_share <= p["retaken_threshold"]) * np.exp(-per_k)
+    by_area = p["return_rate"] * safe * model.services
+    by_area *= 1.0 - p["return_destruction_effect"] * model.destruction
+    floor = p["family_return_floor"]
+    family = floor + (1 - floor) * model.perceived["family_policy"]
+    draws = model.rng.random(k)
+    model.m_family_returns = kern.returns(
+        pop.status, pop.home, pop.loc, pop.size, pop.family, model.protracted,
+        kernels.floats(family, p["protracted_return"]), by_area, draws, DISPLACED, HOME,
+        model.returnees,
+    )  # fmt: skip
 
 
 def displace(model, idx: np.ndarray) -> None:

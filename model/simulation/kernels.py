@@ -84,6 +84,8 @@ def warm_up() -> float:
     kern.mobilization_pass(a(), a(), a(), a(), two, b, i64, f, a(), a())
     kern.group_sums(i64, i64, i8, i8, b, 1, 1, f, f, f, f, f, np.zeros(4), a(), a())
     kern.persons_counts(i64, i64, i8, i64, 1, i64.copy(), i64.copy())
+    kern.status_count(i8, 1)
+    kern.returns(i8.copy(), i64, i64.copy(), i64, b, b, floats(1, 1), f, f, 1, 0, a())
     kern.area_weight_total(i64, i64, f)
     kern.place_walk(i64, i64, f, f, i64.copy(), i64.copy())
     kern.at_home_count(i8, b, i64, 0)
@@ -115,5 +117,7 @@ def _load() -> SimpleNamespace | None:
                 subset_total=_kernels_numba.subset_total,
                 subset_walk=_kernels_numba.subset_walk,
                 persons_counts=_kernels_numba.persons_counts,
+                status_count=_kernels_numba.status_count,
+                returns=_kernels_numba.returns,
             )
     return _compiled
