@@ -350,11 +350,15 @@ def _initial_displacement(model) -> None:
     listed = set(table["governorate"])
     iraqi = [g for i, g in enumerate(model.govs) if model.iraq[model.gov_of == i].any()]
     others = [gov_index[g] for g in iraqi if g not in listed]
+    # the households of each governorate (ascending), from one stable sort
+    by_gov = np.argsort(gov_home, kind="stable")
+    bounds = np.searchsorted(gov_home[by_gov], np.arange(len(model.govs) + 1))
     for g, idps in zip(table["governorate"], table["idps"], strict=True):
         target = float(idps)
         # "Other": the Iraqi governorates the table does not list, together
         codes = others if g == "Other" else [gov_index.get(g, -1)]
-        cand = np.flatnonzero(np.isin(gov_home, codes))
+        parts = [by_gov[bounds[c] : bounds[c + 1]] for c in codes if c >= 0]
+        cand = np.sort(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.intp)
         if target <= 0 or len(cand) == 0:
             continue
         p = model.p
