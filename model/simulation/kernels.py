@@ -1,9 +1,11 @@
 """Optional compiled kernels for the per-cohort work of a month (how, not what, is computed).
 
-The population's monthly update and the recording of its persons-weighted sums touch every
-cohort. The NumPy path (``population``, ``recording``) does it in a few dozen array passes; the
-kernels here do the same arithmetic cohort by cohort in one or two compiled loops (numba),
-which saves most of the passes over memory and of the per-call overhead of small arrays.
+Births, the population's monthly update, persons by area and group, placing deaths and recruits
+on households, choosing the households that flee or return, and the recording of the
+persons-weighted sums touch every cohort. The NumPy path (``population``, ``insurgency``,
+``displacement``, ``recording``) does it in a few dozen array passes; the kernels here do the
+same arithmetic cohort by cohort in a few compiled loops (numba), which saves most of the
+passes over memory and of the per-call overhead of small arrays.
 
 Which path runs is chosen when a model is built (``select``), from the environment variable
 ``STABSIM_KERNELS``:
@@ -15,9 +17,11 @@ Which path runs is chosen when a model is built (``select``), from the environme
 numba is an optional dependency (the ``fast`` extra of pyproject.toml). The two paths give
 bit-identical results: every floating-point operation on a cohort is the one of the NumPy path,
 in the same order (IEEE arithmetic; no fast-math, no fused multiply-add), the sums by area add
-the cohorts in the same order as ``np.bincount``, and the only transcendental function, the
-logistic's ``exp``, is left to NumPy (its vectorised ``exp`` can differ from the C library's in
-the last bit). ``tests/test_kernels.py`` checks that runs under both are equal.
+the cohorts in the same order as ``np.bincount`` (sums of whole persons are exact in any
+order), the exponentials are left to NumPy (its vectorised ``exp`` can differ from the C
+library's in the last bit), and so are the random draws (the same calls with the same
+arguments; a loop only compares them with the households' chances or walks the partial sums of
+their weights). ``tests/test_kernels.py`` checks that runs under both are equal.
 """
 
 from __future__ import annotations
