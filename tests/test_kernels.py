@@ -125,3 +125,20 @@ def test_warm_up_compiles_the_signatures_a_run_uses(monkeypatch, baseline):
     run_model(scenario, 3)
     after = {name: len(getattr(compiled, name).signatures) for name in vars(compiled)}
     assert after == before
+
+
+def test_a_numba_that_cannot_load_the_kernels_leaves_the_numpy_path(monkeypatch):
+    """Not only a missing numba: any failure to set the kernels up (a cache folder it may not
+    write, say) falls back to NumPy under ``auto`` and is named under ``compiled``."""
+
+    def broken(name):
+        raise RuntimeError("cannot cache function: no locator available")
+
+    monkeypatch.setattr(kernels, "_compiled", None)
+    monkeypatch.setattr(kernels, "_import_error", None)
+    monkeypatch.setattr(kernels.importlib, "import_module", broken)
+    monkeypatch.setenv(kernels.ENV, "auto")
+    assert kernels.select() is None
+    monkeypatch.setenv(kernels.ENV, "compiled")
+    with pytest.raises(RuntimeError, match="no locator available"):
+        kernels.select()

@@ -26,6 +26,7 @@ their weights). ``tests/test_kernels.py`` checks that runs under both are equal.
 
 from __future__ import annotations
 
+import importlib
 import os
 from types import SimpleNamespace
 
@@ -56,8 +57,8 @@ def select() -> SimpleNamespace | None:
     kernels = _load()
     if kernels is None and wanted == "compiled":
         raise RuntimeError(
-            f"{ENV}=compiled but numba cannot be imported ({_import_error}); "
-            "install it with: pip install 'stabsim[fast]'"
+            f"{ENV}=compiled but the compiled kernels cannot be loaded ({_import_error}); "
+            "numba comes with: pip install 'stabsim[fast]'"
         )
     return kernels
 
@@ -103,10 +104,12 @@ def warm_up() -> float:
 def _load() -> SimpleNamespace | None:
     global _compiled, _import_error
     if _compiled is None and _import_error is None:
+        # numba is optional; a numba that imports but cannot set the kernels up (no cache
+        # folder it may write, say) leaves the NumPy path too
         try:
-            from model.simulation import _kernels_numba
-        except ImportError as exc:  # numba is optional
-            _import_error = str(exc)
+            _kernels_numba = importlib.import_module("model.simulation._kernels_numba")
+        except Exception as exc:  # noqa: BLE001 - any failure means: use NumPy
+            _import_error = f"{type(exc).__name__}: {exc}"
         else:
             _compiled = SimpleNamespace(
                 births_actives=_kernels_numba.births_actives,
