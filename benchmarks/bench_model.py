@@ -245,7 +245,12 @@ def _persons_total() -> float:
 
 def scale_child(persons_per_agent: int, months: int, seed: int) -> dict[str, Any]:
     """One run at a given resolution in this (fresh) process: times and peak memory."""
-    from model.experiments.run import build_model, initial_state_for, replicate_seed
+    from model.experiments.run import (
+        build_model,
+        initial_state_for,
+        model_arguments,
+        replicate_seed,
+    )
     from model.simulation import kernels
     from model.simulation.model import StabilizationModel
     from model.simulation.parameters import REGISTRY
@@ -264,15 +269,8 @@ def scale_child(persons_per_agent: int, months: int, seed: int) -> dict[str, Any
         model = build_model(sized, model_seed, state)
     else:
         # Below the registry range: scenario files refuse it, the constructor does not check.
-        model = StabilizationModel(
-            start=scenario.start,
-            horizon=scenario.horizon,
-            levers=scenario.lever_series(),
-            initial_state=state,
-            record_levels=scenario.levels,
-            seed=model_seed,
-            **{**scenario.parameter_values(), "persons_per_agent": persons_per_agent},
-        )
+        args = model_arguments(scenario, model_seed, state)
+        model = StabilizationModel(**{**args, "persons_per_agent": persons_per_agent})
     t1 = time.perf_counter()
     model.run()
     t2 = time.perf_counter()

@@ -139,17 +139,12 @@ def _scenario(months: int):
 
 
 def _build(scenario, ppa: int, seed: int, state):
+    from model.experiments.run import model_arguments
     from model.simulation.model import StabilizationModel
 
     # the constructor takes resolutions below the registry range (scenario files do not)
     return StabilizationModel(
-        start=scenario.start,
-        horizon=scenario.horizon,
-        levers=scenario.lever_series(),
-        initial_state=state,
-        record_levels=scenario.levels,
-        seed=seed,
-        **{**scenario.parameter_values(), "persons_per_agent": ppa},
+        **{**model_arguments(scenario, seed, state), "persons_per_agent": ppa}
     )
 
 
