@@ -156,6 +156,21 @@ def persons_by_area_group(
     return out.reshape(model.n, _NG)
 
 
+def persons_by_home_and_area(model) -> tuple[np.ndarray, np.ndarray]:
+    """``persons_by_home_group`` and ``persons_by_area_group`` together; with the compiled
+    kernels (``model.simulation.kernels``) in one pass over the cohorts (whole numbers: the
+    same sums)."""
+    kern = model._kernels
+    if kern is None:
+        by_home = persons_by_home_group(model)
+        return by_home, persons_by_area_group(model, by_home)
+    pop, n = model.pop, model.n
+    by_home = np.zeros(n * _NG, dtype=np.int64)
+    by_area = np.zeros(n * _NG, dtype=np.int64)
+    kern.persons_counts(pop.home, pop.loc, pop.group, pop.size, _NG, by_home, by_area)
+    return by_home.reshape(n, _NG), by_area.reshape(n, _NG)
+
+
 def blocks(m: int) -> list[slice]:
     """Slices of ``BLOCK`` cohorts covering ``m`` cohorts (one empty slice if none)."""
     return [slice(i, min(i + BLOCK, m)) for i in range(0, m, BLOCK)] or [slice(0, 0)]

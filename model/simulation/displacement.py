@@ -41,41 +41,46 @@ def host_areas(model) -> np.ndarray:
 
 def step(model) -> None:
     """Displacement by violence (this month's incidents), then returns home."""
-    p, pop, rng = model.p, model.pop, model.rng
-    residents = model.residents
-    per_k = 1000.0 * model.m_incidents / residents
-    # each household at home flees with its area's probability (at most 1); households at home
-    # live in their home area and are ordered by it, so the probabilities come by area
-    chance = p["violence_displacement"] * per_k
-    kern = model._kernels
-    if kern is not None:  # the same draws and households, in two compiled passes
-        draws = rng.random(kern.at_home_count(pop.status, pop.under_is, pop.size, HOME))
-        fleeing = np.empty(len(draws), dtype=np.int64)
-        found = kern.fleeing(
-            pop.status, pop.under_is, pop.size, HOME, pop.home, chance, draws, fleeing
-        )
-        displace(model, fleeing[:found])
+    per_k = 1000.0 * model.m_incidents / model.residents
+    # each household at home flees with its area's probability (at most 1)
+    chance = model.p["violence_displacement"] * per_k
+    model.m_family_returns = 0
+    if model._kernels is not None:  # the same draws and households, in compiled passes
+        _flee_compiled(model, chance)
+        _returns_compiled(model, per_k)
+    else:
+        _flee(model, chance)
         _returns(model, per_k)
-        return
+
+
+def _flee(model, chance: np.ndarray) -> None:
+    """Households at home (not under IS rule, not empty) flee with their area's ``chance``."""
+    pop = model.pop
     home_idx = ((pop.status == HOME) & ~pop.under_is & (pop.size > 0)).nonzero()[0]
+    # households at home live in their home area and are ordered by it, so the probabilities
+    # come by area
     ix = cohort_index(model)
     if ix.order is None:
         starts = home_idx.searchsorted(ix.home_starts)
         chance_of = chance.repeat(starts[1:] - starts[:-1])
     else:  # pragma: no cover - cohorts are built ordered by home area
         chance_of = chance[pop.loc[home_idx]]
-    flee = rng.random(len(home_idx)) < chance_of
+    flee = model.rng.random(len(home_idx)) < chance_of
     displace(model, home_idx[flee])
-    _returns(model, per_k)
+
+
+def _flee_compiled(model, chance: np.ndarray) -> None:
+    """``_flee`` with the compiled kernels: the same draws, in cohort order."""
+    pop, kern = model.pop, model._kernels
+    draws = model.rng.random(kern.at_home_count(pop.status, pop.under_is, pop.size, HOME))
+    fleeing = np.empty(len(draws), dtype=np.int64)
+    found = kern.fleeing(pop.status, pop.under_is, pop.size, HOME, pop.home, chance, draws, fleeing)
+    displace(model, fleeing[:found])
 
 
 def _returns(model, per_k: np.ndarray) -> None:
     """The displaced return home with their home area's probability."""
     p, pop, rng, n = model.p, model.pop, model.rng, model.n
-    model.m_family_returns = 0
-    if model._kernels is not None:
-        _returns_compiled(model, per_k)
-        return
     d = (pop.status == DISPLACED).nonzero()[0]
     if len(d) == 0:
         return

@@ -377,28 +377,31 @@ def _place_by_area(model, per_person: np.ndarray, k: int) -> tuple[np.ndarray, n
     second walks the partial sums along the sorted draws. The same draws, sums and counts."""
     pop, kern = model.pop, model._kernels
     total = kern.area_weight_total(pop.size, pop.loc, per_person)
-    if total <= 0:
-        return _NONE, _NONE
-    draws = model.rng.random(k) * total
-    draws.sort()
-    chosen, counts = np.empty(k, dtype=np.int64), np.empty(k, dtype=np.int64)
-    found, below = kern.place_walk(pop.size, pop.loc, per_person, draws, chosen, counts)
-    return _drawn(model, chosen[:found], counts[:found], k - below)
+    return _walk_draws(
+        model, k, total, lambda *out: kern.place_walk(pop.size, pop.loc, per_person, *out)
+    )
 
 
 def _place_among(model, idx: np.ndarray, w: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """``_place`` for households ``idx`` weighing ``w[idx]`` (``w``: full length), with the
     compiled kernels: the same draws, sums and counts."""
-    kern = model._kernels
     if k <= 0:
         return _NONE, _NONE
+    kern = model._kernels
     total = kern.subset_total(idx, w)
+    return _walk_draws(model, k, total, lambda *out: kern.subset_walk(idx, w, *out))
+
+
+def _walk_draws(model, k: int, total: float, walk) -> tuple[np.ndarray, np.ndarray]:
+    """``k`` draws below the weights' ``total``, sorted, and ``walk(draws, chosen, counts)``
+    (a compiled walk of the partial sums, returning how many households and how many draws
+    fell below the last sum) -> the households drawn and their persons (see ``_place``)."""
     if total <= 0:
         return _NONE, _NONE
     draws = model.rng.random(k) * total
     draws.sort()
     chosen, counts = np.empty(k, dtype=np.int64), np.empty(k, dtype=np.int64)
-    found, below = kern.subset_walk(idx, w, draws, chosen, counts)
+    found, below = walk(draws, chosen, counts)
     return _drawn(model, chosen[:found], counts[:found], k - below)
 
 

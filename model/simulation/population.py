@@ -28,7 +28,7 @@ from model.simulation.cohorts import (
     cohort_keys,
     displaced_now,
     persons_by_area_group,
-    persons_by_home_group,
+    persons_by_home_and_area,
     sunni_mask,
 )
 from model.simulation.operations import security_effective
@@ -44,22 +44,9 @@ def count_residents(model) -> np.ndarray:
     Also kept: the persons by area and group (``model.persons_area_group``) and by home area and
     group (``model.persons_home_group``), which the recording of the month reads.
     """
-    if model._kernels is not None:  # (whole numbers: the same sums in one compiled pass)
-        model.persons_home_group, model.persons_area_group = _persons_compiled(model)
-    else:
-        model.persons_home_group = persons_by_home_group(model)
-        model.persons_area_group = persons_by_area_group(model, model.persons_home_group)
+    model.persons_home_group, model.persons_area_group = persons_by_home_and_area(model)
     model.residents = np.maximum(model.persons_area_group.sum(axis=1).astype(float), 1.0)
     return model.residents
-
-
-def _persons_compiled(model) -> tuple[np.ndarray, np.ndarray]:
-    """Persons by (home area, group) and by (area where they live, group), compiled."""
-    pop, n = model.pop, model.n
-    by_home = np.zeros(n * _NG, dtype=np.int64)
-    by_area = np.zeros(n * _NG, dtype=np.int64)
-    model._kernels.persons_counts(pop.home, pop.loc, pop.group, pop.size, _NG, by_home, by_area)
-    return by_home.reshape(n, _NG), by_area.reshape(n, _NG)
 
 
 def births(model, sizef: np.ndarray | None = None) -> None:
