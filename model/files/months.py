@@ -11,7 +11,7 @@ import re
 from typing import Any
 
 from model.files.errors import describe, excerpt
-from model.simulation.months import month_add, months_between
+from model.simulation.months import label_of, months_between
 
 __all__ = [
     "MONTH_ALLOWED",
@@ -96,10 +96,10 @@ def month_index(month: str) -> int:
 
 def month_str(index: float) -> str:
     """``"YYYY-MM"`` of a month index (rounded to a whole month)."""
-    return month_add(_YEAR_ZERO, int(round(index)))
+    return label_of(int(round(index)))
 
 
 def month_range(start: str, horizon: int) -> list[str]:
     """The ``horizon`` months from ``start`` as ``"YYYY-MM"`` strings."""
-    first = months_between(_YEAR_ZERO, parse_month(start))
-    return [f"{k // 12:04d}-{k % 12 + 1:02d}" for k in range(first, first + int(horizon))]
+    first = month_index(parse_month(start))
+    return [label_of(k) for k in range(first, first + int(horizon))]

@@ -14,6 +14,9 @@ def months_between(start: str, month: str) -> int:
 
 def month_add(start: str, months: int) -> str:
     """The "YYYY-MM" label ``months`` months after ``start``."""
-    y, m = int(start[:4]), int(start[5:7])
-    k = y * 12 + (m - 1) + months
+    return label_of(int(start[:4]) * 12 + int(start[5:7]) - 1 + months)
+
+
+def label_of(k: int) -> str:
+    """The "YYYY-MM" label of month number ``k`` counted from January of year 0."""
     return f"{k // 12:04d}-{k % 12 + 1:02d}"
