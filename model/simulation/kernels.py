@@ -111,20 +111,12 @@ def _load() -> SimpleNamespace | None:
         except Exception as exc:  # noqa: BLE001 - any failure means: use NumPy
             _import_error = f"{type(exc).__name__}: {exc}"
         else:
+            # every public compiled function of the module
             _compiled = SimpleNamespace(
-                births_actives=_kernels_numba.births_actives,
-                legitimacy_pass=_kernels_numba.legitimacy_pass,
-                mobilization_pass=_kernels_numba.mobilization_pass,
-                group_sums=_kernels_numba.group_sums,
-                area_weight_total=_kernels_numba.area_weight_total,
-                place_walk=_kernels_numba.place_walk,
-                at_home_count=_kernels_numba.at_home_count,
-                fleeing=_kernels_numba.fleeing,
-                recruit_weights=_kernels_numba.recruit_weights,
-                subset_total=_kernels_numba.subset_total,
-                subset_walk=_kernels_numba.subset_walk,
-                persons_counts=_kernels_numba.persons_counts,
-                status_count=_kernels_numba.status_count,
-                returns=_kernels_numba.returns,
+                **{
+                    name: obj
+                    for name, obj in vars(_kernels_numba).items()
+                    if not name.startswith("_") and hasattr(obj, "py_func")
+                }
             )
     return _compiled
