@@ -51,6 +51,19 @@ CASES = {
     "no_spread": {"persons_per_agent": 20000, "activation_spread": 0.0},
     # more cohorts than one block of the NumPy path (cohorts.BLOCK)
     "fine": {"persons_per_agent": 1000},
+    # the insurgency's rarer branches: many mass-casualty attacks and security-force deaths,
+    # crossings in force from the havens, mobile cells and seizures
+    "violent": {
+        "persons_per_agent": 20000,
+        "attack_rate": 0.2,
+        "mass_casualty_share": 0.8,
+        "mass_casualty_size": 5.0,
+        "sec_deaths_per_incident": 2.0,
+        "haven_offensive_ratio": 1.0,
+        "haven_resupply": 0.2,
+        "cell_mobility": 0.8,
+        "seize_ratio": 0.05,
+    },
 }
 
 
@@ -90,6 +103,142 @@ def test_compiled_columns_equal_numpy_month_by_month(monkeypatch, baseline):
         assert np.array_equal(a.grievance, b.grievance)
         assert np.array_equal(a.support_share, b.support_share)
         assert a.born == b.born
+
+
+def _state(model) -> dict[str, np.ndarray]:
+    """Everything the insurgency's processes write, as arrays."""
+    out = {
+        name: np.asarray(getattr(model, name)).copy()
+        for name in (
+            "F", "garrison", "harm_is", "haven_capacity", "is_share", "m_incidents", "m_civ",
+            "m_sec", "m_isd", "m_is_killed", "m_recruits", "killed", "recruited", "m_inflow",
+        )
+    }  # fmt: skip
+    for col in ("size", "under_is", "status", "loc"):
+        out["pop." + col] = getattr(model.pop, col).copy()
+    out["next draw"] = np.array(model.rng.random())  # (and the generator is where it was)
+    return out
+
+
+@needs_numba
+@pytest.mark.parametrize("months", [1, 6, 14])
+def test_compiled_processes_equal_numpy_one_by_one(monkeypatch, baseline, months):
+    """Each compiled process of the insurgency, from the same state, writes the same values as
+    the NumPy one: every float (probabilities, capacities, harm, garrisons) bit for bit, not
+    only the whole numbers the tables show."""
+    from model.experiments.run import build_model
+    from model.simulation import insurgency
+
+    scenario = baseline.with_changes(horizon=months + 1, parameters=CASES["violent"])
+    models = {}
+    for mode in ("compiled", "numpy"):
+        monkeypatch.setenv(kernels.ENV, mode)
+        models[mode] = model = build_model(scenario, 5)
+        for _ in range(months):
+            model.step()
+    a, b = models["compiled"], models["numpy"]
+    boosts = insurgency.haven_boosts(a)
+    assert boosts == insurgency.haven_boosts(b)
+    support = a.support_share
+    assert np.array_equal(support, b.support_share)
+    p_det = {}
+    steps = [
+        ("attacks", lambda m: insurgency.attacks(m, m.support_share, boosts[0])),
+        ("detection", lambda m: p_det.__setitem__(m, insurgency.detection(m, m.support_share))),
+        ("recruitment", lambda m: insurgency.recruitment(m, boosts[1])),
+        ("havens", insurgency.havens),
+        ("border", insurgency.border),
+        ("attrition", insurgency.attrition),
+        ("movement", lambda m: insurgency.movement(m, p_det[m])),
+    ]
+    for name, process in steps:
+        process(a)
+        process(b)
+        if name == "detection":
+            assert np.array_equal(p_det[a], p_det[b])
+        sa, sb = _state(a), _state(b)
+        for key in sa:
+            assert np.array_equal(sa[key], sb[key]), f"{name}: {key}"
+
+
+@needs_numba
+def test_compiled_draws_are_numpys(monkeypatch):
+    """The compiled processes draw from the model's generator through its published function
+    pointers; each distribution gives NumPy's numbers and leaves the stream where NumPy would,
+    over thousands of arguments (Poisson means across both of NumPy's algorithms and 0,
+    binomials across inversion and BTPE, p of 0 and 1, n of 0; geometric; uniform; sorted
+    uniform draws)."""
+    import numba
+
+    from model.simulation import _kernels_numba as K
+
+    @numba.njit
+    def poisson(ptrs, lam, out):
+        bg = K._bitgen(ptrs)
+        for i in range(lam.shape[0]):
+            out[i] = K._poisson(bg, lam[i])
+
+    @numba.njit
+    def binomial(ptrs, n, p, out):
+        bg = K._bitgen(ptrs)
+        for i in range(n.shape[0]):
+            out[i] = K._binomial(bg, n[i], p[i])
+
+    @numba.njit
+    def geometric(ptrs, p, out):
+        bg = K._bitgen(ptrs)
+        for i in range(out.shape[0]):
+            out[i] = K.random_geometric(bg, p)
+
+    @numba.njit
+    def sorted_uniform(ptrs, total, out):
+        out[:] = K._sorted_draws(K._bitgen(ptrs), out.shape[0], total)
+
+    meta = np.random.default_rng(2017)
+    holder = type("Holder", (), {})
+    for _ in range(400):
+        seed = int(meta.integers(2**62))
+        ours, numpys = holder(), np.random.default_rng(seed)
+        ours.rng = np.random.default_rng(seed)
+        ptrs = kernels.rng_pointers(ours)
+        m = int(meta.integers(1, 120))
+        lam = meta.exponential(10.0 ** meta.uniform(-3, 4), m) * (meta.random(m) < 0.8)
+        out = np.empty(m, dtype=np.int64)
+        poisson(ptrs, lam, out)
+        assert np.array_equal(out, numpys.poisson(lam))
+        n = meta.integers(0, 10 ** int(meta.integers(1, 7)), m)
+        p = meta.random(m) * (meta.random(m) < 0.9)
+        p[meta.random(m) < 0.1] = 1.0
+        binomial(ptrs, n, p, out)
+        assert np.array_equal(out, numpys.binomial(n, p))
+        q = float(meta.uniform(0.005, 1.0))
+        k = int(meta.integers(0, 60))
+        g = np.empty(k, dtype=np.int64)
+        geometric(ptrs, q, g)
+        assert np.array_equal(g, numpys.geometric(q, k))
+        total = float(10.0 ** meta.uniform(-3, 9))
+        u = np.empty(int(meta.integers(0, 3000)))
+        sorted_uniform(ptrs, total, u)
+        assert np.array_equal(u, np.sort(numpys.random(len(u)) * total))
+        assert ours.rng.random() == numpys.random()  # the streams stay in step
+    # NumPy's checks of the arguments are kept
+    ours = holder()
+    ours.rng = np.random.default_rng(1)
+    with pytest.raises(ValueError, match="lam"):
+        poisson(kernels.rng_pointers(ours), np.array([-1.0]), np.empty(1, dtype=np.int64))
+    with pytest.raises(ValueError, match="p < 0"):
+        binomial(kernels.rng_pointers(ours), np.array([3]), np.array([np.nan]), out)
+
+
+@needs_numba
+def test_rng_pointers_follow_the_generator():
+    """A model given a new generator draws from the new one."""
+    holder = type("Holder", (), {})()
+    holder.rng = np.random.default_rng(1)
+    first = kernels.rng_pointers(holder)
+    assert kernels.rng_pointers(holder) is first
+    holder.rng = np.random.default_rng(1)
+    assert kernels.rng_pointers(holder) is not first
 
 
 def test_mode_is_checked(monkeypatch):

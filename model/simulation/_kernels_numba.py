@@ -13,8 +13,14 @@ import math
 
 import numba
 import numpy as np
+from numba.core import cgutils, types
+from numba.extending import intrinsic
+from numba.np.random.distributions import random_binomial, random_geometric, random_poisson
+from numba.np.random.generator_core import next_double
 
 _jit = numba.njit(cache=True, nogil=True, fastmath=False, error_model="numpy")
+_POISSON_LAM_MAX = np.iinfo(np.int64).max - np.sqrt(np.iinfo(np.int64).max) * 10
+_NO_IDX = np.zeros(0, dtype=np.int64)  # (no subset: households weigh by area)
 
 
 @_jit
@@ -236,27 +242,22 @@ def place_walk(size, loc, per_person, draws, chosen, counts):
 
 
 @_jit
-def at_home_count(status, under, size, home_code):
-    """How many households are at home, not under IS rule and not empty (displacement.step)."""
-    k = 0
-    for i in range(status.shape[0]):
-        if status[i] == home_code and not under[i] and size[i] > 0:
-            k += 1
-    return k
-
-
-@_jit
-def fleeing(status, under, size, home_code, home, chance, draws, out):
-    """displacement.step: the households of ``at_home_count``, in cohort order, whose draw is
-    below their home area's chance of fleeing; writes them to ``out`` and returns how many."""
-    j = 0
+def fleeing(ptrs, status, under, size, home_code, home, chance, out):
+    """displacement._flee: every household at home, not under IS rule and not empty, in cohort
+    order, takes the next uniform draw and flees if it is below its home area's chance;
+    writes them to ``out`` and returns how many."""
+    bg = _bitgen(ptrs)
     found = 0
     for i in range(status.shape[0]):
-        if status[i] == home_code and not under[i] and size[i] > 0:
-            if draws[j] < chance[home[i]]:
-                out[found] = i
-                found += 1
-            j += 1
+        # (the draw only for households at home: the condition's order matters)
+        if (
+            status[i] == home_code
+            and not under[i]
+            and size[i] > 0
+            and next_double(bg) < chance[home[i]]
+        ):
+            out[found] = i
+            found += 1
     return found
 
 
@@ -303,37 +304,427 @@ def subset_walk(idx, w, draws, chosen, counts):
 
 
 @_jit
-def status_count(status, code):
-    """How many households have this status."""
-    k = 0
-    for i in range(status.shape[0]):
-        if status[i] == code:
-            k += 1
-    return k
-
-
-@_jit
 def returns(
-    status, home, loc, size, family, protracted, factors, by_area, draws, displaced_code,
+    ptrs, status, home, loc, size, family, protracted, factors, by_area, displaced_code,
     home_code, returnees,
 ):  # fmt: skip
-    """displacement._returns: each displaced household (in cohort order, with the next draw)
-    goes home if the draw is below its chance, its home area's ``by_area`` x its family factor
+    """displacement._returns: each displaced household (in cohort order, with the next uniform
+    draw) goes home if the draw is below its chance, its home area's ``by_area`` x its family factor
     x its protracted factor (``factors``). Adds the persons returning to ``returnees`` by home
     area (whole numbers); returns the persons of IS-affiliated families among them."""
+    bg = _bitgen(ptrs)
     family_factor, protracted_factor = factors
-    j = 0
     family_back = 0
     for i in range(status.shape[0]):
         if status[i] == displaced_code:
             h = home[i]
             f = family_factor if family[i] else 1.0
             f = f * (protracted_factor if protracted[i] else 1.0)
-            if draws[j] < by_area[h] * f:
+            if next_double(bg) < by_area[h] * f:
                 status[i] = home_code
                 loc[i] = h
                 returnees[h] += size[i]
                 if family[i]:
                     family_back += size[i]
-            j += 1
     return family_back
+
+
+# --- Random draws in compiled code ---------------------------------------------------------
+#
+# The draws below are NumPy's own: numba's ports of NumPy's Generator algorithms (Poisson,
+# binomial, geometric, uniform), called on the model's bit generator through the function
+# pointers NumPy publishes for it (``BitGenerator.ctypes``). They take the same numbers from
+# the same stream as ``model.rng.poisson`` etc. would; tests/test_kernels.py checks it over
+# thousands of arguments. ``kernels.rng_pointers`` gives the pointers as four integers, which
+# is far cheaper per call than handing numba the Generator itself (about 7 us a call).
+
+_BITGEN = types.NumPyRandomBitGeneratorType("bit_generator")
+
+
+@intrinsic
+def _bitgen(typingctx, ptrs):
+    """The bit generator whose state and ``next_uint64``, ``next_uint32`` and ``next_double``
+    functions are at the addresses ``ptrs`` (an int64 array of 4)."""
+    sig = _BITGEN(ptrs)
+
+    def codegen(context, builder, sig, args):
+        data = context.make_array(sig.args[0])(context, builder, args[0]).data
+        uintp = context.get_value_type(types.uintp)
+        word = [
+            builder.bitcast(
+                builder.load(builder.gep(data, [context.get_constant(types.intp, i)])), uintp
+            )
+            for i in range(4)
+        ]
+        bg = cgutils.create_struct_proxy(_BITGEN)(context, builder)
+        bg.parent = cgutils.get_null_value(context.get_value_type(types.pyobject))
+        bg.state_address = word[0]
+        bg.state = word[0]
+        bg.fnptr_next_uint64 = word[1]
+        bg.fnptr_next_uint32 = word[2]
+        bg.fnptr_next_double = word[3]
+        bg.bit_generator = word[0]
+        return bg._getvalue()
+
+    return sig, codegen
+
+
+@_jit
+def _poisson(bg, lam):
+    """Generator.poisson(lam), with its check of the mean."""
+    if not lam >= 0.0 or lam > _POISSON_LAM_MAX:
+        raise ValueError("lam < 0, lam is NaN or lam is too large")
+    return random_poisson(bg, lam)
+
+
+@_jit
+def _binomial(bg, n, p):
+    """Generator.binomial(n, p), with its checks."""
+    if n < 0:
+        raise ValueError("n < 0")
+    if not (p >= 0.0 and p <= 1.0):
+        raise ValueError("p < 0, p > 1 or p is NaN")
+    return random_binomial(bg, n, p)
+
+
+# --- Insurgency (docs/ODD.md section 7.5), process by process -------------------------------
+
+
+@_jit
+def attack_draws(ptrs, C, H, support, scale, floor, holding_share, p_event, p_size, civ_rate,
+                 residents, inc, big, rate, per_person):  # fmt: skip
+    """insurgency.attacks up to the deaths' placing: incidents (Poisson), mass-casualty events
+    among them (binomial) and their deaths (geometric, area after area), the ordinary deaths'
+    rate per person and every area's expected deaths per person (``_kill_residents``).
+
+    Writes ``inc``, ``big``, ``rate`` and ``per_person``; returns the mass-casualty deaths and
+    whether any area expects deaths.
+    """
+    bg = _bitgen(ptrs)
+    n = C.shape[0]
+    rest = 1 - floor
+    for a in range(n):
+        lam = scale * (C[a] * (floor + rest * support[a]) + holding_share * H[a])
+        inc[a] = _poisson(bg, lam)
+    if not (p_event >= 0.0 and p_event <= 1.0):
+        raise ValueError("p < 0, p > 1 or p is NaN")
+    events = np.empty(n, dtype=np.int64)
+    for a in range(n):
+        events[a] = random_binomial(bg, inc[a], p_event)
+    n_big = 0
+    for a in range(n):
+        deaths = 0
+        for _ in range(events[a]):
+            deaths += np.int64(random_geometric(bg, p_size))
+        big[a] = deaths
+        n_big += deaths
+    any_deaths = False
+    for a in range(n):
+        r = civ_rate * inc[a] / residents[a]
+        rate[a] = r
+        x = r + big[a] / residents[a]
+        per_person[a] = x
+        if x != 0.0:
+            any_deaths = True
+    return n_big, any_deaths
+
+
+@_jit
+def _sorted_draws(bg, k, total):
+    """``np.sort(rng.random(k) * total)``: the same draws, sorted by buckets (the draws are
+    uniform below ``total``: each bucket holds about one) and insertion within them. Sorting
+    gives the same array whatever the method; this one runs about five times faster than a
+    quicksort here, which mispredicts a branch at every other comparison."""
+    draws = np.empty(k)
+    for j in range(k):
+        draws[j] = next_double(bg) * total
+    if not (total < np.inf):  # (no buckets for an infinite total)
+        draws.sort()
+        return draws
+    scale = k / total
+    bucket = np.empty(k, dtype=np.int64)
+    start = np.zeros(k + 1, dtype=np.int64)
+    for j in range(k):  # (x -> x * scale is monotone, so bucket order is value order)
+        b = int(draws[j] * scale)
+        b = b if b < k else k - 1
+        bucket[j] = b
+        start[b + 1] += 1
+    for b in range(k):
+        start[b + 1] += start[b]
+    out = np.empty(k)
+    for j in range(k):
+        b = bucket[j]
+        out[start[b]] = draws[j]
+        start[b] += 1
+    for j in range(1, k):
+        x = out[j]
+        i = j - 1
+        while i >= 0 and out[i] > x:
+            out[i + 1] = out[i]
+            i -= 1
+        out[i + 1] = x
+    return out
+
+
+@_jit
+def _draw_and_walk(bg, k, total, size, loc, per_person, idx, w):
+    """insurgency._walk_draws in compiled code: ``k`` draws below ``total``, sorted, walked
+    along the partial sums of the weights (of households weighing size x ``per_person`` of
+    their area if ``idx`` is empty, else of households ``idx`` weighing ``w``); then
+    insurgency._drawn: draws at or above the total fall on the last cohort, and each household
+    gives at most its size. Returns the households and their persons (``found`` of each)."""
+    chosen = np.empty(k + 1, dtype=np.int64)
+    counts = np.empty(k + 1, dtype=np.int64)
+    if total <= 0.0:
+        return chosen, counts, 0
+    draws = _sorted_draws(bg, k, total)
+    if idx.shape[0]:
+        found, below = subset_walk(idx, w, draws, chosen, counts)
+    else:
+        found, below = place_walk(size, loc, per_person, draws, chosen, counts)
+    beyond = k - below
+    if beyond:
+        last = size.shape[0] - 1
+        if found and chosen[found - 1] == last:
+            counts[found - 1] += beyond
+        else:
+            chosen[found] = last
+            counts[found] = beyond
+            found += 1
+    for j in range(found):
+        d, s = counts[j], size[chosen[j]]
+        counts[j] = d if d <= s else s
+    return chosen, counts, found
+
+
+@_jit
+def attack_losses(ptrs, kill, mean, n_exact, size, loc, per_person, inc, residents, harm,
+                  memory, sec_rate, garrison, m_civ, m_sec):  # fmt: skip
+    """The rest of insurgency.attacks: the deaths placed on households (Poisson with mean
+    ``mean``, plus ``n_exact``; only if ``kill``), remembered harm, security-force deaths and
+    the garrisons' losses. Returns the civilians killed."""
+    bg = _bitgen(ptrs)
+    n = inc.shape[0]
+    civ = np.zeros(n, dtype=np.int64)
+    if kill:
+        k = _poisson(bg, mean) + n_exact
+        if k > 0:  # (nobody to place: no draw either)
+            total = area_weight_total(size, loc, per_person)
+            chosen, dead, found = _draw_and_walk(
+                bg, k, total, size, loc, per_person, _NO_IDX, per_person
+            )
+            for j in range(found):
+                i = chosen[j]
+                size[i] -= dead[j]
+                civ[loc[i]] += dead[j]
+    killed = 0
+    for a in range(n):
+        killed += civ[a]
+        m_civ[a] += civ[a]
+    for a in range(n):
+        h = harm[a] * memory
+        if killed:
+            h = h + 1000.0 * civ[a] / residents[a]
+        harm[a] = h
+    sec = np.empty(n, dtype=np.int64)
+    any_sec = False
+    for a in range(n):
+        sec[a] = _poisson(bg, sec_rate * inc[a])
+        m_sec[a] += sec[a]
+        if sec[a]:
+            any_sec = True
+    if any_sec:  # (no losses: every factor would be 1)
+        for a in range(n):
+            tot = garrison[0, a]
+            for f in range(1, garrison.shape[0]):
+                tot = tot + garrison[f, a]
+            if tot > 0:
+                lose = np.float64(sec[a])
+                lose = lose if lose <= tot else tot
+                factor = 1.0 - lose / (tot if tot >= 1.0 else 1.0)
+                for f in range(garrison.shape[0]):
+                    garrison[f, a] *= factor
+    return killed
+
+
+@_jit
+def detection(ptrs, C, refuge, residents, search_persons, policing, cover, sunni_share,
+              exposure_static, support, syria, syria_cover, scalars, p_det, m_isd,
+              m_is_killed):  # fmt: skip
+    """insurgency.detection: the detection probability of every area (written to ``p_det``),
+    the cells caught (binomial) and those of them killed."""
+    bg = _bitgen(ptrs)
+    base, half, concealment, strike, syria_p, kill_share = scalars
+    n = C.shape[0]
+    for a in range(n):
+        r = residents[a]
+        if refuge[a]:
+            r = r if r >= search_persons else search_persons
+        density = 1000.0 * policing[a] / r
+        exposure = 1.0 - sunni_share[a]
+        exposure = exposure * exposure_static[a]
+        exposure = exposure + 1.0
+        p = base * (density / (density + half))
+        p = p * cover[a]
+        p = p * exposure
+        p = p * (1.0 - concealment * support[a])
+        p = p + strike * cover[a]
+        p_det[a] = p
+    for j in range(syria.shape[0]):
+        p_det[syria[j]] = syria_p * syria_cover[j]
+    for a in range(n):
+        p = p_det[a]
+        if p == p:  # (np.clip: NaN stays NaN)
+            p = p if p > 0.0 else 0.0
+            p = p if p < 1.0 else 1.0
+        p_det[a] = p
+    caught = np.empty(n, dtype=np.int64)
+    for a in range(n):
+        caught[a] = _binomial(bg, C[a], p_det[a])
+    for a in range(n):
+        C[a] -= caught[a]
+        m_isd[a] += caught[a]
+    if not (kill_share >= 0.0 and kill_share <= 1.0):
+        raise ValueError("p < 0, p > 1 or p is NaN")
+    for a in range(n):
+        m_is_killed[a] += random_binomial(bg, caught[a], kill_share)
+
+
+@_jit
+def recruit_place(ptrs, mean, idx, w, size, loc, under_is, C, H, m_recruits):
+    """The rest of insurgency.recruitment (compiled path): the month's recruits (Poisson with
+    mean ``mean``, the weights' sum), each drawn from a household of ``idx`` in proportion to
+    its weight ``w`` (``_place_among``); they leave their households and join the cells, or the
+    holding fighters under IS rule. Returns the recruits."""
+    bg = _bitgen(ptrs)
+    k = _poisson(bg, mean)
+    if k <= 0:
+        return 0
+    total = subset_total(idx, w)
+    chosen, r, found = _draw_and_walk(bg, k, total, size, loc, w, idx, w)
+    recruited = 0
+    for j in range(found):
+        i, x = chosen[j], r[j]
+        size[i] -= x
+        a = loc[i]
+        recruited += x
+        m_recruits[a] += x
+        if under_is[i]:
+            H[a] += x
+        else:
+            C[a] += x
+    return recruited
+
+
+@_jit
+def _clip(x, lo, hi):
+    """np.clip for one float (NaN stays NaN)."""
+    if x != x:
+        return x
+    x = x if x > lo else lo
+    return x if x < hi else hi
+
+
+@_jit
+def havens(ptrs, hv, kappa, is_share, C, H, scalars):
+    """insurgency.havens: every haven's capacity, then its fighters' growth (Poisson)."""
+    bg = _bitgen(ptrs)
+    floor, limit, decay, regrowth, fighter_ceiling, growth = scalars
+    m = hv.shape[0]
+    lam = np.empty(m)
+    for j in range(m):
+        a = hv[j]
+        k, c, h = kappa[a], C[a], H[a]
+        ceiling = limit * (floor + (1.0 - floor) * is_share[a])
+        k = _clip(k + (decay * k + regrowth * (ceiling - k)), 0.0, ceiling)
+        kappa[a] = k
+        room_for = fighter_ceiling * k
+        room_for = room_for if room_for >= 1.0 or room_for != room_for else 1.0
+        room = _clip(1.0 - (c + h) / room_for, 0.0, 1.0)
+        lam[j] = growth * k * (c + h) * room
+    for j in range(m):  # (NumPy checks every mean before the first draw)
+        if not lam[j] >= 0.0 or lam[j] > _POISSON_LAM_MAX:
+            raise ValueError("lam < 0, lam is NaN or lam is too large")
+    for j in range(m):
+        C[hv[j]] += random_poisson(bg, lam[j])
+
+
+@_jit
+def border(ptrs, links, C, H, kappa, policing, scalars):
+    """insurgency.border: link after link (Syrian side, Iraqi side), infiltration and crossings
+    in force (binomial). Returns the fighters who crossed."""
+    bg = _bitgen(ptrs)
+    open_border, r0, resupply, offensive = scalars
+    inflow = 0
+    for j in range(links.shape[0]):
+        s, i = links[j, 0], links[j, 1]
+        c, h = C[s], H[s]
+        capacity = kappa[s]
+        ratio = capacity * (c + h) / (policing[i] + 1.0)
+        share = resupply * capacity * open_border
+        if ratio > r0:
+            x = (ratio - r0) / r0
+            share += offensive * (x if x < 1.0 else 1.0)
+        send = _binomial(bg, c + h, share if share < 1.0 else 1.0)
+        from_c = c if c < send else send
+        C[s] = c - from_c
+        H[s] = h - (send - from_c)
+        C[i] += send
+        inflow += send
+    return inflow
+
+
+@_jit
+def attrition(ptrs, C, H, share):
+    """insurgency.attrition: cells, then holding fighters, each lose a binomial share."""
+    bg = _bitgen(ptrs)
+    for F in (C, H):
+        if np.any(F != 0):
+            if not (share >= 0.0 and share <= 1.0):
+                raise ValueError("p < 0, p > 1 or p is NaN")
+            for a in range(F.shape[0]):
+                if F[a] < 0:
+                    raise ValueError("n < 0")
+            for a in range(F.shape[0]):
+                F[a] -= random_binomial(bg, F[a], share)
+
+
+@_jit
+def movement(ptrs, C, p_det, nb_pad, nb_ok, nb_any, mobility):
+    """insurgency.movement: every area's least risky neighbour (np.argmin: the first least,
+    or the first NaN; no neighbour counts as an infinite risk), the cells moving to it
+    (binomial), then the moves."""
+    bg = _bitgen(ptrs)
+    n, width = nb_pad.shape
+    best = np.empty(n, dtype=np.int64)
+    share = np.empty(n)
+    for a in range(n):
+        jbest = 0
+        low = p_det[nb_pad[a, 0]] if nb_ok[a, 0] else np.inf
+        if low == low:
+            for j in range(1, width):
+                r = p_det[nb_pad[a, j]] if nb_ok[a, j] else np.inf
+                if not r >= low:
+                    low, jbest = r, j
+                    if r != r:
+                        break
+        b = nb_pad[a, jbest]
+        best[a] = b
+        x = 0.0
+        if nb_any[a]:
+            gain = p_det[a] - p_det[b]
+            if gain > 0:
+                d = p_det[a]
+                x = _clip(mobility * gain / (d if d >= 1e-9 or d != d else 1e-9), 0.0, 1.0)
+        share[a] = x
+    for a in range(n):
+        if not (share[a] >= 0.0 and share[a] <= 1.0):
+            raise ValueError("p < 0, p > 1 or p is NaN")
+        if C[a] < 0:
+            raise ValueError("n < 0")
+    k = np.empty(n, dtype=np.int64)
+    for a in range(n):
+        k[a] = random_binomial(bg, C[a], share[a])
+    for a in range(n):
+        C[a] -= k[a]
+        C[best[a]] += k[a]

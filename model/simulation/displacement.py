@@ -72,9 +72,11 @@ def _flee(model, chance: np.ndarray) -> None:
 def _flee_compiled(model, chance: np.ndarray) -> None:
     """``_flee`` with the compiled kernels: the same draws, in cohort order."""
     pop, kern = model.pop, model._kernels
-    draws = model.rng.random(kern.at_home_count(pop.status, pop.under_is, pop.size, HOME))
-    fleeing = np.empty(len(draws), dtype=np.int64)
-    found = kern.fleeing(pop.status, pop.under_is, pop.size, HOME, pop.home, chance, draws, fleeing)
+    fleeing = np.empty(len(pop), dtype=np.int64)
+    found = kern.fleeing(
+        kernels.rng_pointers(model), pop.status, pop.under_is, pop.size, HOME, pop.home, chance,
+        fleeing,
+    )  # fmt: skip
     displace(model, fleeing[:found])
 
 
@@ -107,18 +109,14 @@ def _returns_compiled(model, per_k: np.ndarray) -> None:
     """``_returns`` with the compiled kernels: the same draws and probabilities (the factors
     of a household's home area computed by area, in the same order)."""
     p, pop, kern = model.p, model.pop, model._kernels
-    k = kern.status_count(pop.status, DISPLACED)
-    if k == 0:
-        return
     safe = (model.is_share <= p["retaken_threshold"]) * np.exp(-per_k)
     by_area = p["return_rate"] * safe * model.services
     by_area *= 1.0 - p["return_destruction_effect"] * model.destruction
     floor = p["family_return_floor"]
     family = floor + (1 - floor) * model.perceived["family_policy"]
-    draws = model.rng.random(k)
     model.m_family_returns = kern.returns(
-        pop.status, pop.home, pop.loc, pop.size, pop.family, model.protracted,
-        kernels.floats(family, p["protracted_return"]), by_area, draws, DISPLACED, HOME,
+        kernels.rng_pointers(model), pop.status, pop.home, pop.loc, pop.size, pop.family, model.protracted,
+        kernels.floats(family, p["protracted_return"]), by_area, DISPLACED, HOME,
         model.returnees,
     )  # fmt: skip
 

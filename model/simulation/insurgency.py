@@ -20,6 +20,7 @@ import numpy as np
 from model.simulation import rules
 from model.simulation.agents import CLANDESTINE, HOLDING, HOME
 from model.simulation.cohorts import cohort_index, home_segment, living_in
+from model.simulation.kernels import floats, rng_pointers
 
 _NONE = np.zeros(0, dtype=np.int64)
 _NONE.flags.writeable = False  # (shared: no households)
@@ -73,6 +74,9 @@ def attacks(model, support: np.ndarray, boost: float) -> None:
     Civilian deaths come from ordinary attacks (Poisson) and from mass-casualty attacks (a few
     attacks with a geometric, heavy-tailed number of deaths each), with the same mean.
     """
+    if model._kernels is not None:  # the same draws and arithmetic, compiled
+        _attacks_compiled(model, support, boost)
+        return
     p, rng = model.p, model.rng
     residents = model.residents
     C, H = model.F[CLANDESTINE], model.F[HOLDING]
@@ -121,6 +125,42 @@ def attacks(model, support: np.ndarray, boost: float) -> None:
         model.garrison *= np.where(tot > 0, 1.0 - lose / np.maximum(tot, 1.0), 1.0)
 
 
+def _attacks_compiled(model, support: np.ndarray, boost: float) -> None:
+    """``attacks`` in two compiled steps around the expected ordinary deaths (a BLAS dot
+    product, left to NumPy)."""
+    p, n, pop, kern = model.p, model.n, model.pop, model._kernels
+    ptrs = rng_pointers(model)
+    per_incident, mass, size = (
+        p["civ_deaths_per_incident"],
+        p["mass_casualty_share"],
+        p["mass_casualty_size"],
+    )
+    inc = np.empty(n, dtype=np.int64)
+    big, rate, per_person = np.empty(n), np.empty(n), np.empty(n)
+    scalars = floats(
+        p["attack_rate"] * boost * model.leadership,
+        p["support_floor"],
+        p["holding_attack_share"],
+        min(1.0, per_incident * mass / size),
+        1.0 / size,
+        per_incident * (1.0 - mass),
+    )
+    C, H = model.F[CLANDESTINE], model.F[HOLDING]
+    residents = model.residents
+    n_big, kill = kern.attack_draws(
+        ptrs, C, H, support, *scalars, residents, inc, big, rate, per_person
+    )
+    model.m_incidents += inc
+    mean = float(np.dot(residents, rate)) if kill else 0.0
+    model.killed += int(
+        kern.attack_losses(
+            ptrs, kill, mean, n_big, pop.size, pop.loc, per_person, inc, residents,
+            model.harm_is, *floats(p["harm_memory"], p["sec_deaths_per_incident"]),
+            model.garrison, model.m_civ, model.m_sec,
+        )
+    )  # fmt: skip
+
+
 def detection(model, support: np.ndarray) -> np.ndarray:
     """Cells caught this month; returns the detection probability of every area.
 
@@ -132,6 +172,23 @@ def detection(model, support: np.ndarray) -> np.ndarray:
     p, rng = model.p, model.rng
     C = model.F[CLANDESTINE]
     st = _static(model)
+    if model._kernels is not None:  # the same draws and arithmetic, compiled
+        p_det = np.empty(model.n)
+        model._kernels.detection(
+            rng_pointers(model), C, model.refuge, model.residents,
+            float(p["refuge_search_persons"]), model.policing, model._cover, model.sunni_share,
+            st.exposure, support, st.syria, st.syria_cover,
+            floats(
+                p["detect_rate"] * model.intel,
+                p["security_density_half"],
+                p["support_concealment"],
+                p["strike_rate"] * model.air * model.support,
+                p["detect_rate"] * model.lev["syria_campaign"] * model.air,
+                p["detect_kill_share"],
+            ),
+            p_det, model.m_isd, model.m_is_killed,
+        )  # fmt: skip
+        return p_det
     burden = np.where(
         model.refuge, np.maximum(model.residents, p["refuge_search_persons"]), model.residents
     )
@@ -172,12 +229,17 @@ def recruitment(model, boost: float) -> None:
     kern = model._kernels
     if kern is not None:  # the same weights, sums and draws, in compiled passes
         kern.recruit_weights(S, pop.size, pop.active, pop.loc, rate * model.iraq, w)
-        idx, r = _place_among(model, S, w, model.rng.poisson(float(w.sum())))
-    else:
-        w_s = pop.size[S] * pop.active[S]
-        w_s *= (rate * model.iraq)[pop.loc[S]]
-        w[S] = w_s
-        idx, r = _place(model, S, w_s, model.rng.poisson(float(w.sum())))
+        model.recruited += int(
+            kern.recruit_place(
+                rng_pointers(model), float(w.sum()), S, w, pop.size, pop.loc, pop.under_is,
+                C, H, model.m_recruits,
+            )
+        )  # fmt: skip
+        return
+    w_s = pop.size[S] * pop.active[S]
+    w_s *= (rate * model.iraq)[pop.loc[S]]
+    w[S] = w_s
+    idx, r = _place(model, S, w_s, model.rng.poisson(float(w.sum())))
     if len(idx):
         pop.size[idx] -= r
         per = np.bincount(pop.loc[idx], r, n).astype(np.int64)
@@ -211,6 +273,12 @@ def havens(model) -> None:
     regrowth = p["haven_regrowth"] * (1 - camp)
     fighter_ceiling, growth = p["haven_fighter_ceiling"], p["haven_growth"]
     kappa = model.haven_capacity
+    if model._kernels is not None:  # the same draws and arithmetic, compiled
+        model._kernels.havens(
+            rng_pointers(model), _static(model).haven_index, kappa, model.is_share, C, H,
+            floats(floor, limit, decay, regrowth, fighter_ceiling, growth),
+        )  # fmt: skip
+        return
     lam = np.zeros(model.n)
     for a, k, share, c, h in zip(
         hv,
@@ -237,6 +305,14 @@ def border(model) -> None:
     open_border = 1.0 - model.border_control  # the control the posted troops achieve
     r0 = p["haven_offensive_ratio"]
     resupply, offensive = p["haven_resupply"], p["haven_offensive_share"]
+    if model._kernels is not None:  # the same draws and arithmetic, compiled
+        model.m_inflow += int(
+            model._kernels.border(
+                rng_pointers(model), _static(model).border_links, C, H, model.haven_capacity,
+                model.policing, floats(open_border, r0, resupply, offensive),
+            )
+        )  # fmt: skip
+        return
     for s, i in _static(model).border:  # (the Syrian side first)
         c, h = int(C[s]), int(H[s])
         capacity = float(model.haven_capacity[s])
@@ -255,6 +331,14 @@ def border(model) -> None:
 
 def attrition(model) -> None:
     """Cells and holding fighters of every area each lose a binomial share."""
+    if model._kernels is not None:  # the same draws, compiled
+        model._kernels.attrition(
+            rng_pointers(model),
+            model.F[CLANDESTINE],
+            model.F[HOLDING],
+            float(model.p["fighter_attrition"]),
+        )
+        return
     for F in (model.F[CLANDESTINE], model.F[HOLDING]):
         if F.any():  # (no fighters: the draw would be all zeros and use no random numbers)
             F -= model.rng.binomial(F, model.p["fighter_attrition"])
@@ -281,6 +365,12 @@ def movement(model, p_det: np.ndarray) -> None:
     """
     p, n = model.p, model.n
     C = model.F[CLANDESTINE]
+    if model._kernels is not None:  # the same choices and draws, compiled
+        model._kernels.movement(
+            rng_pointers(model), C, p_det, model._nb_pad, model._nb_ok, model._nb_any,
+            float(p["cell_mobility"]),
+        )  # fmt: skip
+        return
     # (neighbours in a padded matrix, same country only, so the choice is vectorized)
     st = _static(model)
     st.risk_ext[:n] = p_det
@@ -438,13 +528,15 @@ class _Static:
     """What the insurgency reads every month but never changes in a run (``_static``)."""
 
     def __init__(self, model) -> None:
-        self.havens = model.haven.nonzero()[0].tolist()
+        self.haven_index = model.haven.nonzero()[0]
+        self.havens = self.haven_index.tolist()
         if model.haven_capacity[~model.haven].any():  # pragma: no cover - built as 0
             raise RuntimeError("haven capacity outside the havens")
         # border links as (Syrian side, Iraqi side)
         self.border = [
             (int(i), int(s)) if model.iraq[s] else (int(s), int(i)) for s, i in model.border_pairs
         ]
+        self.border_links = np.array(self.border, dtype=np.int64).reshape(-1, 2)
         # sanctuaries (ascending) and their governed Iraqi neighbours (sorties)
         self.sorties = []
         for a in model.sanctuary.nonzero()[0].tolist():

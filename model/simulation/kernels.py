@@ -26,9 +26,12 @@ their weights). ``tests/test_kernels.py`` checks that runs under both are equal.
 
 from __future__ import annotations
 
+import ctypes
 import importlib
 import os
 from types import SimpleNamespace
+
+import numpy as np
 
 ENV = "STABSIM_KERNELS"
 MODES = ("auto", "numpy", "compiled")
@@ -68,6 +71,22 @@ def floats(*values) -> tuple[float, ...]:
     return tuple(float(v) for v in values)
 
 
+def rng_pointers(model) -> np.ndarray:
+    """The addresses of the model's bit generator that the compiled draws use: its state and
+    its ``next_uint64``, ``next_uint32`` and ``next_double`` functions (NumPy publishes them as
+    ``BitGenerator.ctypes``). Kept on the model while its generator stays the same."""
+    bitgen = model.rng.bit_generator
+    kept = model.__dict__.get("_rng_pointers")
+    if kept is None or kept[0] is not bitgen:
+        c = bitgen.ctypes
+        fn = [
+            ctypes.cast(f, ctypes.c_void_p).value
+            for f in (c.next_uint64, c.next_uint32, c.next_double)
+        ]
+        kept = model._rng_pointers = (bitgen, np.array([c.state_address, *fn], dtype=np.int64))
+    return kept[1]
+
+
 def warm_up() -> float:
     """Load (or compile) the compiled kernels now rather than in a model's first month;
     returns the seconds it took (0 on the NumPy path). Each process pays this once."""
@@ -89,15 +108,46 @@ def warm_up() -> float:
     kern.mobilization_pass(a(), a(), a(), a(), two, b, i64, f, a(), a())
     kern.group_sums(i64, i64, i8, i8, b, 1, 1, f, f, f, f, f, np.zeros(4), a(), a())
     kern.persons_counts(i64, i64, i8, i64, 1, i64.copy(), i64.copy())
-    kern.status_count(i8, 1)
-    kern.returns(i8.copy(), i64, i64.copy(), i64, b, b, floats(1, 1), f, f, 1, 0, a())
+    ptrs = rng_pointers(SimpleNamespace(rng=np.random.default_rng(0)))
+    kern.returns(ptrs, i8.copy(), i64, i64.copy(), i64, b, b, floats(1, 1), f, 1, 0, a())
     kern.area_weight_total(i64, i64, f)
     kern.place_walk(i64, i64, f, f, i64.copy(), i64.copy())
-    kern.at_home_count(i8, b, i64, 0)
-    kern.fleeing(i8, b, i64, 0, i64, f, f, i64.copy())
+    kern.fleeing(ptrs, i8, b, i64, 0, i64, f, i64.copy())
     kern.recruit_weights(i64, i64, f, i64, f, a())
     kern.subset_total(i64, f)
     kern.subset_walk(i64, f, f, i64.copy(), i64.copy())
+    # the insurgency's processes (their draws included)
+    C, H, m2 = i64.copy(), i64.copy(), np.zeros((1, 1))
+    per = floats(0, 0, 0, 0, 0.5, 0)
+    kern.attack_draws(ptrs, C, H, a(), *per, a(), i64.copy(), a(), a(), a())
+    kern.attack_losses(
+        ptrs, False, 0.0, 0, i64.copy(), i64, a(), i64, a(), a(), 0.0, 0.0, m2, a(), a()
+    )
+    kern.detection(
+        ptrs,
+        C,
+        b,
+        a(),
+        0.0,
+        a(),
+        a(),
+        a(),
+        a(),
+        a(),
+        i64,
+        a(),
+        floats(0, 1, 0, 0, 0, 0),
+        a(),
+        a(),
+        a(),
+    )
+    kern.recruit_place(ptrs, 0.0, i64, a(), i64.copy(), i64, b, C, H, a())
+    kern.havens(ptrs, i64, a(), a(), C, H, floats(0, 0, 0, 0, 0, 0))
+    kern.border(ptrs, np.zeros((0, 2), dtype=np.int64), C, H, a(), a(), floats(0, 0, 0, 0))
+    kern.attrition(ptrs, C, H, 0.0)
+    kern.movement(
+        ptrs, C, a(), np.zeros((1, 1), dtype=np.int64), np.zeros((1, 1), dtype=bool), b, 0.0
+    )
     return time.perf_counter() - t0
 
 
