@@ -192,15 +192,33 @@ def test_compiled_draws_are_numpys(monkeypatch):
 
     @numba.njit
     def sorted_uniform(ptrs, total, out):
-        out[:] = K._sorted_draws(K._bitgen(ptrs), out.shape[0], total)
+        out[:] = K._sorted_draws(K._bitgen(ptrs), ptrs, out.shape[0], total)
+
+    @numba.njit
+    def uniform_with_gaps(ptrs, gaps, out):
+        # draws taken after skipping gaps[i] draws (unneeded ones), as the flight and the
+        # returns do
+        bg = K._bitgen(ptrs)
+        fast, state, inc = K._stream_open(ptrs)
+        for i in range(out.shape[0]):
+            state = K._skip(bg, fast, state, inc, gaps[i])
+            state, out[i] = K._uniform(bg, fast, state, inc)
+        K._stream_close(ptrs, fast, state)
 
     meta = np.random.default_rng(2017)
     holder = type("Holder", (), {})
-    for _ in range(400):
+    for trial in range(400):
         seed = int(meta.integers(2**62))
-        ours, numpys = holder(), np.random.default_rng(seed)
-        ours.rng = np.random.default_rng(seed)
+        # NumPy's default PCG64 (stepped inline), and another generator (through its pointers)
+        make = (
+            np.random.default_rng
+            if trial % 4
+            else (lambda s: np.random.Generator(np.random.Philox(s)))
+        )
+        ours, numpys = holder(), make(seed)
+        ours.rng = make(seed)
         ptrs = kernels.rng_pointers(ours)
+        assert (ptrs[4] != 0) == (trial % 4 != 0)
         m = int(meta.integers(1, 120))
         lam = meta.exponential(10.0 ** meta.uniform(-3, 4), m) * (meta.random(m) < 0.8)
         out = np.empty(m, dtype=np.int64)
@@ -220,6 +238,12 @@ def test_compiled_draws_are_numpys(monkeypatch):
         u = np.empty(int(meta.integers(0, 3000)))
         sorted_uniform(ptrs, total, u)
         assert np.array_equal(u, np.sort(numpys.random(len(u)) * total))
+        gaps = meta.integers(0, 2 ** int(meta.integers(1, 12)), int(meta.integers(0, 40)))
+        gaps[meta.random(len(gaps)) < 0.3] = 0
+        u = np.empty(len(gaps))
+        uniform_with_gaps(ptrs, gaps, u)
+        expected = numpys.random(int(gaps.sum()) + len(gaps))
+        assert np.array_equal(u, expected[np.cumsum(gaps + 1) - 1])
         assert ours.rng.random() == numpys.random()  # the streams stay in step
     # NumPy's checks of the arguments are kept
     ours = holder()

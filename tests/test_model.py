@@ -256,3 +256,31 @@ def test_every_scenario_starts_from_the_same_state(state):
         )
         assert m.aid_delivered == first.aid_delivered
         assert np.array_equal(m.garrison, first.garrison) and np.array_equal(m.F, first.F)
+
+
+def test_residents_at_the_start_of_a_month_are_those_counted_at_the_end_of_the_last(
+    monkeypatch,
+):
+    """The month reuses the count of residents made at the end of the month before (or at
+    set-up): the levers and scheduled events in between (forces, deployments, fighters,
+    control, legitimacy, grievance) move, add or remove no household. Checked against a fresh
+    count at the start of every month of the 2011 hindcast, which has every kind of event."""
+    from model.files.scenario import load_scenario
+    from model.simulation import cohorts, displacement
+
+    scenario = load_scenario(SCENARIOS / "hindcast_2011.yaml")
+    scenario = scenario.with_changes(parameters={"persons_per_agent": 20000})
+    real, checked = displacement.host_areas, []
+
+    def check(model):
+        home, area = cohorts.persons_by_home_and_area(model)
+        assert np.array_equal(home, model.persons_home_group)
+        assert np.array_equal(area, model.persons_area_group)
+        checked.append(model.t)
+        return real(model)
+
+    monkeypatch.setattr(displacement, "host_areas", check)
+    model = build_model(scenario, 3)
+    model.run()
+    assert checked == list(range(scenario.horizon))
+    assert model.events  # (the scenario has events to check against)

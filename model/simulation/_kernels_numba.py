@@ -13,12 +13,14 @@ import math
 
 import numba
 import numpy as np
+from llvmlite import ir
 from numba.core import cgutils, types
 from numba.extending import intrinsic
 from numba.np.random.distributions import random_binomial, random_geometric, random_poisson
 from numba.np.random.generator_core import next_double
 
 _jit = numba.njit(cache=True, nogil=True, fastmath=False, error_model="numpy")
+_inline = numba.njit(cache=True, nogil=True, fastmath=False, error_model="numpy", inline="always")
 _POISSON_LAM_MAX = np.iinfo(np.int64).max - np.sqrt(np.iinfo(np.int64).max) * 10
 _NO_IDX = np.zeros(0, dtype=np.int64)  # (no subset: households weigh by area)
 
@@ -203,61 +205,29 @@ def persons_counts(home, loc, group, size, n_groups, by_home, by_area):
 
 
 @_jit
-def area_weight_total(size, loc, per_person):
-    """The total weight of insurgency._place for households of size x their area's
-    ``per_person`` (areas at 0 or less skipped, as living_in does): the last partial sum of
-    np.cumsum, added in cohort order."""
-    cum = 0.0
-    for i in range(size.shape[0]):
-        rate = per_person[loc[i]]
-        if rate > 0.0:
-            cum = cum + size[i] * rate
-    return cum
-
-
-@_jit
-def place_walk(size, loc, per_person, draws, chosen, counts):
-    """insurgency._place's counts: the draws (sorted) below each partial sum of the weights,
-    less those below the previous one (np.searchsorted(draws, cum, "left")), walked together.
-
-    Writes the households with draws and their counts; returns how many households and how
-    many draws fell below the last partial sum.
-    """
-    k = draws.shape[0]
-    p = 0
-    found = 0
-    cum = 0.0
-    for i in range(size.shape[0]):
-        rate = per_person[loc[i]]
-        if rate > 0.0:
-            cum = cum + size[i] * rate
-            start = p
-            while p < k and draws[p] < cum:
-                p += 1
-            if p > start:
-                chosen[found] = i
-                counts[found] = p - start
-                found += 1
-    return found, p
-
-
-@_jit
 def fleeing(ptrs, status, under, size, home_code, home, chance, out):
     """displacement._flee: every household at home, not under IS rule and not empty, in cohort
     order, takes the next uniform draw and flees if it is below its home area's chance;
-    writes them to ``out`` and returns how many."""
+    writes them to ``out`` and returns how many. (Where the chance is 0 no draw can be below
+    it: those draws are skipped, not made.)"""
     bg = _bitgen(ptrs)
+    fast, state, inc = _stream_open(ptrs)
     found = 0
+    pending = 0
     for i in range(status.shape[0]):
-        # (the draw only for households at home: the condition's order matters)
-        if (
-            status[i] == home_code
-            and not under[i]
-            and size[i] > 0
-            and next_double(bg) < chance[home[i]]
-        ):
-            out[found] = i
-            found += 1
+        if status[i] == home_code and not under[i] and size[i] > 0:
+            c = chance[home[i]]
+            if c > 0.0:
+                state = _skip(bg, fast, state, inc, pending)
+                pending = 0
+                state, u = _uniform(bg, fast, state, inc)
+                if u < c:
+                    out[found] = i
+                    found += 1
+            else:
+                pending += 1
+    state = _skip(bg, fast, state, inc, pending)
+    _stream_close(ptrs, fast, state)
     return found
 
 
@@ -271,39 +241,6 @@ def recruit_weights(idx, size, active, loc, rate, w):
 
 
 @_jit
-def subset_total(idx, w):
-    """The last partial sum of np.cumsum(w[idx]) (added in the order of ``idx``)."""
-    cum = 0.0
-    for j in range(idx.shape[0]):
-        cum = cum + w[idx[j]]
-    return cum
-
-
-@_jit
-def subset_walk(idx, w, draws, chosen, counts):
-    """``place_walk`` for households ``idx`` weighing ``w[idx]``.
-
-    (The walk is written out in both: numba does not inline a helper returning two values,
-    and the walk with one ran three times slower.)
-    """
-    k = draws.shape[0]
-    p = 0
-    found = 0
-    cum = 0.0
-    for j in range(idx.shape[0]):
-        i = idx[j]
-        cum = cum + w[i]
-        start = p
-        while p < k and draws[p] < cum:
-            p += 1
-        if p > start:
-            chosen[found] = i
-            counts[found] = p - start
-            found += 1
-    return found, p
-
-
-@_jit
 def returns(
     ptrs, status, home, loc, size, family, protracted, factors, by_area, displaced_code,
     home_code, returnees,
@@ -313,19 +250,30 @@ def returns(
     x its protracted factor (``factors``). Adds the persons returning to ``returnees`` by home
     area (whole numbers); returns the persons of IS-affiliated families among them."""
     bg = _bitgen(ptrs)
+    fast, state, inc = _stream_open(ptrs)
     family_factor, protracted_factor = factors
     family_back = 0
+    pending = 0
     for i in range(status.shape[0]):
         if status[i] == displaced_code:
             h = home[i]
             f = family_factor if family[i] else 1.0
             f = f * (protracted_factor if protracted[i] else 1.0)
-            if next_double(bg) < by_area[h] * f:
+            c = by_area[h] * f
+            if not c > 0.0:  # (no draw can be below it: skipped)
+                pending += 1
+                continue
+            state = _skip(bg, fast, state, inc, pending)
+            pending = 0
+            state, u = _uniform(bg, fast, state, inc)
+            if u < c:
                 status[i] = home_code
                 loc[i] = h
                 returnees[h] += size[i]
                 if family[i]:
                     family_back += size[i]
+    state = _skip(bg, fast, state, inc, pending)
+    _stream_close(ptrs, fast, state)
     return family_back
 
 
@@ -367,6 +315,160 @@ def _bitgen(typingctx, ptrs):
         return bg._getvalue()
 
     return sig, codegen
+
+
+# PCG64, NumPy's default bit generator, stepped here with its state in registers: the same
+# 128-bit state update and output as NumPy's pcg64.h (XSL-RR, then the top 53 bits as the
+# double), about twice as fast as a call through ``next_double``, and able to jump over draws
+# whose outcome is known (``_skip``, pcg64.h's advance) while leaving the stream where drawing
+# them would. ``kernels.rng_pointers`` gives the address of the state as ``ptrs[4]`` only for a
+# PCG64 whose memory it has checked against ``bit_generator.state``; otherwise ``ptrs[4]`` is
+# 0 and the draws go through ``next_double``.
+
+_U128 = types.UniTuple(types.uint64, 2)  # (low, high) words
+_PCG_MULT = (np.uint64(4865540595714422341), np.uint64(2549297995355413924))
+_U128_ONE = (np.uint64(1), np.uint64(0))
+_U128_ZERO = (np.uint64(0), np.uint64(0))
+
+
+def _join(builder, pair):
+    i128 = ir.IntType(128)
+    lo = builder.zext(builder.extract_value(pair, 0), i128)
+    hi = builder.zext(builder.extract_value(pair, 1), i128)
+    return builder.or_(lo, builder.shl(hi, ir.Constant(i128, 64)))
+
+
+def _split(context, builder, value):
+    i64, i128 = ir.IntType(64), ir.IntType(128)
+    lo = builder.trunc(value, i64)
+    hi = builder.trunc(builder.lshr(value, ir.Constant(i128, 64)), i64)
+    return context.make_tuple(builder, _U128, [lo, hi])
+
+
+@intrinsic
+def _u128_mul(typingctx, a, b):
+    """a x b modulo 2^128."""
+
+    def codegen(context, builder, sig, args):
+        return _split(
+            context, builder, builder.mul(_join(builder, args[0]), _join(builder, args[1]))
+        )
+
+    return _U128(_U128, _U128), codegen
+
+
+@intrinsic
+def _u128_add(typingctx, a, b):
+    """a + b modulo 2^128."""
+
+    def codegen(context, builder, sig, args):
+        return _split(
+            context, builder, builder.add(_join(builder, args[0]), _join(builder, args[1]))
+        )
+
+    return _U128(_U128, _U128), codegen
+
+
+@intrinsic
+def _pcg64_next(typingctx, state, inc):
+    """One PCG64 step: the new state and its uniform double in [0, 1)."""
+    sig = types.Tuple((_U128, types.float64))(_U128, _U128)
+
+    def codegen(context, builder, sig, args):
+        i64, i128 = ir.IntType(64), ir.IntType(128)
+        mult = _join(builder, context.make_tuple(builder, _U128, [
+            ir.Constant(i64, int(_PCG_MULT[0])), ir.Constant(i64, int(_PCG_MULT[1]))
+        ]))  # fmt: skip
+        new = builder.add(builder.mul(_join(builder, args[0]), mult), _join(builder, args[1]))
+        lo = builder.trunc(new, i64)
+        hi = builder.trunc(builder.lshr(new, ir.Constant(i128, 64)), i64)
+        x = builder.xor(hi, lo)
+        rot = builder.trunc(builder.lshr(new, ir.Constant(i128, 122)), i64)
+        neg = builder.and_(builder.sub(ir.Constant(i64, 0), rot), ir.Constant(i64, 63))
+        out = builder.or_(builder.lshr(x, rot), builder.shl(x, neg))
+        top = builder.uitofp(builder.lshr(out, ir.Constant(i64, 11)), ir.DoubleType())
+        u = builder.fmul(top, ir.Constant(ir.DoubleType(), 1.0 / 9007199254740992.0))
+        return context.make_tuple(builder, sig.return_type, [_split(context, builder, new), u])
+
+    return sig, codegen
+
+
+@intrinsic
+def _load_u128(typingctx, address):
+    """The two words at ``address`` (an int64)."""
+
+    def codegen(context, builder, sig, args):
+        i64 = ir.IntType(64)
+        ptr = builder.inttoptr(args[0], i64.as_pointer())
+        lo = builder.load(ptr)
+        hi = builder.load(builder.gep(ptr, [ir.Constant(i64, 1)]))
+        return context.make_tuple(builder, _U128, [lo, hi])
+
+    return _U128(types.int64), codegen
+
+
+@intrinsic
+def _store_u128(typingctx, address, value):
+    """Write the two words of ``value`` at ``address``."""
+
+    def codegen(context, builder, sig, args):
+        i64 = ir.IntType(64)
+        ptr = builder.inttoptr(args[0], i64.as_pointer())
+        builder.store(builder.extract_value(args[1], 0), ptr)
+        builder.store(builder.extract_value(args[1], 1), builder.gep(ptr, [ir.Constant(i64, 1)]))
+        return context.get_dummy_value()
+
+    return types.void(types.int64, _U128), codegen
+
+
+@_jit
+def _pcg64_advance(state, inc, delta):
+    """The state ``delta`` steps on (pcg64.h's pcg_advance_lcg_128: O(log delta))."""
+    acc_mult, acc_plus = _U128_ONE, _U128_ZERO
+    cur_mult, cur_plus = _PCG_MULT, inc
+    while delta > 0:
+        if delta & 1:
+            acc_mult = _u128_mul(acc_mult, cur_mult)
+            acc_plus = _u128_add(_u128_mul(acc_plus, cur_mult), cur_plus)
+        cur_plus = _u128_mul(_u128_add(cur_mult, _U128_ONE), cur_plus)
+        cur_mult = _u128_mul(cur_mult, cur_mult)
+        delta >>= 1
+    return _u128_add(_u128_mul(acc_mult, state), acc_plus)
+
+
+@_inline
+def _stream_open(ptrs):
+    """The uniform stream of ``ptrs``: (inline PCG64?, state, increment)."""
+    if ptrs[4] != 0:
+        return True, _load_u128(ptrs[4]), _load_u128(ptrs[4] + 16)
+    return False, _U128_ZERO, _U128_ZERO
+
+
+@_inline
+def _stream_close(ptrs, fast, state):
+    """Write the state back (before any other draw from the generator)."""
+    if fast:
+        _store_u128(ptrs[4], state)
+
+
+@_inline
+def _uniform(bg, fast, state, inc):
+    """The next uniform draw: (state, draw)."""
+    if fast:
+        return _pcg64_next(state, inc)
+    return state, next_double(bg)
+
+
+@_inline
+def _skip(bg, fast, state, inc, k):
+    """The state after ``k`` uniform draws not needed (their outcome is known)."""
+    if k <= 0:
+        return state
+    if fast:
+        return _pcg64_advance(state, inc, k)
+    for _ in range(k):
+        next_double(bg)
+    return state
 
 
 @_jit
@@ -430,14 +532,17 @@ def attack_draws(ptrs, C, H, support, scale, floor, holding_share, p_event, p_si
 
 
 @_jit
-def _sorted_draws(bg, k, total):
+def _sorted_draws(bg, ptrs, k, total):
     """``np.sort(rng.random(k) * total)``: the same draws, sorted by buckets (the draws are
     uniform below ``total``: each bucket holds about one) and insertion within them. Sorting
     gives the same array whatever the method; this one runs about five times faster than a
     quicksort here, which mispredicts a branch at every other comparison."""
     draws = np.empty(k)
+    fast, state, inc = _stream_open(ptrs)
     for j in range(k):
-        draws[j] = next_double(bg) * total
+        state, u = _uniform(bg, fast, state, inc)
+        draws[j] = u * total
+    _stream_close(ptrs, fast, state)
     if not (total < np.inf):  # (no buckets for an infinite total)
         draws.sort()
         return draws
@@ -466,57 +571,72 @@ def _sorted_draws(bg, k, total):
     return out
 
 
-@_jit
-def _draw_and_walk(bg, k, total, size, loc, per_person, idx, w):
-    """insurgency._walk_draws in compiled code: ``k`` draws below ``total``, sorted, walked
-    along the partial sums of the weights (of households weighing size x ``per_person`` of
-    their area if ``idx`` is empty, else of households ``idx`` weighing ``w``); then
-    insurgency._drawn: draws at or above the total fall on the last cohort, and each household
-    gives at most its size. Returns the households and their persons (``found`` of each)."""
+@_inline
+def _draw_and_walk(bg, ptrs, k, cand, cum, m, last):
+    """insurgency._place in compiled code, for ``k`` persons drawn among the ``m`` candidate
+    households ``cand`` (ascending) whose weights have the partial sums ``cum`` (in cohort
+    order, as np.cumsum): ``k`` draws below the total, sorted, walked along the partial sums
+    (the draws below each, less those below the one before: np.searchsorted); draws at or
+    above the total (rounding) fall on the last cohort, ``last`` (insurgency._drawn).
+    Returns the households drawn and how many draws each got (``found`` of each)."""
     chosen = np.empty(k + 1, dtype=np.int64)
     counts = np.empty(k + 1, dtype=np.int64)
+    total = cum[m - 1] if m else 0.0
     if total <= 0.0:
         return chosen, counts, 0
-    draws = _sorted_draws(bg, k, total)
-    if idx.shape[0]:
-        found, below = subset_walk(idx, w, draws, chosen, counts)
-    else:
-        found, below = place_walk(size, loc, per_person, draws, chosen, counts)
-    beyond = k - below
+    draws = _sorted_draws(bg, ptrs, k, total)
+    p = 0
+    found = 0
+    for j in range(m):
+        c = cum[j]
+        start = p
+        while p < k and draws[p] < c:
+            p += 1
+        if p > start:
+            chosen[found] = cand[j]
+            counts[found] = p - start
+            found += 1
+    beyond = k - p
     if beyond:
-        last = size.shape[0] - 1
         if found and chosen[found - 1] == last:
             counts[found - 1] += beyond
         else:
             chosen[found] = last
             counts[found] = beyond
             found += 1
-    for j in range(found):
-        d, s = counts[j], size[chosen[j]]
-        counts[j] = d if d <= s else s
     return chosen, counts, found
 
 
 @_jit
 def attack_losses(ptrs, kill, mean, n_exact, size, loc, per_person, inc, residents, harm,
-                  memory, sec_rate, garrison, m_civ, m_sec):  # fmt: skip
+                  memory, sec_rate, garrison, m_civ, m_sec, cand, cum):  # fmt: skip
     """The rest of insurgency.attacks: the deaths placed on households (Poisson with mean
     ``mean``, plus ``n_exact``; only if ``kill``), remembered harm, security-force deaths and
-    the garrisons' losses. Returns the civilians killed."""
+    the garrisons' losses. Returns the civilians killed. ``cand`` and ``cum``: room for a
+    value per cohort (the households of areas with deaths and their partial sums)."""
     bg = _bitgen(ptrs)
     n = inc.shape[0]
     civ = np.zeros(n, dtype=np.int64)
     if kill:
         k = _poisson(bg, mean) + n_exact
         if k > 0:  # (nobody to place: no draw either)
-            total = area_weight_total(size, loc, per_person)
-            chosen, dead, found = _draw_and_walk(
-                bg, k, total, size, loc, per_person, _NO_IDX, per_person
-            )
+            # households weigh size x their area's deaths per person (those of areas at 0
+            # skipped, as insurgency.living_in does)
+            m = 0
+            total = 0.0
+            for i in range(size.shape[0]):
+                rate = per_person[loc[i]]
+                if rate > 0.0:
+                    total = total + size[i] * rate
+                    cand[m] = i
+                    cum[m] = total
+                    m += 1
+            chosen, dead, found = _draw_and_walk(bg, ptrs, k, cand, cum, m, size.shape[0] - 1)
             for j in range(found):
                 i = chosen[j]
-                size[i] -= dead[j]
-                civ[loc[i]] += dead[j]
+                d = dead[j] if dead[j] <= size[i] else size[i]  # (at most the household)
+                size[i] -= d
+                civ[loc[i]] += d
     killed = 0
     for a in range(n):
         killed += civ[a]
@@ -591,20 +711,25 @@ def detection(ptrs, C, refuge, residents, search_persons, policing, cover, sunni
 
 
 @_jit
-def recruit_place(ptrs, mean, idx, w, size, loc, under_is, C, H, m_recruits):
+def recruit_place(ptrs, mean, idx, w, size, loc, under_is, C, H, m_recruits, cum):
     """The rest of insurgency.recruitment (compiled path): the month's recruits (Poisson with
     mean ``mean``, the weights' sum), each drawn from a household of ``idx`` in proportion to
-    its weight ``w`` (``_place_among``); they leave their households and join the cells, or the
-    holding fighters under IS rule. Returns the recruits."""
+    its weight ``w`` (``_place``); they leave their households and join the cells, or the
+    holding fighters under IS rule. Returns the recruits. ``cum``: room for the partial sums."""
     bg = _bitgen(ptrs)
     k = _poisson(bg, mean)
     if k <= 0:
         return 0
-    total = subset_total(idx, w)
-    chosen, r, found = _draw_and_walk(bg, k, total, size, loc, w, idx, w)
+    m = idx.shape[0]
+    total = 0.0
+    for j in range(m):
+        total = total + w[idx[j]]
+        cum[j] = total
+    chosen, r, found = _draw_and_walk(bg, ptrs, k, idx, cum, m, size.shape[0] - 1)
     recruited = 0
     for j in range(found):
-        i, x = chosen[j], r[j]
+        i = chosen[j]
+        x = r[j] if r[j] <= size[i] else size[i]  # (at most the household)
         size[i] -= x
         a = loc[i]
         recruited += x

@@ -156,7 +156,7 @@ def _attacks_compiled(model, support: np.ndarray, boost: float) -> None:
         kern.attack_losses(
             ptrs, kill, mean, n_big, pop.size, pop.loc, per_person, inc, residents,
             model.harm_is, *floats(p["harm_memory"], p["sec_deaths_per_incident"]),
-            model.garrison, model.m_civ, model.m_sec,
+            model.garrison, model.m_civ, model.m_sec, *_walk_buffers(model),
         )
     )  # fmt: skip
 
@@ -232,7 +232,7 @@ def recruitment(model, boost: float) -> None:
         model.recruited += int(
             kern.recruit_place(
                 rng_pointers(model), float(w.sum()), S, w, pop.size, pop.loc, pop.under_is,
-                C, H, model.m_recruits,
+                C, H, model.m_recruits, _walk_buffers(model)[1],
             )
         )  # fmt: skip
         return
@@ -425,11 +425,9 @@ def _kill_residents(
         k += int(round(exact.sum())) if n_exact is None else n_exact
     if k <= 0:  # (nobody to place: no draw either)
         return np.zeros(model.n, dtype=np.int64)
-    if model._kernels is not None:  # the same households and counts, in two compiled passes
-        idx, d = _place_by_area(model, per_person, k)
-    else:  # only households living in an area with deaths weigh
-        idx = living_in(model, per_person > 0)
-        idx, d = _place(model, idx, pop.size[idx] * per_person[pop.loc[idx]], k)
+    # only households living in an area with deaths weigh
+    idx = living_in(model, per_person > 0)
+    idx, d = _place(model, idx, pop.size[idx] * per_person[pop.loc[idx]], k)
     pop.size[idx] -= d
     return np.bincount(pop.loc[idx], d, model.n).astype(np.int64)
 
@@ -461,40 +459,6 @@ def _place(model, idx: np.ndarray, weights: np.ndarray, k: int) -> tuple[np.ndar
     return _drawn(model, idx[drawn], counts[drawn], k - int(below[-1]))
 
 
-def _place_by_area(model, per_person: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """``_place`` for households weighing size x ``per_person`` of the area they live in
-    (those of areas at 0 skipped), with the compiled kernels: one pass sums the weights, a
-    second walks the partial sums along the sorted draws. The same draws, sums and counts."""
-    pop, kern = model.pop, model._kernels
-    total = kern.area_weight_total(pop.size, pop.loc, per_person)
-    return _walk_draws(
-        model, k, total, lambda *out: kern.place_walk(pop.size, pop.loc, per_person, *out)
-    )
-
-
-def _place_among(model, idx: np.ndarray, w: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """``_place`` for households ``idx`` weighing ``w[idx]`` (``w``: full length), with the
-    compiled kernels: the same draws, sums and counts."""
-    if k <= 0:
-        return _NONE, _NONE
-    kern = model._kernels
-    total = kern.subset_total(idx, w)
-    return _walk_draws(model, k, total, lambda *out: kern.subset_walk(idx, w, *out))
-
-
-def _walk_draws(model, k: int, total: float, walk) -> tuple[np.ndarray, np.ndarray]:
-    """``k`` draws below the weights' ``total``, sorted, and ``walk(draws, chosen, counts)``
-    (a compiled walk of the partial sums, returning how many households and how many draws
-    fell below the last sum) -> the households drawn and their persons (see ``_place``)."""
-    if total <= 0:
-        return _NONE, _NONE
-    draws = model.rng.random(k) * total
-    draws.sort()
-    chosen, counts = np.empty(k, dtype=np.int64), np.empty(k, dtype=np.int64)
-    found, below = walk(draws, chosen, counts)
-    return _drawn(model, chosen[:found], counts[:found], k - below)
-
-
 def _drawn(model, chosen: np.ndarray, counts: np.ndarray, beyond: int):
     """The households drawn and their persons, at most their size; ``beyond``: draws at or
     above the weights' total (rounding), which fall on the last cohort."""
@@ -506,6 +470,18 @@ def _drawn(model, chosen: np.ndarray, counts: np.ndarray, beyond: int):
             chosen = np.append(chosen, last)
             counts = np.append(counts, beyond)
     return chosen, np.minimum(counts, model.pop.size[chosen])
+
+
+def _walk_buffers(model) -> tuple[np.ndarray, np.ndarray]:
+    """Room for a household index and a partial sum per cohort (the compiled placing of
+    deaths and recruits), kept from month to month."""
+    kept = getattr(model, "_walk_room", None)
+    if kept is None or len(kept[0]) != len(model.pop):
+        kept = model._walk_room = (
+            np.empty(len(model.pop), dtype=np.int64),
+            np.empty(len(model.pop)),
+        )
+    return kept
 
 
 def _sunni_weights(model) -> np.ndarray:

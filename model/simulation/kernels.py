@@ -74,7 +74,9 @@ def floats(*values) -> tuple[float, ...]:
 def rng_pointers(model) -> np.ndarray:
     """The addresses of the model's bit generator that the compiled draws use: its state and
     its ``next_uint64``, ``next_uint32`` and ``next_double`` functions (NumPy publishes them as
-    ``BitGenerator.ctypes``). Kept on the model while its generator stays the same."""
+    ``BitGenerator.ctypes``), and, for a PCG64 (NumPy's default), the address of its 128-bit
+    state and increment, which the kernels step themselves (0 if the memory there is not that
+    state). Kept on the model while its generator stays the same."""
     bitgen = model.rng.bit_generator
     kept = model.__dict__.get("_rng_pointers")
     if kept is None or kept[0] is not bitgen:
@@ -83,8 +85,24 @@ def rng_pointers(model) -> np.ndarray:
             ctypes.cast(f, ctypes.c_void_p).value
             for f in (c.next_uint64, c.next_uint32, c.next_double)
         ]
-        kept = model._rng_pointers = (bitgen, np.array([c.state_address, *fn], dtype=np.int64))
+        ptrs = np.array([c.state_address, *fn, _pcg64_state(bitgen)], dtype=np.int64)
+        kept = model._rng_pointers = (bitgen, ptrs)
     return kept[1]
+
+
+def _pcg64_state(bitgen) -> int:
+    """The address of a PCG64's state and increment (two 128-bit words, low word first), after
+    checking them against ``bitgen.state``; 0 for any other generator or layout."""
+    if type(bitgen) is not np.random.PCG64:
+        return 0
+    address = ctypes.c_void_p.from_address(bitgen.ctypes.state_address).value
+    if not address:
+        return 0
+    words = (ctypes.c_uint64 * 4).from_address(address)
+    known = bitgen.state["state"]
+    state = words[0] | (words[1] << 64)
+    inc = words[2] | (words[3] << 64)
+    return address if (state, inc) == (known["state"], known["inc"]) else 0
 
 
 def warm_up() -> float:
@@ -110,38 +128,21 @@ def warm_up() -> float:
     kern.persons_counts(i64, i64, i8, i64, 1, i64.copy(), i64.copy())
     ptrs = rng_pointers(SimpleNamespace(rng=np.random.default_rng(0)))
     kern.returns(ptrs, i8.copy(), i64, i64.copy(), i64, b, b, floats(1, 1), f, 1, 0, a())
-    kern.area_weight_total(i64, i64, f)
-    kern.place_walk(i64, i64, f, f, i64.copy(), i64.copy())
     kern.fleeing(ptrs, i8, b, i64, 0, i64, f, i64.copy())
     kern.recruit_weights(i64, i64, f, i64, f, a())
-    kern.subset_total(i64, f)
-    kern.subset_walk(i64, f, f, i64.copy(), i64.copy())
     # the insurgency's processes (their draws included)
     C, H, m2 = i64.copy(), i64.copy(), np.zeros((1, 1))
     per = floats(0, 0, 0, 0, 0.5, 0)
     kern.attack_draws(ptrs, C, H, a(), *per, a(), i64.copy(), a(), a(), a())
     kern.attack_losses(
-        ptrs, False, 0.0, 0, i64.copy(), i64, a(), i64, a(), a(), 0.0, 0.0, m2, a(), a()
-    )
+        ptrs, False, 0.0, 0, i64.copy(), i64, a(), i64, a(), a(), 0.0, 0.0, m2, a(), a(),
+        i64.copy(), a(),
+    )  # fmt: skip
     kern.detection(
-        ptrs,
-        C,
-        b,
-        a(),
-        0.0,
-        a(),
-        a(),
-        a(),
-        a(),
-        a(),
-        i64,
-        a(),
-        floats(0, 1, 0, 0, 0, 0),
-        a(),
-        a(),
-        a(),
-    )
-    kern.recruit_place(ptrs, 0.0, i64, a(), i64.copy(), i64, b, C, H, a())
+        ptrs, C, b, a(), 0.0, a(), a(), a(), a(), a(), i64, a(), floats(0, 1, 0, 0, 0, 0),
+        a(), a(), a(),
+    )  # fmt: skip
+    kern.recruit_place(ptrs, 0.0, i64, a(), i64.copy(), i64, b, C, H, a(), a())
     kern.havens(ptrs, i64, a(), a(), C, H, floats(0, 0, 0, 0, 0, 0))
     kern.border(ptrs, np.zeros((0, 2), dtype=np.int64), C, H, a(), a(), floats(0, 0, 0, 0))
     kern.attrition(ptrs, C, H, 0.0)

@@ -108,6 +108,7 @@ class StabilizationModel(mesa.Model):
         self.held_at_start = int((self.iraq & self.governed & (self.is_share > thr)).sum())
         population.count_residents(self)
         population.update(self, initial=True)
+        self._counted = True  # (residents counted; see step)
         self.recorder = Recorder(self, record_levels)
         self._datacollector = None
 
@@ -129,13 +130,18 @@ class StabilizationModel(mesa.Model):
         self.m_is_killed = np.zeros(self.n)
         self.m_inflow = 0
         self.hosts = displacement.host_areas(self)
-        population.count_residents(self)
+        # (residents as counted at the end of last month, or at set-up: the levers and events
+        # since then move, add or remove nobody, so the count would be the same)
+        if not self._counted:
+            population.count_residents(self)
+        self._counted = False
         operations.step(self)
         insurgency.step(self)
         sync_agents(self)
         population.update(self)
         displacement.step(self)
         population.count_residents(self)
+        self._counted = True
         politics.step(self)
         self.recorder.record(self.t)
         self.t += 1
