@@ -25,6 +25,19 @@ _POISSON_LAM_MAX = np.iinfo(np.int64).max - np.sqrt(np.iinfo(np.int64).max) * 10
 _NO_IDX = np.zeros(0, dtype=np.int64)  # (no subset: households weigh by area)
 
 
+@intrinsic
+def _sel(typingctx, cond, a, b):
+    """``a if cond else b`` for floats, as one select instruction: no branch to mispredict
+    (numba writes a conditional expression as a branch, which the flags and clips of the
+    households mispredict). The value is the conditional expression's."""
+    sig = types.float64(types.boolean, types.float64, types.float64)
+
+    def codegen(context, builder, sig, args):
+        return builder.select(args[0], args[1], args[2])
+
+    return sig, codegen
+
+
 @_jit
 def births_actives(size, sizef, birth_rate, iraq, carry, active, loc, actives):
     """population.births and the active persons by area (np.bincount(loc, sizef x active)).
@@ -36,7 +49,7 @@ def births_actives(size, sizef, birth_rate, iraq, carry, active, loc, actives):
     born_total = 0.0
     for i in range(size.shape[0]):
         s = float(size[i])
-        c = carry[i] + s * (birth_rate if iraq[i] else 0.0)
+        c = carry[i] + s * _sel(iraq[i], birth_rate, 0.0)
         born = math.floor(c)
         carry[i] = c - born
         born_total += born
@@ -74,70 +87,67 @@ def legitimacy_pass(
 
     ``terms``: hardship of the displaced, of families and under IS rule, the Kirkuk and family
     legitimacy terms, the arrest risk under IS rule. ``rates``: legitimacy gain and loss.
-    ``thresholds``: sympathiser and active thresholds and -spread. Writes grievance, legitimacy
-    and the exponents -(N - T) / spread of the engaged and active shares.
+    ``thresholds``: sympathiser and active thresholds. Writes grievance, legitimacy and
+    N - T of the engaged and active shares (the division by -spread is left to NumPy, whose
+    vector division gives the same quotients several at a time).
     """
     h_disp, h_fam, h_rule, l_kirk, l_fam, rule_risk = terms
     up, down = rates
     up_faster = up >= down
-    t_symp, t_active, neg_spread = thresholds
+    t_symp, t_active = thresholds
     for i in range(loc.shape[0]):
         a = loc[i]
         fam = family[i]
         und = under[i]
         # hardship: own + area's, then the terms of the households concerned, clipped (adding
-        # 0 to the others changes no value; written without branches, which the flags and the
-        # clips would mispredict)
+        # 0 to the others changes no value)
         h = hardship_base[i] + h_area[a]
-        h = h + (h_disp if status[i] == displaced_code else 0.0)
-        h = h + (h_fam if fam else 0.0)
-        h = h + (h_rule if und else 0.0)
-        h = h if h > 0.0 else 0.0  # (clips and steps written out: a call per cohort costs)
-        h = h if h < 1.0 else 1.0
+        h = h + _sel(status[i] == displaced_code, h_disp, 0.0)
+        h = h + _sel(fam, h_fam, 0.0)
+        h = h + _sel(und, h_rule, 0.0)
+        h = _sel(h > 0.0, h, 0.0)  # (np.clip: the lower bound, then the upper)
+        h = _sel(h < 1.0, h, 1.0)
         # legitimacy target: the (area, group) table less the Kirkuk and family terms, clipped
         t = table[a * n_groups + group[i]]
-        t = t - (l_kirk if kirkuk[i] else 0.0)
-        t = t - (l_fam if fam else 0.0)
-        t = t if t > 0.0 else 0.0
-        t = t if t < 1.0 else 1.0
-        # relaxation (rules.relax_asymmetric), clipped
+        t = t - _sel(kirkuk[i], l_kirk, 0.0)
+        t = t - _sel(fam, l_fam, 0.0)
+        t = _sel(t > 0.0, t, 0.0)
+        t = _sel(t < 1.0, t, 1.0)
+        # relaxation (rules.relax_asymmetric: the larger step if gain is faster than loss,
+        # else the smaller, one comparison each, as NumPy), clipped
         cur = legit[i]
         gap = t - cur
         x = gap * up
         y = gap * down
-        if up_faster:  # noqa: SIM108 - one comparison per branch, as NumPy
-            step = x if x >= y else y
-        else:
-            step = x if x <= y else y
-        lg = cur + step
-        lg = lg if lg > 0.0 else 0.0
-        lg = lg if lg < 1.0 else 1.0
+        lg = cur + _sel(up_faster, _sel(x >= y, x, y), _sel(x <= y, x, y))
+        lg = _sel(lg > 0.0, lg, 0.0)
+        lg = _sel(lg < 1.0, lg, 1.0)
         legit[i] = lg
         g = h * (1.0 - lg)  # rules.grievance
         griev_out[i] = g
-        # rules.mobilization: N = G - R P; exponents (N - T) / -spread
-        risk = rule_risk if und else arrest[a]
+        # rules.mobilization: N = G - R P, less the thresholds
+        risk = _sel(und, rule_risk, arrest[a])
         net = g - risk_aversion[i] * risk
-        x_engaged[i] = (net - t_symp) / neg_spread
-        x_active[i] = (net - t_active) / neg_spread
+        x_engaged[i] = net - t_symp
+        x_active[i] = net - t_active
 
 
 @_jit
 def mobilization_pass(
     e_engaged, e_active, active, engaged, rates, sunni, loc, sizef, support, sunni_persons
 ):
-    """The rest of rules.mobilization (1 / (1 + exp)) and the memory of mobilization.
+    """The rest of rules.mobilization and the memory of mobilization.
 
-    ``e_*``: exp of the exponents; ``rates``: mobilization and demobilization rates. Adds the
+    ``e_*``: the shares the logistic gives, 1 / (1 + exp(exponent)); ``rates``: mobilization and demobilization rates. Adds the
     engaged persons of the Sunni communities by area to ``support``, and their persons to
     ``sunni_persons`` (whole numbers, exact in any order).
     """
     up, down = rates
     up_faster = up >= down
     for i in range(active.shape[0]):
-        e = 1.0 / (e_engaged[i] + 1.0)
-        a = 1.0 / (e_active[i] + 1.0)
-        e = e if e >= a else a
+        e = e_engaged[i]
+        a = e_active[i]
+        e = _sel(e >= a, e, a)
         # rules.relax_asymmetric of both shares (written out: a call per cohort costs)
         ca = active[i]
         gap_a = a - ca
@@ -145,13 +155,9 @@ def mobilization_pass(
         ce = engaged[i]
         gap_e = e - ce
         xe, ye = gap_e * up, gap_e * down
-        if up_faster:
-            ca = ca + (xa if xa >= ya else ya)
-            ce = ce + (xe if xe >= ye else ye)
-        else:
-            ca = ca + (xa if xa <= ya else ya)
-            ce = ce + (xe if xe <= ye else ye)
-        ce = ce if ce >= ca else ca
+        ca = ca + _sel(up_faster, _sel(xa >= ya, xa, ya), _sel(xa <= ya, xa, ya))
+        ce = ce + _sel(up_faster, _sel(xe >= ye, xe, ye), _sel(xe <= ye, xe, ye))
+        ce = _sel(ce >= ca, ce, ca)
         active[i] = ca
         engaged[i] = ce
         if sunni[i]:
@@ -198,10 +204,29 @@ def group_sums(
 @_jit
 def persons_counts(home, loc, group, size, n_groups, by_home, by_area):
     """cohorts.persons_by_home_group and persons_by_area_group in one pass (whole numbers)."""
+    # (running sums while a bin stays the same: whole numbers, the same totals)
+    cur_h = cur_a = -1
+    acc_h = acc_a = 0
     for i in range(size.shape[0]):
         s = size[i]
-        by_home[home[i] * n_groups + group[i]] += s
-        by_area[loc[i] * n_groups + group[i]] += s
+        bh = home[i] * n_groups + group[i]
+        ba = loc[i] * n_groups + group[i]
+        if bh != cur_h:
+            if cur_h >= 0:
+                by_home[cur_h] = acc_h
+            cur_h = bh
+            acc_h = by_home[bh]
+        if ba != cur_a:
+            if cur_a >= 0:
+                by_area[cur_a] = acc_a
+            cur_a = ba
+            acc_a = by_area[ba]
+        acc_h += s
+        acc_a += s
+    if cur_h >= 0:
+        by_home[cur_h] = acc_h
+    if cur_a >= 0:
+        by_area[cur_a] = acc_a
 
 
 @_jit

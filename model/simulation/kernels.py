@@ -119,9 +119,9 @@ def warm_up() -> float:
     i64, i8, b, f = (np.zeros(1, dtype=d) for d in (np.int64, np.int8, bool, float))
     a = lambda: np.zeros(1)  # noqa: E731 - fresh float columns
     kern.births_actives(i64.copy(), a(), 0.0, b, a(), a(), i64, a())
-    terms, two, three = floats(0, 0, 0, 0, 0, 0), floats(0.1, 0.1), floats(0, 0, -1)
+    terms, two = floats(0, 0, 0, 0, 0, 0), floats(0.1, 0.1)
     kern.legitimacy_pass(
-        i64, i8, i8, b, b, b, f, a(), a(), 1, 1, terms, a(), two, a(), f, three, a(), a(), a()
+        i64, i8, i8, b, b, b, f, a(), a(), 1, 1, terms, a(), two, a(), f, two, a(), a(), a()
     )
     kern.mobilization_pass(a(), a(), a(), a(), two, b, i64, f, a(), a())
     kern.group_sums(i64, i64, i8, i8, b, 1, 1, f, f, f, f, f, np.zeros(4), a(), a())

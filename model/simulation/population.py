@@ -282,14 +282,20 @@ def _update_compiled(model, kern, h_area, table, arrest, fam_pol) -> np.ndarray:
         kernels.floats(p["legitimacy_gain_rate"], p["legitimacy_loss_rate"]),
         arrest,
         pop.risk_aversion,
-        kernels.floats(p["sympathiser_threshold"], p["active_threshold"], -p["activation_spread"]),
+        kernels.floats(p["sympathiser_threshold"], p["active_threshold"]),
         griev,
         x_engaged,
         x_active,
     )
-    # (NumPy's exp: the C library's can differ in the last bit)
-    np.exp(x_engaged, out=x_engaged)
-    np.exp(x_active, out=x_active)
+    # rules.mobilization's logistic, 1 / (1 + exp((N - T) / -spread)), by NumPy's vector
+    # operations: the same IEEE quotients and sums as one at a time, and NumPy's exp (the C
+    # library's can differ in the last bit)
+    neg_spread = float(-p["activation_spread"])
+    for x in (x_engaged, x_active):
+        np.divide(x, neg_spread, out=x)
+        np.exp(x, out=x)
+        np.add(x, 1.0, out=x)
+        np.divide(1.0, x, out=x)
     support, sunni_persons = np.zeros(n), np.zeros(n)
     kern.mobilization_pass(
         x_engaged,
