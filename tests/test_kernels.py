@@ -149,7 +149,9 @@ def test_compiled_processes_equal_numpy_one_by_one(monkeypatch, baseline, months
         ("havens", insurgency.havens),
         ("border", insurgency.border),
         ("attrition", insurgency.attrition),
+        ("sorties", lambda m: insurgency.sorties(m, p_det[m])),
         ("movement", lambda m: insurgency.movement(m, p_det[m])),
+        ("seizure", lambda m: insurgency.seizure(m, m.support_share)),
     ]
     for name, process in steps:
         process(a)
@@ -252,6 +254,20 @@ def test_compiled_draws_are_numpys(monkeypatch):
         poisson(kernels.rng_pointers(ours), np.array([-1.0]), np.empty(1, dtype=np.int64))
     with pytest.raises(ValueError, match="p < 0"):
         binomial(kernels.rng_pointers(ours), np.array([3]), np.array([np.nan]), out)
+
+
+@needs_numba
+def test_compiled_sum_is_numpys():
+    """The compiled float sum is NumPy's ``sum`` bit for bit (its pairwise summation), for
+    lengths on both sides of its blocks of 8 and 128 and of its halving."""
+    from model.simulation import _kernels_numba as K
+
+    rng = np.random.default_rng(8)
+    for n in [*range(0, 300), 1000, 1031, 4096, 8193, 100_003]:
+        for _ in range(3):
+            a = rng.standard_normal(n) * 10.0 ** rng.uniform(-8, 8, n)
+            assert K.np_sum(a) == a.sum()
+    assert str(K.np_sum(np.array([-0.0]))) == str(np.array([-0.0]).sum())
 
 
 @needs_numba

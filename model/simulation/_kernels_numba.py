@@ -878,3 +878,248 @@ def movement(ptrs, C, p_det, nb_pad, nb_ok, nb_any, mobility):
     for a in range(n):
         C[a] -= k[a]
         C[best[a]] += k[a]
+
+
+@_jit
+def _pairwise_block(a, lo, n):
+    """NumPy's pairwise sum of a[lo:lo + n] for n <= 128: eight running sums."""
+    if n < 8:
+        res = 0.0
+        for i in range(lo, lo + n):
+            res += a[i]
+        return res
+    r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
+    r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
+    end = lo + n - n % 8
+    i = lo + 8
+    while i < end:
+        r0 += a[i]
+        r1 += a[i + 1]
+        r2 += a[i + 2]
+        r3 += a[i + 3]
+        r4 += a[i + 4]
+        r5 += a[i + 5]
+        r6 += a[i + 6]
+        r7 += a[i + 7]
+        i += 8
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < lo + n:
+        res += a[i]
+        i += 1
+    return res
+
+
+@_jit
+def _pairwise(a, lo, n):
+    """NumPy's pairwise sum of a[lo:lo + n] (its float add reduction): blocks of up to 128
+    values (``_pairwise_block``), larger ranges split in two halves (the first a multiple of
+    8) summed left + right. The recursion is walked with a stack of frames (numba's cache
+    cannot load recursive functions)."""
+    if n <= 128:
+        return _pairwise_block(a, lo, n)
+    f_lo = np.empty(64, dtype=np.int64)
+    f_n = np.empty(64, dtype=np.int64)
+    f_left = np.empty(64)
+    f_right_next = np.zeros(64, dtype=np.bool_)  # (the left half is summed)
+    top = 0
+    f_lo[0], f_n[0], f_right_next[0] = lo, n, False
+    value = 0.0
+    descend = True
+    while True:
+        if descend:
+            m = f_n[top]
+            if m <= 128:
+                value = _pairwise_block(a, f_lo[top], m)
+                top -= 1
+                descend = False
+            else:  # the left half first
+                half = m // 2
+                half -= half % 8
+                f_right_next[top] = False
+                f_lo[top + 1], f_n[top + 1] = f_lo[top], half
+                top += 1
+        elif top < 0:
+            return value
+        elif not f_right_next[top]:  # the left half's sum came back: now the right half
+            f_left[top] = value
+            f_right_next[top] = True
+            m = f_n[top]
+            half = m // 2
+            half -= half % 8
+            f_lo[top + 1], f_n[top + 1] = f_lo[top] + half, m - half
+            top += 1
+            descend = True
+        else:  # both halves: left + right, back to the parent
+            value = f_left[top] + value
+            top -= 1
+
+
+@_jit
+def np_sum(a):
+    """``a.sum()`` of a float array, bit for bit (tests/test_kernels.py checks it)."""
+    return 0.0 + _pairwise(a, 0, a.shape[0])
+
+
+@_jit
+def leadership_boosts(ptrs, lead, recovery, chance, loss, kappa, C, H, haven, strength0, boost):
+    """insurgency.leadership and insurgency.haven_boosts: the leadership's recovery, the
+    month's draw of a leader lost, and the attack and recruitment boosts of the havens'
+    strength. Returns (leadership, lost, attack boost, recruitment boost)."""
+    bg = _bitgen(ptrs)
+    lead = lead + (1.0 - lead) / recovery
+    lost = next_double(bg) < chance
+    if lost:
+        lead = lead * (1.0 - loss)
+    n = C.shape[0]
+    strength = np.empty(n)
+    for a in range(n):
+        strength[a] = (kappa[a] * (C[a] + H[a])) * (1.0 if haven[a] else 0.0)
+    ratio = np_sum(strength) / strength0 if strength0 > 0 else 0.0
+    a_boost, r_boost = boost
+    return (
+        lead,
+        lost,
+        (1.0 + a_boost * ratio) / (1.0 + a_boost),
+        (1.0 + r_boost * ratio) / (1.0 + r_boost),
+    )
+
+
+@_jit
+def recruitment(ptrs, boost, scalars, iraq, idx, w, size, active, loc, under_is, C, H,
+                m_recruits, cum):  # fmt: skip
+    """insurgency.recruitment: every area's rate (where fighters are present or not), the
+    households' weights, their sum (the mean number of recruits) and the recruits placed.
+    Returns the recruits."""
+    rate_base, remote = scalars
+    n = C.shape[0]
+    rate = np.empty(n)
+    scale = rate_base * boost
+    for a in range(n):
+        r = scale * (1.0 if (C[a] + H[a]) > 0 else remote)
+        rate[a] = r * (1.0 if iraq[a] else 0.0)
+    recruit_weights(idx, size, active, loc, rate, w)
+    return recruit_place(ptrs, np_sum(w), idx, w, size, loc, under_is, C, H, m_recruits, cum)
+
+
+@_jit
+def sorties(ptrs, H, C, p_det, areas, starts, neighbours, share):
+    """insurgency.sorties: from each sanctuary (ascending) with holding fighters, a binomial
+    share goes out as cells to the neighbour (of ``neighbours[starts[j]:starts[j + 1]]``) with
+    the least detection probability (np.argmin: the first least, or the first NaN)."""
+    bg = _bitgen(ptrs)
+    for j in range(areas.shape[0]):
+        a = areas[j]
+        if H[a] <= 0:
+            continue
+        k = _binomial(bg, H[a], share)
+        if k:
+            H[a] -= k
+            best = neighbours[starts[j]]
+            low = p_det[best]
+            if low == low:
+                for m in range(starts[j] + 1, starts[j + 1]):
+                    r = p_det[neighbours[m]]
+                    if not r >= low:
+                        low, best = r, neighbours[m]
+                        if r != r:
+                            break
+            C[best] += k
+
+
+@_jit
+def seizure(ptrs, C, H, support, policing, can_seize, is_share, governed, home_starts, status,
+            under_is, home_code, scalars):  # fmt: skip
+    """insurgency.seizure: cells that outnumber the policing of an area they may seize take a
+    share of it (the areas chosen before any is taken); in a governed area the households at
+    home come under IS rule, each with a uniform draw (insurgency._occupy)."""
+    bg = _bitgen(ptrs)
+    thr, base, seize_ratio, seize_rate = scalars
+    n = C.shape[0]
+    ratio = np.empty(n)
+    chosen = np.zeros(n, dtype=np.bool_)
+    for a in range(n):
+        ratio[a] = C[a] * (base + support[a]) / (policing[a] + 1.0)
+        chosen[a] = can_seize[a] and ratio[a] > seize_ratio and C[a] > 0
+    for a in range(n):
+        if not chosen[a]:
+            continue
+        x = (ratio[a] - seize_ratio) / seize_ratio
+        grab = seize_rate * (x if x < 1.0 else 1.0)
+        new = is_share[a] + grab
+        new = new if new < 1.0 else 1.0
+        if new > thr:
+            k = int(C[a] * grab / (1e-9 if new < 1e-9 else new))
+            C[a] -= k
+            H[a] += k
+            if governed[a]:
+                rest = 1.0 - is_share[a]
+                fraction = (new - is_share[a]) / (1e-9 if rest < 1e-9 else rest)
+                fast, state, inc = _stream_open(ptrs)
+                for i in range(home_starts[a], home_starts[a + 1]):
+                    if status[i] == home_code and not under_is[i]:
+                        state, u = _uniform(bg, fast, state, inc)
+                        if u < fraction:
+                            under_is[i] = True
+                _stream_close(ptrs, fast, state)
+            is_share[a] = new
+
+
+@_jit
+def insurgency_first(ptrs, lead, lead_scalars, kappa, C, H, haven, strength0, boost, support,
+                     attack_scalars, residents, inc, big, rate, per_person, m_incidents):  # fmt: skip
+    """insurgency.step up to the expected ordinary deaths of the attacks (a BLAS dot product
+    that stays in NumPy): leadership, the havens' boosts and the attacks' draws. Returns
+    (leadership, lost, recruitment boost, mass-casualty deaths, any deaths expected)."""
+    recovery, chance, loss = lead_scalars
+    lead, lost, b_attack, b_recruit = leadership_boosts(
+        ptrs, lead, recovery, chance, loss, kappa, C, H, haven, strength0, boost
+    )
+    attack_rate, floor, holding_share, p_event, p_size, civ_rate = attack_scalars
+    n_big, kill = attack_draws(
+        ptrs, C, H, support, attack_rate * b_attack * lead, floor, holding_share, p_event,
+        p_size, civ_rate, residents, inc, big, rate, per_person,
+    )  # fmt: skip
+    for a in range(inc.shape[0]):
+        m_incidents[a] += inc[a]
+    return lead, lost, b_recruit, n_big, kill
+
+
+@_jit
+def insurgency_rest(
+    ptrs, kill, mean, n_big, b_recruit, pop_cols, support, per_person, inc, residents, harm,
+    loss_scalars, garrison, m_cols, cand, cum, det_arrays, det_scalars, p_det, recruit_scalars,
+    iraq, sunni, w, havens_index, kappa, is_share, haven_scalars, links, policing,
+    border_scalars, attrition_share, sortie_areas, sortie_starts, sortie_neighbours,
+    sortie_share, nb_pad, nb_ok, nb_any, mobility, can_seize, governed, home_starts,
+    home_code, seize_scalars, C, H,
+):  # fmt: skip
+    """insurgency.step after the expected ordinary deaths, process after process in the
+    documented order (the same kernels as each process alone). Returns (civilians killed,
+    recruits, fighters who crossed the border)."""
+    size, loc, active, status, under_is = pop_cols
+    m_civ, m_sec, m_isd, m_is_killed, m_recruits = m_cols
+    refuge, cover, sunni_share, exposure, syria, syria_cover = det_arrays
+    memory, sec_rate = loss_scalars
+    killed = attack_losses(
+        ptrs, kill, mean, n_big, size, loc, per_person, inc, residents, harm, memory,
+        sec_rate, garrison, m_civ, m_sec, cand, cum,
+    )  # fmt: skip
+    search, det = det_scalars[0], det_scalars[1:]
+    detection(
+        ptrs, C, refuge, residents, search, policing, cover, sunni_share, exposure, support,
+        syria, syria_cover, det, p_det, m_isd, m_is_killed,
+    )  # fmt: skip
+    recruited = recruitment(
+        ptrs, b_recruit, recruit_scalars, iraq, sunni, w, size, active, loc, under_is, C, H,
+        m_recruits, cum,
+    )  # fmt: skip
+    havens(ptrs, havens_index, kappa, is_share, C, H, haven_scalars)
+    inflow = border(ptrs, links, C, H, kappa, policing, border_scalars)
+    attrition(ptrs, C, H, attrition_share)
+    sorties(ptrs, H, C, p_det, sortie_areas, sortie_starts, sortie_neighbours, sortie_share)
+    movement(ptrs, C, p_det, nb_pad, nb_ok, nb_any, mobility)
+    seizure(
+        ptrs, C, H, support, policing, can_seize, is_share, governed, home_starts, status,
+        under_is, home_code, seize_scalars,
+    )  # fmt: skip
+    return killed, recruited, inflow

@@ -29,6 +29,9 @@ _NONE.flags.writeable = False  # (shared: no households)
 def step(model) -> None:
     """All processes of section 7.5, in the documented order."""
     support = model.support_share
+    if model._kernels is not None:  # the same processes, draws and arithmetic, compiled
+        _step_compiled(model, support)
+        return
     leadership(model)
     boost_attack, boost_recruit = haven_boosts(model)
     attacks(model, support, boost_attack)
@@ -40,6 +43,63 @@ def step(model) -> None:
     sorties(model, p_det)
     movement(model, p_det)
     seizure(model, support)
+
+
+def _step_compiled(model, support: np.ndarray) -> None:
+    """``step`` in two compiled calls around the attacks' expected ordinary deaths (a BLAS dot
+    product, left to NumPy); each process is the kernel its own function calls."""
+    p, n, pop, kern, st = model.p, model.n, model.pop, model._kernels, _static(model)
+    ptrs = rng_pointers(model)
+    C, H = model.F[CLANDESTINE], model.F[HOLDING]
+    inc = np.empty(n, dtype=np.int64)
+    big, rate, per_person = np.empty(n), np.empty(n), np.empty(n)
+    chance = p["leadership_strike_rate"] * model.support * model.air * model.intel
+    lead, lost, b_recruit, n_big, kill = kern.insurgency_first(
+        ptrs, float(model.leadership),
+        floats(p["leadership_recovery_months"], chance, p["leadership_loss_effect"]),
+        model.haven_capacity, C, H, model.haven, float(model.haven_strength0),
+        st.boost, support, st.attack, model.residents, inc, big, rate, per_person,
+        model.m_incidents,
+    )  # fmt: skip
+    model.leadership = lead
+    model.m_leader_lost = lost
+    model.leaders_lost += int(lost)
+    mean = float(np.dot(model.residents, rate)) if kill else 0.0
+    camp, limit = model.lev["syria_campaign"], model.lev["haven_limit"]
+    p_det = np.empty(n)
+    killed, recruited, inflow = kern.insurgency_rest(
+        ptrs, kill, mean, n_big, b_recruit,
+        (pop.size, pop.loc, pop.active, pop.status, pop.under_is), support, per_person, inc,
+        model.residents, model.harm_is, st.losses, model.garrison,
+        (model.m_civ, model.m_sec, model.m_isd, model.m_is_killed, model.m_recruits),
+        *_walk_buffers(model),
+        (model.refuge, model._cover, model.sunni_share, st.exposure, st.syria, st.syria_cover),
+        floats(
+            p["refuge_search_persons"],
+            p["detect_rate"] * model.intel,
+            p["security_density_half"],
+            p["support_concealment"],
+            p["strike_rate"] * model.air * model.support,
+            p["detect_rate"] * camp * model.air,
+            p["detect_kill_share"],
+        ),
+        p_det, st.recruit, model.iraq, cohort_index(model).sunni, _sunni_weights(model),
+        st.haven_index, model.haven_capacity, model.is_share,
+        floats(
+            p["haven_ground_floor"], limit, -p["haven_decay"] * camp,
+            p["haven_regrowth"] * (1 - camp), p["haven_fighter_ceiling"], p["haven_growth"],
+        ),
+        st.border_links, model.policing,
+        floats(
+            1.0 - model.border_control, p["haven_offensive_ratio"], p["haven_resupply"],
+            p["haven_offensive_share"],
+        ),
+        *st.after_border, model._nb_pad, model._nb_ok, model._nb_any, st.mobility,
+        st.can_seize, model.governed, cohort_index(model).home_starts, HOME, st.seize, C, H,
+    )  # fmt: skip
+    model.killed += int(killed)
+    model.recruited += int(recruited)
+    model.m_inflow += int(inflow)
 
 
 def leadership(model) -> None:
@@ -349,6 +409,10 @@ def sorties(model, p_det: np.ndarray) -> None:
     they are least likely to be caught."""
     H, C = model.F[HOLDING], model.F[CLANDESTINE]
     share = model.p["sanctuary_sortie"]
+    if model._kernels is not None:  # the same draws and choices, compiled
+        _, areas, starts, flat, share = _static(model).after_border
+        model._kernels.sorties(rng_pointers(model), H, C, p_det, areas, starts, flat, share)
+        return
     for a, nb in _static(model).sorties:  # (sanctuaries with a governed Iraqi neighbour)
         if H[a] <= 0:
             continue
@@ -389,6 +453,14 @@ def seizure(model, support: np.ndarray) -> None:
     with its residents, or a refuge without residents as a sanctuary."""
     p = model.p
     C, H = model.F[CLANDESTINE], model.F[HOLDING]
+    if model._kernels is not None:  # the same choices and draws, compiled
+        st, pop = _static(model), model.pop
+        model._kernels.seizure(
+            rng_pointers(model), C, H, support, model.policing, st.can_seize, model.is_share,
+            model.governed, cohort_index(model).home_starts, pop.status, pop.under_is, HOME,
+            st.seize,
+        )  # fmt: skip
+        return
     thr = p["retaken_threshold"]
     ratio = C * (p["seize_support_base"] + support) / (model.policing + 1.0)
     # populated refuges (hills and desert towns) give cover but are governed like any area
@@ -531,6 +603,33 @@ class _Static:
         self.nb_ext = np.where(model._nb_ok, model._nb_pad, model.n)
         self.risk_ext = np.full(model.n + 1, np.inf)
         self.nb_flat = model._nb_rows * model._nb_pad.shape[1]
+        # (the compiled path: the run's parameters as floats, the sorties' neighbours flat)
+        p = model.p
+        per, mass, size = (
+            p["civ_deaths_per_incident"], p["mass_casualty_share"], p["mass_casualty_size"]
+        )  # fmt: skip
+        self.boost = floats(p["haven_attack_boost"], p["haven_recruit_boost"])
+        self.attack = floats(
+            p["attack_rate"], p["support_floor"], p["holding_attack_share"],
+            min(1.0, per * mass / size), 1.0 / size, per * (1.0 - mass),
+        )  # fmt: skip
+        self.losses = floats(p["harm_memory"], p["sec_deaths_per_incident"])
+        self.recruit = floats(p["recruit_rate"], p["recruit_remote"])
+        self.mobility = float(p["cell_mobility"])
+        self.seize = floats(
+            p["retaken_threshold"], p["seize_support_base"], p["seize_ratio"], p["seize_rate"]
+        )
+        areas = np.array([a for a, _ in self.sorties], dtype=np.int64)
+        counts = [len(nb) for _, nb in self.sorties]
+        starts = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
+        flat = np.concatenate([nb for _, nb in self.sorties] or [_NONE]).astype(np.int64)
+        self.after_border = (
+            float(p["fighter_attrition"]),
+            areas,
+            starts,
+            flat,
+            float(p["sanctuary_sortie"]),
+        )
 
 
 def _static(model) -> _Static:

@@ -126,7 +126,8 @@ def warm_up() -> float:
     kern.mobilization_pass(a(), a(), a(), a(), two, b, i64, f, a(), a())
     kern.group_sums(i64, i64, i8, i8, b, 1, 1, f, f, f, f, f, np.zeros(4), a(), a())
     kern.persons_counts(i64, i64, i8, i64, 1, i64.copy(), i64.copy())
-    ptrs = rng_pointers(SimpleNamespace(rng=np.random.default_rng(0)))
+    holder = SimpleNamespace(rng=np.random.default_rng(0))  # (kept alive: ptrs point into it)
+    ptrs = rng_pointers(holder)
     kern.returns(ptrs, i8.copy(), i64, i64.copy(), i64, b, b, floats(1, 1), f, 1, 0, a())
     kern.fleeing(ptrs, i8, b, i64, 0, i64, f, i64.copy())
     kern.recruit_weights(i64, i64, f, i64, f, a())
@@ -149,6 +150,26 @@ def warm_up() -> float:
     kern.movement(
         ptrs, C, a(), np.zeros((1, 1), dtype=np.int64), np.zeros((1, 1), dtype=bool), b, 0.0
     )
+    kern.sorties(ptrs, i64.copy(), i64.copy(), a(), i64, np.zeros(2, dtype=np.int64), i64, 0.0)
+    kern.seizure(
+        ptrs, C, H, a(), a(), b, a(), b, np.zeros(2, dtype=np.int64), i8, b.copy(), 0,
+        floats(0, 0, 1, 0),
+    )  # fmt: skip
+    # the whole month of the insurgency (insurgency._step_compiled)
+    z = np.zeros(1, dtype=np.int64)
+    lead, lost, b_recruit, n_big, kill = kern.insurgency_first(
+        ptrs, 1.0, floats(1, 0, 0), a(), C, H, b, 0.0, floats(0, 0), a(), per, a(),
+        i64.copy(), a(), a(), a(), a(),
+    )  # fmt: skip
+    kern.insurgency_rest(
+        ptrs, kill, 0.0, n_big, b_recruit, (i64.copy(), i64, a(), i8, b.copy()), a(), a(), i64,
+        a(), a(), floats(0, 0), m2, (a(), a(), a(), a(), a()), i64.copy(), a(),
+        (b, a(), a(), a(), i64, a()), floats(0, 0, 1, 0, 0, 0, 0), a(), floats(0, 0), b, i64,
+        a(), i64, a(), a(), floats(0, 0, 0, 0, 0, 0), np.zeros((0, 2), dtype=np.int64), a(),
+        floats(0, 0, 0, 0), 0.0, i64, np.zeros(2, dtype=np.int64), z, 0.0,
+        np.zeros((1, 1), dtype=np.int64), np.zeros((1, 1), dtype=bool), b, 0.0, b, b,
+        np.zeros(2, dtype=np.int64), 0, floats(0, 0, 1, 0), C, H,
+    )  # fmt: skip
     return time.perf_counter() - t0
 
 
