@@ -955,13 +955,13 @@ def _pairwise(a, lo, n):
 
 
 @_jit
-def np_sum(a):
+def _np_sum(a):
     """``a.sum()`` of a float array, bit for bit (tests/test_kernels.py checks it)."""
     return 0.0 + _pairwise(a, 0, a.shape[0])
 
 
 @_jit
-def leadership_boosts(ptrs, lead, recovery, chance, loss, kappa, C, H, haven, strength0, boost):
+def _leadership_boosts(ptrs, lead, recovery, chance, loss, kappa, C, H, haven, strength0, boost):
     """insurgency.leadership and insurgency.haven_boosts: the leadership's recovery, the
     month's draw of a leader lost, and the attack and recruitment boosts of the havens'
     strength. Returns (leadership, lost, attack boost, recruitment boost)."""
@@ -974,7 +974,7 @@ def leadership_boosts(ptrs, lead, recovery, chance, loss, kappa, C, H, haven, st
     strength = np.empty(n)
     for a in range(n):
         strength[a] = (kappa[a] * (C[a] + H[a])) * (1.0 if haven[a] else 0.0)
-    ratio = np_sum(strength) / strength0 if strength0 > 0 else 0.0
+    ratio = _np_sum(strength) / strength0 if strength0 > 0 else 0.0
     a_boost, r_boost = boost
     return (
         lead,
@@ -985,7 +985,7 @@ def leadership_boosts(ptrs, lead, recovery, chance, loss, kappa, C, H, haven, st
 
 
 @_jit
-def recruitment(ptrs, boost, scalars, iraq, idx, w, size, active, loc, under_is, C, H,
+def _recruitment(ptrs, boost, scalars, iraq, idx, w, size, active, loc, under_is, C, H,
                 m_recruits, cum):  # fmt: skip
     """insurgency.recruitment: every area's rate (where fighters are present or not), the
     households' weights, their sum (the mean number of recruits) and the recruits placed.
@@ -998,7 +998,7 @@ def recruitment(ptrs, boost, scalars, iraq, idx, w, size, active, loc, under_is,
         r = scale * (1.0 if (C[a] + H[a]) > 0 else remote)
         rate[a] = r * (1.0 if iraq[a] else 0.0)
     recruit_weights(idx, size, active, loc, rate, w)
-    return recruit_place(ptrs, np_sum(w), idx, w, size, loc, under_is, C, H, m_recruits, cum)
+    return recruit_place(ptrs, _np_sum(w), idx, w, size, loc, under_is, C, H, m_recruits, cum)
 
 
 @_jit
@@ -1071,7 +1071,7 @@ def insurgency_first(ptrs, lead, lead_scalars, kappa, C, H, haven, strength0, bo
     that stays in NumPy): leadership, the havens' boosts and the attacks' draws. Returns
     (leadership, lost, recruitment boost, mass-casualty deaths, any deaths expected)."""
     recovery, chance, loss = lead_scalars
-    lead, lost, b_attack, b_recruit = leadership_boosts(
+    lead, lost, b_attack, b_recruit = _leadership_boosts(
         ptrs, lead, recovery, chance, loss, kappa, C, H, haven, strength0, boost
     )
     attack_rate, floor, holding_share, p_event, p_size, civ_rate = attack_scalars
@@ -1109,7 +1109,7 @@ def insurgency_rest(
         ptrs, C, refuge, residents, search, policing, cover, sunni_share, exposure, support,
         syria, syria_cover, det, p_det, m_isd, m_is_killed,
     )  # fmt: skip
-    recruited = recruitment(
+    recruited = _recruitment(
         ptrs, b_recruit, recruit_scalars, iraq, sunni, w, size, active, loc, under_is, C, H,
         m_recruits, cum,
     )  # fmt: skip
