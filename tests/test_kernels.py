@@ -307,7 +307,7 @@ def test_warm_up_compiles_the_signatures_a_run_uses(monkeypatch, baseline):
     assert kernels.warm_up() >= 0.0
     compiled = kernels.select()
     before = {name: len(getattr(compiled, name).signatures) for name in vars(compiled)}
-    assert all(count >= 1 for count in before.values())
+    assert before["insurgency_rest"] and before["legitimacy_pass"]
     scenario = baseline.with_changes(
         horizon=3, parameters={"persons_per_agent": 20000, "hardship_is_rule": 0}
     )

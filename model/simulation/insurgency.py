@@ -19,7 +19,7 @@ import numpy as np
 
 from model.simulation import rules
 from model.simulation.agents import CLANDESTINE, HOLDING, HOME
-from model.simulation.cohorts import cohort_index, home_segment, living_in
+from model.simulation.cohorts import cohort_index, home_segment, living_in, scratch
 from model.simulation.kernels import floats, rng_pointers
 
 _NONE = np.zeros(0, dtype=np.int64)
@@ -546,14 +546,10 @@ def _drawn(model, chosen: np.ndarray, counts: np.ndarray, beyond: int):
 
 def _walk_buffers(model) -> tuple[np.ndarray, np.ndarray]:
     """Room for a household index and a partial sum per cohort (the compiled placing of
-    deaths and recruits), kept from month to month."""
-    kept = getattr(model, "_walk_room", None)
-    if kept is None or len(kept[0]) != len(model.pop):
-        kept = model._walk_room = (
-            np.empty(len(model.pop), dtype=np.int64),
-            np.empty(len(model.pop)),
-        )
-    return kept
+    deaths and recruits): the logistic's two scratch columns of ``population.update``, free
+    during the insurgency's month (``cohorts.scratch``)."""
+    m = len(model.pop)
+    return scratch(model, "x_active", m).view(np.int64), scratch(model, "x_engaged", m)
 
 
 def _sunni_weights(model) -> np.ndarray:

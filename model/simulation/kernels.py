@@ -106,8 +106,11 @@ def _pcg64_state(bitgen) -> int:
 
 
 def warm_up() -> float:
-    """Load (or compile) the compiled kernels now rather than in a model's first month;
-    returns the seconds it took (0 on the NumPy path). Each process pays this once."""
+    """Load (or compile) the compiled kernels a run calls now rather than in a model's first
+    month; returns the seconds it took (0 on the NumPy path). Each process pays this once.
+    (The kernels of the insurgency's processes one by one, which a run calls through the two
+    kernels of its whole month, load when first called: each loaded kernel holds about a
+    megabyte.)"""
     import time
 
     import numpy as np
@@ -130,31 +133,8 @@ def warm_up() -> float:
     ptrs = rng_pointers(holder)
     kern.returns(ptrs, i8.copy(), i64, i64.copy(), i64, b, b, floats(1, 1), f, 1, 0, a())
     kern.fleeing(ptrs, i8, b, i64, 0, i64, f, i64.copy())
-    kern.recruit_weights(i64, i64, f, i64, f, a())
-    # the insurgency's processes (their draws included)
     C, H, m2 = i64.copy(), i64.copy(), np.zeros((1, 1))
     per = floats(0, 0, 0, 0, 0.5, 0)
-    kern.attack_draws(ptrs, C, H, a(), *per, a(), i64.copy(), a(), a(), a())
-    kern.attack_losses(
-        ptrs, False, 0.0, 0, i64.copy(), i64, a(), i64, a(), a(), 0.0, 0.0, m2, a(), a(),
-        i64.copy(), a(),
-    )  # fmt: skip
-    kern.detection(
-        ptrs, C, b, a(), 0.0, a(), a(), a(), a(), a(), i64, a(), floats(0, 1, 0, 0, 0, 0),
-        a(), a(), a(),
-    )  # fmt: skip
-    kern.recruit_place(ptrs, 0.0, i64, a(), i64.copy(), i64, b, C, H, a(), a())
-    kern.havens(ptrs, i64, a(), a(), C, H, floats(0, 0, 0, 0, 0, 0))
-    kern.border(ptrs, np.zeros((0, 2), dtype=np.int64), C, H, a(), a(), floats(0, 0, 0, 0))
-    kern.attrition(ptrs, C, H, 0.0)
-    kern.movement(
-        ptrs, C, a(), np.zeros((1, 1), dtype=np.int64), np.zeros((1, 1), dtype=bool), b, 0.0
-    )
-    kern.sorties(ptrs, i64.copy(), i64.copy(), a(), i64, np.zeros(2, dtype=np.int64), i64, 0.0)
-    kern.seizure(
-        ptrs, C, H, a(), a(), b, a(), b, np.zeros(2, dtype=np.int64), i8, b.copy(), 0,
-        floats(0, 0, 1, 0),
-    )  # fmt: skip
     # the whole month of the insurgency (insurgency._step_compiled)
     z = np.zeros(1, dtype=np.int64)
     lead, lost, b_recruit, n_big, kill = kern.insurgency_first(

@@ -29,6 +29,7 @@ from model.simulation.cohorts import (
     displaced_now,
     persons_by_area_group,
     persons_by_home_and_area,
+    scratch,
     sunni_mask,
 )
 from model.simulation.operations import security_effective
@@ -142,7 +143,7 @@ def update(model, initial: bool = False) -> None:
     kern = None if initial or p["activation_spread"] <= 0 else model._kernels
     m = len(pop)
     if kern is not None:  # births, and the active persons by area for the arrest risk below
-        sizef = model.sizef = _buffer(model, "sizef", m)
+        sizef = model.sizef = scratch(model, "sizef", m)
         actives = np.zeros(n)
         born = kern.births_actives(
             pop.size,
@@ -239,23 +240,14 @@ def _update_numpy(model, h_area, table, arrest, fam_pol, displaced, initial) -> 
     model.support_share = support / model.residents
 
 
-def _buffer(model, name: str, m: int) -> np.ndarray:
-    """A float column of ``m`` cohorts kept on the model for the compiled path (overwritten)."""
-    buffers = model.__dict__.setdefault("_buffers", {})
-    out = buffers.get(name)
-    if out is None or len(out) != m:
-        out = buffers[name] = np.empty(m)
-    return out
-
-
 def _update_compiled(model, kern, h_area, table, arrest, fam_pol) -> np.ndarray:
     """``_update_numpy`` (not at set-up) in two compiled passes around NumPy's ``exp``; returns
     the persons of IS's communities by area where they live (counted on the way)."""
     p, pop, n = model.p, model.pop, model.n
     m = len(pop)
     # (the columns are kept from month to month: new ones would be paged in every month)
-    griev = _buffer(model, "grievance", m)
-    x_engaged, x_active = _buffer(model, "x_engaged", m), _buffer(model, "x_active", m)
+    griev = scratch(model, "grievance", m)
+    x_engaged, x_active = scratch(model, "x_engaged", m), scratch(model, "x_active", m)
     # (floats, whatever a scenario wrote: one compiled signature)
     terms = kernels.floats(
         p["hardship_displaced"],
