@@ -1123,3 +1123,86 @@ def insurgency_rest(
         under_is, home_code, seize_scalars,
     )  # fmt: skip
     return killed, recruited, inflow
+
+
+# --- Population: the area terms of a month (docs/ODD.md section 7.6) -------------------------
+
+
+@_jit
+def _allocate(total, weights, out):
+    """rules.allocate: ``total`` split in proportion to ``weights`` (zeros if they sum to 0 or
+    less)."""
+    s = _np_sum(weights)
+    for a in range(weights.shape[0]):
+        out[a] = 0.0 if s <= 0 else total * weights[a] / s
+
+
+@_jit
+def services_before_exp(garrison, pmf_row, destruction, residents, iraq, m_incidents,
+                        scalars, pmf_share, aid_pc, exponent):  # fmt: skip
+    """population.update and population.services up to the exponential: the PMF's share of
+    the garrisons, the aid by need and by population, its capture and absorption, the aid per
+    resident and the exponent -aid / half-saturation (written to ``exponent``). Returns the
+    aid captured (USD)."""
+    by_need_total, by_pop_total, capture_base, capture_pmf, security_half, half = scalars
+    n = residents.shape[0]
+    for a in range(n):
+        tot = garrison[0, a]
+        for f in range(1, garrison.shape[0]):
+            tot = tot + garrison[f, a]
+        pmf_share[a] = garrison[pmf_row, a] / (tot if tot >= 1.0 or tot != tot else 1.0)
+    need = np.empty(n)
+    people = np.empty(n)
+    for a in range(n):
+        in_iraq = 1.0 if iraq[a] else 0.0
+        need[a] = destruction[a] * residents[a] * in_iraq
+        people[a] = residents[a] * in_iraq
+    by_need = np.empty(n)
+    by_pop = np.empty(n)
+    _allocate(by_need_total, need, by_need)
+    _allocate(by_pop_total, people, by_pop)
+    captured = np.empty(n)
+    for a in range(n):
+        capture = capture_base + capture_pmf * pmf_share[a]
+        violence = 1e6 * m_incidents[a] / residents[a]
+        absorb = 1.0 / (1.0 + violence / security_half)
+        aid = by_need[a] + by_pop[a]
+        x = aid * _clip(1.0 - capture, 0.0, 1.0) * absorb / residents[a]
+        aid_pc[a] = x
+        exponent[a] = -x / half
+        captured[a] = aid * _clip(capture, 0.0, 1.0)
+    return _np_sum(captured)
+
+
+@_jit
+def terms_after_exp(e, destruction, reconstruction, pmf_share, abuse_scale, g, sunni_arab,
+                    iraq, base_table, scalars, harm_gov, harm_is, services, abuse, h_area,
+                    table, arrest_inputs, arrest_exponent):  # fmt: skip
+    """The rest of population.services (``e``: exp of the exponent) and the area terms of
+    population.update: services, destruction repaired (if ``reconstruction`` >= 0), militia
+    abuse, the area's hardship, the legitimacy table by (area, group) (population.
+    _legitimacy_table) and the exponent of the arrest probability (rules.arrest_probability,
+    whose exp is NumPy's)."""
+    h_destruction, h_services, abuse_effect, services_effect, services_ref = scalars[:5]
+    harm_effect, is_harm_effect = scalars[5:]
+    policing, intel, actives, residents, k, scale, floor = arrest_inputs
+    n, n_groups = base_table.shape
+    for a in range(n):
+        services[a] = 1.0 - destruction[a] * e[a]
+        if reconstruction >= 0.0:
+            destruction[a] *= 1.0 - reconstruction * (1.0 - e[a])
+        abuse[a] = abuse_scale[0] * pmf_share[a] * abuse_scale[1]
+        h_area[a] = h_destruction * destruction[a] + h_services * (1 - services[a])
+        local = (
+            services_effect * (services[a] - services_ref) - harm_effect * harm_gov[a]
+            + is_harm_effect * harm_is[a]
+        )  # fmt: skip
+        in_iraq = 1.0 if iraq[a] else 0.0
+        scaled = abuse_effect * abuse[a]
+        for j in range(n_groups):
+            policy = in_iraq * (g[j] - scaled * (1.0 if j == sunni_arab else 0.0))
+            table[a * n_groups + j] = base_table[a, j] + policy + local
+        floor_a = floor * residents[a]
+        act = actives[a]
+        denom = (act if act >= floor_a or act != act else floor_a) + 1.0
+        arrest_exponent[a] = -k * (policing[a] * intel / scale) / denom

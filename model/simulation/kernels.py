@@ -133,6 +133,12 @@ def warm_up() -> float:
     ptrs = rng_pointers(holder)
     kern.returns(ptrs, i8.copy(), i64, i64.copy(), i64, b, b, floats(1, 1), f, 1, 0, a())
     kern.fleeing(ptrs, i8, b, i64, 0, i64, f, i64.copy())
+    g6, f2 = np.zeros((6, 1)), np.zeros((1, 1))
+    kern.services_before_exp(g6, 0, a(), a(), b, a(), floats(0, 0, 0, 0, 1, 1), a(), a(), a())
+    kern.terms_after_exp(
+        a(), a(), 0.0, a(), floats(0, 0), a(), 0, b, f2, floats(0, 0, 0, 0, 0, 0, 0), a(), a(),
+        a(), a(), a(), a(), (a(), 1.0, a(), a(), *floats(1, 1, 0)), a(),
+    )  # fmt: skip
     C, H, m2 = i64.copy(), i64.copy(), np.zeros((1, 1))
     per = floats(0, 0, 0, 0, 0.5, 0)
     # the whole month of the insurgency (insurgency._step_compiled)

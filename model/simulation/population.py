@@ -36,6 +36,7 @@ from model.simulation.operations import security_effective
 from model.simulation.outcomes import GROUPS
 
 _NG = len(GROUPS)
+_PMF = FORCES.index("PMF")
 __all__ = ["births", "count_residents", "services", "sunni_mask", "update"]
 
 
@@ -100,8 +101,9 @@ def services(model, residents: np.ndarray, initial: bool) -> np.ndarray:
     return aid_pc
 
 
-def _legitimacy_table(model) -> np.ndarray:
-    """Legitimacy target by (area, group) before a household's own circumstances."""
+def _group_terms(model) -> np.ndarray:
+    """The policy terms of legitimacy by group (inclusion, tension, foreign presence,
+    hardliners, reconciliation)."""
     p, perceived = model.p, model.perceived
     g = np.zeros(_NG)
     g[SUNNI_ARAB] = (
@@ -115,6 +117,13 @@ def _legitimacy_table(model) -> np.ndarray:
     )
     g[YAZIDI] = -p["legit_reconciliation_backlash"] * perceived["reconciliation"]
     g += p["legit_reconciliation_effect"] * perceived["reconciliation"]
+    return g
+
+
+def _legitimacy_table(model) -> np.ndarray:
+    """Legitimacy target by (area, group) before a household's own circumstances."""
+    p = model.p
+    g = _group_terms(model)
     sa = model._group_is_sa[None, :]
     policy = model.iraq[:, None] * (
         g[None, :] - p["legit_abuse_effect"] * model.abuse[:, None] * sa
@@ -164,6 +173,12 @@ def update(model, initial: bool = False) -> None:
     elif kern is None:
         births(model, sizef)
     residents = model.residents if not initial else count_residents(model)
+    if kern is not None:  # the area terms in two compiled passes around NumPy's exp
+        h_area, table, arrest = _terms_compiled(model, kern, residents, actives)
+        fam_pol = model.perceived["family_policy"]
+        sunni_persons = _update_compiled(model, kern, h_area, table, arrest, fam_pol)
+        model.sunni_share = sunni_persons / residents
+        return
     pmf = model.garrison[FORCES.index("PMF")]
     model.pmf_share = pmf / np.maximum(model.garrison.sum(axis=0), 1.0)
     services(model, residents, initial)
@@ -204,6 +219,52 @@ def update(model, initial: bool = False) -> None:
         persons = persons_by_area_group(model, displaced=displaced)
         sunni_persons = persons[:, ix.sunni_groups].sum(axis=1).astype(float)
     model.sunni_share = sunni_persons / residents
+
+
+def _terms_compiled(model, kern, residents: np.ndarray, actives: np.ndarray):
+    """``update``'s area terms with the compiled kernels (the same arithmetic, NumPy's exp):
+    services, destruction, abuse (kept on the model), and the area's hardship, the legitimacy
+    table by (area, group) and the arrest probability (returned)."""
+    p, n, perceived = model.p, model.n, model.perceived
+    total = model.aid_delivered * 1e6
+    pmf_share, exponent = np.empty(n), np.empty(n)
+    model.aid_captured = kern.services_before_exp(
+        model.garrison, _PMF, model.destruction, residents, model.iraq, model.m_incidents,
+        kernels.floats(
+            total * model.aid_targeting,
+            total * (1 - model.aid_targeting),
+            p["aid_capture_base"],
+            p["aid_capture_militia"] * (1.0 - perceived["militia_discipline"]),
+            p["aid_security_half"],
+            p["aid_half_saturation"],
+        ),
+        pmf_share, np.empty(n), exponent,
+    )  # fmt: skip
+    model.pmf_share = pmf_share
+    np.exp(exponent, out=exponent)
+    w = p["abuse_tension_weight"]
+    model.services, model.abuse, h_area = np.empty(n), np.empty(n), np.empty(n)
+    table, arrest = np.empty(n * _NG), np.empty(n)
+    kern.terms_after_exp(
+        exponent, model.destruction, float(p["reconstruction_rate"]), pmf_share,
+        kernels.floats(
+            p["abuse_rate"] * (1 - perceived["militia_discipline"]), 1 - w + w * model.tension
+        ),
+        _group_terms(model), SUNNI_ARAB, model.iraq, model._legit_base_table,
+        kernels.floats(
+            p["hardship_destruction"], p["hardship_services"], p["legit_abuse_effect"],
+            p["legit_services_effect"], p["services_reference"], p["legit_civ_harm_effect"],
+            p["legit_is_harm_effect"],
+        ),
+        model.harm_gov, model.harm_is, model.services, model.abuse, h_area, table,
+        (
+            model.policing, float(model.intel), actives, residents,
+            *kernels.floats(p["arrest_k"], p["arrest_ratio_scale"], p["active_floor"]),
+        ),
+        arrest,
+    )  # fmt: skip
+    np.exp(arrest, out=arrest)
+    return h_area, table, np.subtract(1.0, arrest, out=arrest)
 
 
 def _update_numpy(model, h_area, table, arrest, fam_pol, displaced, initial) -> None:
