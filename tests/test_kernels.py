@@ -102,8 +102,19 @@ def test_compiled_columns_equal_numpy_month_by_month(monkeypatch, baseline):
             assert np.array_equal(getattr(a.pop, col), getattr(b.pop, col)), col
         assert np.array_equal(a.grievance, b.grievance)
         assert np.array_equal(a.support_share, b.support_share)
-        # the area terms of the month (services, destruction, abuse, aid)
-        for name in ("services", "destruction", "abuse", "pmf_share", "sunni_share"):
+        # the area terms of the month (services, destruction, abuse, aid, security)
+        for name in (
+            "services",
+            "destruction",
+            "abuse",
+            "pmf_share",
+            "sunni_share",
+            "policing",
+            "security_raw",
+            "sweep_force",
+            "coordination",
+            "security_eff",
+        ):
             assert np.array_equal(getattr(a, name), getattr(b, name)), name
         assert a.aid_captured == b.aid_captured
         assert a.born == b.born

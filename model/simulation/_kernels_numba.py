@@ -1206,3 +1206,61 @@ def terms_after_exp(e, destruction, reconstruction, pmf_share, abuse_scale, g, s
         act = actives[a]
         denom = (act if act >= floor_a or act != act else floor_a) + 1.0
         arrest_exponent[a] = -k * (policing[a] * intel / scale) / denom
+
+
+# --- Operations: effective security and policing (docs/ODD.md section 7.2) -----------------
+
+
+@_jit
+def security(sec, garrison, border_areas, border_add, group_areas, group_eff, group_raw,
+             border_force, pool, pool_eff, C, H, sanctuary, iraq, disputed, scalars,
+             residents, is_share, coordination, security_raw, sweep_force, security_eff,
+             policing):  # fmt: skip
+    """operations.security_effective after its BLAS products (``sec`` = eff @ garrison,
+    ``border_add`` = eff @ border force / border areas, ``group_eff`` and ``pool_eff``):
+    coordination, raw and effective security, the sweeps of the idle mobile forces, policing.
+    """
+    disputed_coord, posts, multiplier, police_per_1000, police_eff = scalars
+    n = sec.shape[0]
+    for a in range(n):
+        coordination[a] = disputed_coord if disputed[a] else 1.0
+    if posts > 0:
+        for a in range(n):
+            if border_areas[a]:
+                sec[a] += border_add
+    raw = np.empty(n)
+    for a in range(n):
+        tot = garrison[0, a]
+        for f in range(1, garrison.shape[0]):
+            tot = tot + garrison[f, a]
+        raw[a] = tot
+    if group_areas.shape[0]:
+        by_area = np.zeros(n)
+        for j in range(group_areas.shape[0]):
+            sec[group_areas[j]] += group_eff[j]
+            by_area[group_areas[j]] += group_raw[j]
+        for a in range(n):
+            raw[a] = raw[a] + by_area[a]
+    border_total = _np_sum(border_force)
+    divisor = posts if posts > 1.0 else 1.0
+    for a in range(n):
+        security_raw[a] = raw[a] + border_total * (1.0 if border_areas[a] else 0.0) / divisor
+        sweep_force[a] = 0.0
+    pool_total = _np_sum(pool)
+    if pool_total > 0:
+        targets = np.empty(n, dtype=np.int64)
+        total = 0
+        for a in range(n):
+            t = (C[a] + H[a] * (1 if sanctuary[a] else 0)) * (1 if iraq[a] else 0)
+            targets[a] = t
+            total += t
+        if total > 0:
+            for a in range(n):
+                share = targets[a] / total
+                sweep_force[a] = pool_eff * share
+                sec[a] += sweep_force[a]
+                security_raw[a] = security_raw[a] + pool_total * share
+    for a in range(n):
+        security_eff[a] = sec[a] * multiplier * coordination[a]
+        police = police_per_1000 * residents[a] / 1000.0 * (1.0 if is_share[a] < 1.0 else 0.0)
+        policing[a] = security_eff[a] + police_eff * police * (1.0 - is_share[a])

@@ -140,6 +140,11 @@ def warm_up() -> float:
         a(), a(), a(), a(), (a(), 1.0, a(), a(), *floats(1, 1, 0)), a(),
     )  # fmt: skip
     C, H, m2 = i64.copy(), i64.copy(), np.zeros((1, 1))
+    kern.security(
+        a(), g6, b, 0.0, np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0), np.zeros(6),
+        np.zeros(6), 0.0, C, H, b, b, b, floats(1, 0, 1, 0, 0), a(), a(), a(), a(), a(), a(),
+        a(),
+    )  # fmt: skip
     per = floats(0, 0, 0, 0, 0.5, 0)
     # the whole month of the insurgency (insurgency._step_compiled)
     z = np.zeros(1, dtype=np.int64)

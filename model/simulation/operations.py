@@ -52,6 +52,9 @@ def border_posts(model) -> None:
 
 def security_effective(model) -> None:
     """Effective security per area (garrisons and strike groups), with coordination."""
+    if model._kernels is not None and hasattr(model, "residents"):
+        _security_compiled(model)
+        return
     model.coordination = np.where(
         model.disputed, 1.0 - model.p["coordination_loss"] * model.kirkuk, 1.0
     )
@@ -84,6 +87,44 @@ def security_effective(model) -> None:
     # (in Syria: the internal security of whoever holds the non-IS part)
     police = model.p["police_per_1000"] * residents / 1000.0 * (model.is_share < 1.0)
     model.policing = model.security_eff + model.p["police_eff"] * police * (1.0 - model.is_share)
+
+
+_NO_GROUPS = (np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0))
+
+
+def _security_compiled(model) -> None:
+    """``security_effective`` with the compiled kernels: the BLAS products here, the rest in
+    one compiled pass (the same arithmetic)."""
+    p, n, eff = model.p, model.n, model.eff
+    posts = _border_posts(model)
+    groups = model.groups
+    if groups:
+        by_group = (
+            np.array([model.aidx[g.area] for g in groups], dtype=np.int64),
+            np.array([float(eff @ g.strength) for g in groups]),
+            np.array([g.strength.sum() for g in groups]),
+        )
+    else:
+        by_group = _NO_GROUPS
+    out = [np.empty(n) for _ in range(5)]
+    model._kernels.security(
+        eff @ model.garrison, model.garrison, model.border_areas,
+        float(eff @ model.border_force) / posts if posts else 0.0, *by_group,
+        model.border_force, model.pool, float(eff @ model.pool), model.F[CLANDESTINE],
+        model.F[HOLDING], model.sanctuary, model.iraq, model.disputed,
+        (
+            1.0 - p["coordination_loss"] * model.kirkuk, float(posts),
+            float(model.policing_multiplier), float(p["police_per_1000"]), float(p["police_eff"]),
+        ),
+        model.residents, model.is_share, *out,
+    )  # fmt: skip
+    (
+        model.coordination,
+        model.security_raw,
+        model.sweep_force,
+        model.security_eff,
+        model.policing,
+    ) = out
 
 
 def iraq(model) -> None:
