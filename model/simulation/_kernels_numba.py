@@ -168,25 +168,29 @@ def mobilization_pass(
 @_jit
 def group_sums(
     loc, home, group, status, under, n_groups, displaced_code, sizef, active, engaged, legit,
-    griev, out, idps, under_is,
+    griev, out_active, out_symp, out_legit, out_griev, idps, under_is,
 ):  # fmt: skip
-    """recording: persons active, sympathising, x legitimacy, x grievance by (area, group);
-    the displaced persons by home area; the persons under IS rule by area.
-
-    ``out`` has 4 values per (area, group) bin, summed in cohort order. ``idps`` and
-    ``under_is`` add whole persons (exact in any order).
-    """
+    """recording: persons active, sympathising, x legitimacy, x grievance by (area, group)
+    bin (``out_*``, summed in cohort order from 0); the displaced persons by home area; the
+    persons under IS rule by area (``idps`` and ``under_is``: whole persons, exact in any
+    order). Every output is set, not added to."""
+    out_active[:] = 0.0
+    out_symp[:] = 0.0
+    out_legit[:] = 0.0
+    out_griev[:] = 0.0
+    idps[:] = 0.0
+    under_is[:] = 0.0
     # (running sums while the bin stays the same: the same additions in the same order as
-    # adding to ``out`` each time, without waiting for the last store)
+    # adding to the outputs each time, without waiting for the last store)
     cur = -1
     a0 = a1 = a2 = a3 = 0.0
     for i in range(loc.shape[0]):
-        b = (loc[i] * n_groups + group[i]) * 4
+        b = loc[i] * n_groups + group[i]
         if b != cur:
             if cur >= 0:
-                out[cur], out[cur + 1], out[cur + 2], out[cur + 3] = a0, a1, a2, a3
+                out_active[cur], out_symp[cur], out_legit[cur], out_griev[cur] = a0, a1, a2, a3
             cur = b
-            a0, a1, a2, a3 = out[b], out[b + 1], out[b + 2], out[b + 3]
+            a0, a1, a2, a3 = out_active[b], out_symp[b], out_legit[b], out_griev[b]
         s = sizef[i]
         a = active[i]
         a0 += s * a
@@ -198,7 +202,7 @@ def group_sums(
         if under[i]:
             under_is[loc[i]] += s
     if cur >= 0:
-        out[cur], out[cur + 1], out[cur + 2], out[cur + 3] = a0, a1, a2, a3
+        out_active[cur], out_symp[cur], out_legit[cur], out_griev[cur] = a0, a1, a2, a3
 
 
 @_jit

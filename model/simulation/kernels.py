@@ -127,7 +127,7 @@ def warm_up() -> float:
         i64, i8, i8, b, b, b, f, a(), a(), 1, 1, terms, a(), two, a(), f, two, a(), a(), a()
     )
     kern.mobilization_pass(a(), a(), a(), a(), two, b, i64, f, a(), a())
-    kern.group_sums(i64, i64, i8, i8, b, 1, 1, f, f, f, f, f, np.zeros(4), a(), a())
+    kern.group_sums(i64, i64, i8, i8, b, 1, 1, f, f, f, f, f, a(), a(), a(), a(), a(), a())
     kern.persons_counts(i64, i64, i8, i64, 1, i64.copy(), i64.copy())
     holder = SimpleNamespace(rng=np.random.default_rng(0))  # (kept alive: ptrs point into it)
     ptrs = rng_pointers(holder)

@@ -38,6 +38,7 @@ _AREA_VARS = (
     "security",
 )
 _GROUP_VARS = ("persons", "legit", "griev", "active", "symp")
+_SUMS = ("active", "symp", "legit", "griev")  # the persons-weighted sums, in bin order
 _NAT_VARS = (
     "tension",
     "kirkuk",
@@ -70,6 +71,8 @@ class Recorder:
         self._key_seen: np.ndarray | None = None
         self._k4: np.ndarray | None = None
         self._w4: np.ndarray | None = None
+        self._havens = np.flatnonzero(model.haven)  # (fixed for the run)
+        self._syria = np.flatnonzero(model.syria)
 
     def record(self, t: int) -> None:
         """Store month t of the model's state.
@@ -98,15 +101,14 @@ class Recorder:
             # in one bincount over interleaved bins, so that consecutive additions go to
             # different bins (each bin still adds its households in cohort order)
             sums = np.bincount(self._keys4(displaced), self._weights4(), 4 * n * g)
-        else:  # the same sums in one compiled pass over the cohorts
-            sums = np.zeros(4 * n * g)
-            idps, under = np.zeros(n), np.zeros(n)
+        else:  # the same sums in one compiled pass over the cohorts, into the records
+            G = self.group
             kern.group_sums(
                 pop.loc, pop.home, pop.group, pop.status, pop.under_is, g, DISPLACED, m.sizef,
-                pop.active, pop.engaged, pop.legitimacy, m.grievance, sums, idps, under,
+                pop.active, pop.engaged, pop.legitimacy, m.grievance,
+                *(G[name][t].reshape(-1) for name in _SUMS), A["idps"][t], A["pop_under_is"][t],
             )  # fmt: skip
-            A["pop_under_is"][t] = under
-            A["idps"][t] = idps
+            sums = None
         A["incidents"][t] = m.m_incidents
         A["civ"][t] = m.m_civ
         A["civ_gov"][t] = m.m_civ_gov
@@ -118,16 +120,17 @@ class Recorder:
         A["security"][t] = m.security_raw
         G = self.group
         G["persons"][t] = m.persons_area_group
-        sums = sums.reshape(n, g, 4)
-        for j, name in enumerate(("active", "symp", "legit", "griev")):
-            G[name][t] = sums[..., j]
+        if sums is not None:
+            sums = sums.reshape(n, g, 4)
+            for j, name in enumerate(_SUMS):
+                G[name][t] = sums[..., j]
         N = self.nat
         N["tension"][t] = m.tension
         N["kirkuk"][t] = m.kirkuk
         # (the mean as sum / count, what ndarray.mean computes, without its wrapper)
-        havens = m.haven_capacity[m.haven]
+        havens = m.haven_capacity[self._havens]
         N["haven_capacity"][t] = float(havens.sum() / len(havens)) if len(havens) else 0.0
-        N["syria_fighters"][t] = float(m.F[:, m.syria].sum())
+        N["syria_fighters"][t] = float(m.F[:, self._syria].sum())
         N["inflow"][t] = m.m_inflow
         N["us_troops"][t] = m.us_present
         N["support"][t] = m.support
