@@ -1268,3 +1268,20 @@ def security(sec, garrison, border_areas, border_add, group_areas, group_eff, gr
         security_eff[a] = sec[a] * multiplier * coordination[a]
         police = police_per_1000 * residents[a] / 1000.0 * (1.0 if is_share[a] < 1.0 else 0.0)
         policing[a] = security_eff[a] + police_eff * police * (1.0 - is_share[a])
+
+
+@_jit
+def logistic_exponents(x_engaged, x_active, neg_spread):
+    """The exponents of rules.mobilization's logistic: (N - T) / -spread, for both shares (a
+    loop the compiler vectorises: the same quotients)."""
+    for i in range(x_engaged.shape[0]):
+        x_engaged[i] = x_engaged[i] / neg_spread
+        x_active[i] = x_active[i] / neg_spread
+
+
+@_jit
+def logistic_shares(e_engaged, e_active):
+    """The logistic's shares 1 / (1 + exp) from the exponentials (NumPy's exp), in place."""
+    for i in range(e_engaged.shape[0]):
+        e_engaged[i] = 1.0 / (e_engaged[i] + 1.0)
+        e_active[i] = 1.0 / (e_active[i] + 1.0)

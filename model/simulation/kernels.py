@@ -68,7 +68,7 @@ def select() -> SimpleNamespace | None:
 
 def floats(*values) -> tuple[float, ...]:
     """Scalars as Python floats (a scenario may write 0 for 0.0; one compiled signature)."""
-    return tuple(float(v) for v in values)
+    return tuple(map(float, values))
 
 
 def rng_pointers(model) -> np.ndarray:
@@ -127,6 +127,8 @@ def warm_up() -> float:
         i64, i8, i8, b, b, b, f, a(), a(), 1, 1, terms, a(), two, a(), f, two, a(), a(), a()
     )
     kern.mobilization_pass(a(), a(), a(), a(), two, b, i64, f, a(), a())
+    kern.logistic_exponents(a(), a(), -1.0)
+    kern.logistic_shares(a(), a())
     kern.group_sums(i64, i64, i8, i8, b, 1, 1, f, f, f, f, f, a(), a(), a(), a(), a(), a())
     kern.persons_counts(i64, i64, i8, i64, 1, i64.copy(), i64.copy())
     holder = SimpleNamespace(rng=np.random.default_rng(0))  # (kept alive: ptrs point into it)

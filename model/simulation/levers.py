@@ -81,7 +81,13 @@ def step(model) -> None:
     (after the month's scheduled forces, deployments and events, ``timeline.step``)."""
     timeline.step(model)
     p = model.p
-    lev = model.lev = {k: float(v[model.t]) for k, v in model.lever_paths.items()}
+    kept = model.__dict__.get("_lever_lists")
+    if kept is None or kept[0] is not model.lever_paths:
+        # (the paths as lists of floats: the same values, cheaper to index)
+        paths = model.lever_paths
+        kept = model._lever_lists = (paths, {k: v.tolist() for k, v in paths.items()})
+    lists, t = kept[1], model.t
+    lev = model.lev = {k: v[t] for k, v in lists.items()}
     # the US presence and its partners (deployment and withdrawal take months)
     model.us_present += (lev["us_troops"] - model.us_present) / p["us_adjust_months"]
     partners = model.partners_full * min(1.0, model.us_present / p["us_troops_reference"])

@@ -122,15 +122,17 @@ class StabilizationModel(mesa.Model):
             self.running = False
             return
         levers_and_events.step(self)
-        # the month's counters
-        self.m_incidents = np.zeros(self.n)
-        self.m_civ = np.zeros(self.n)
-        self.m_civ_gov = np.zeros(self.n)
-        self.m_sec = np.zeros(self.n)
-        self.m_isd = np.zeros(self.n)
-        self.m_recruits = np.zeros(self.n)
-        self.m_civ_battle = np.zeros(self.n)
-        self.m_is_killed = np.zeros(self.n)
+        # the month's counters by area (rows of one new block: new arrays every month)
+        (
+            self.m_incidents,
+            self.m_civ,
+            self.m_civ_gov,
+            self.m_sec,
+            self.m_isd,
+            self.m_recruits,
+            self.m_civ_battle,
+            self.m_is_killed,
+        ) = np.zeros((8, self.n))
         self.m_inflow = 0
         self.hosts = displacement.host_areas(self)
         # (residents as counted at the end of last month, or at set-up: the levers and events

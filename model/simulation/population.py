@@ -340,15 +340,13 @@ def _update_compiled(model, kern, h_area, table, arrest, fam_pol) -> np.ndarray:
         x_engaged,
         x_active,
     )
-    # rules.mobilization's logistic, 1 / (1 + exp((N - T) / -spread)), by NumPy's vector
-    # operations: the same IEEE quotients and sums as one at a time, and NumPy's exp (the C
-    # library's can differ in the last bit)
-    neg_spread = float(-p["activation_spread"])
-    for x in (x_engaged, x_active):
-        np.divide(x, neg_spread, out=x)
-        np.exp(x, out=x)
-        np.add(x, 1.0, out=x)
-        np.divide(1.0, x, out=x)
+    # rules.mobilization's logistic, 1 / (1 + exp((N - T) / -spread)): the divisions in
+    # vectorised compiled loops (kept out of the passes above, where they would be made one at
+    # a time), and NumPy's exp (the C library's can differ in the last bit)
+    kern.logistic_exponents(x_engaged, x_active, float(-p["activation_spread"]))
+    np.exp(x_engaged, out=x_engaged)
+    np.exp(x_active, out=x_active)
+    kern.logistic_shares(x_engaged, x_active)
     support, sunni_persons = np.zeros(n), np.zeros(n)
     kern.mobilization_pass(
         x_engaged,
