@@ -95,20 +95,27 @@ def legitimacy_pass(
     up, down = rates
     up_faster = up >= down
     t_symp, t_active = thresholds
+    # first the (area, group) terms of every household, gathered into the output columns;
+    # then the households' own arithmetic in a loop without gathers or branches, which the
+    # compiler vectorises (the same operations on each household, several at a time)
     for i in range(loc.shape[0]):
         a = loc[i]
+        x_engaged[i] = h_area[a]
+        x_active[i] = table[a * n_groups + group[i]]
+        griev_out[i] = arrest[a]
+    for i in range(loc.shape[0]):
         fam = family[i]
         und = under[i]
         # hardship: own + area's, then the terms of the households concerned, clipped (adding
         # 0 to the others changes no value)
-        h = hardship_base[i] + h_area[a]
+        h = hardship_base[i] + x_engaged[i]
         h = h + _sel(status[i] == displaced_code, h_disp, 0.0)
         h = h + _sel(fam, h_fam, 0.0)
         h = h + _sel(und, h_rule, 0.0)
         h = _sel(h > 0.0, h, 0.0)  # (np.clip: the lower bound, then the upper)
         h = _sel(h < 1.0, h, 1.0)
         # legitimacy target: the (area, group) table less the Kirkuk and family terms, clipped
-        t = table[a * n_groups + group[i]]
+        t = x_active[i]
         t = t - _sel(kirkuk[i], l_kirk, 0.0)
         t = t - _sel(fam, l_fam, 0.0)
         t = _sel(t > 0.0, t, 0.0)
@@ -124,9 +131,9 @@ def legitimacy_pass(
         lg = _sel(lg < 1.0, lg, 1.0)
         legit[i] = lg
         g = h * (1.0 - lg)  # rules.grievance
-        griev_out[i] = g
         # rules.mobilization: N = G - R P, less the thresholds
-        risk = _sel(und, rule_risk, arrest[a])
+        risk = _sel(und, rule_risk, griev_out[i])
+        griev_out[i] = g
         net = g - risk_aversion[i] * risk
         x_engaged[i] = net - t_symp
         x_active[i] = net - t_active
@@ -138,12 +145,15 @@ def mobilization_pass(
 ):
     """The rest of rules.mobilization and the memory of mobilization.
 
-    ``e_*``: the shares the logistic gives, 1 / (1 + exp(exponent)); ``rates``: mobilization and demobilization rates. Adds the
-    engaged persons of the Sunni communities by area to ``support``, and their persons to
-    ``sunni_persons`` (whole numbers, exact in any order).
+    ``e_*``: the shares the logistic gives, 1 / (1 + exp(exponent)); ``rates``: mobilization
+    and demobilization rates. Adds the engaged persons of the Sunni communities (households
+    ``sunni``, ascending) by area to ``support``, and their persons to ``sunni_persons``
+    (whole numbers, exact in any order).
     """
     up, down = rates
     up_faster = up >= down
+    # (every household's arithmetic in a loop without branches, which the compiler
+    # vectorises; then the sums of the Sunni households, in cohort order)
     for i in range(active.shape[0]):
         e = e_engaged[i]
         a = e_active[i]
@@ -160,9 +170,10 @@ def mobilization_pass(
         ce = _sel(ce >= ca, ce, ca)
         active[i] = ca
         engaged[i] = ce
-        if sunni[i]:
-            support[loc[i]] += sizef[i] * ce
-            sunni_persons[loc[i]] += sizef[i]
+    for j in range(sunni.shape[0]):
+        i = sunni[j]
+        support[loc[i]] += sizef[i] * engaged[i]
+        sunni_persons[loc[i]] += sizef[i]
 
 
 @_jit

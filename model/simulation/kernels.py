@@ -126,7 +126,7 @@ def warm_up() -> float:
     kern.legitimacy_pass(
         i64, i8, i8, b, b, b, f, a(), a(), 1, 1, terms, a(), two, a(), f, two, a(), a(), a()
     )
-    kern.mobilization_pass(a(), a(), a(), a(), two, b, i64, f, a(), a())
+    kern.mobilization_pass(a(), a(), a(), a(), two, i64, i64, f, a(), a())
     kern.logistic_exponents(a(), a(), -1.0)
     kern.logistic_shares(a(), a())
     kern.group_sums(i64, i64, i8, i8, b, 1, 1, f, f, f, f, f, a(), a(), a(), a(), a(), a())

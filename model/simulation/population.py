@@ -354,7 +354,7 @@ def _update_compiled(model, kern, h_area, table, arrest, fam_pol) -> np.ndarray:
         pop.active,
         pop.engaged,
         kernels.floats(p["mobilization_rate"], p["demobilization_rate"]),
-        model._sunni,
+        cohort_index(model).sunni,
         pop.loc,
         model.sizef,
         support,
