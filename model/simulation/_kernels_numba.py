@@ -39,11 +39,11 @@ def _sel(typingctx, cond, a, b):
 
 
 @_jit
-def births_actives(size, sizef, birth_rate, iraq, carry, active, loc, actives):
-    """population.births and the active persons by area (np.bincount(loc, sizef x active)).
+def births_actives(size, birth_rate, iraq, carry, active, loc, actives):
+    """population.births and the active persons by area (np.bincount(loc, size x active)).
 
     ``birth_rate`` (a month, per person) applies to households whose home is in Iraq
-    (``iraq``). Writes the sizes (whole persons) and their float copy ``sizef``; adds to
+    (``iraq``). Writes the sizes (whole persons); adds to
     ``actives``; returns the persons born (a whole number).
     """
     born_total = 0.0
@@ -54,7 +54,6 @@ def births_actives(size, sizef, birth_rate, iraq, carry, active, loc, actives):
         carry[i] = c - born
         born_total += born
         s = s + born
-        sizef[i] = s
         size[i] = np.int64(s)
         actives[loc[i]] += s * active[i]
     return born_total
@@ -141,7 +140,7 @@ def legitimacy_pass(
 
 @_jit
 def mobilization_pass(
-    e_engaged, e_active, active, engaged, rates, sunni, loc, sizef, support, sunni_persons
+    e_engaged, e_active, active, engaged, rates, sunni, loc, size, support, sunni_persons
 ):
     """The rest of rules.mobilization and the memory of mobilization.
 
@@ -172,13 +171,14 @@ def mobilization_pass(
         engaged[i] = ce
     for j in range(sunni.shape[0]):
         i = sunni[j]
-        support[loc[i]] += sizef[i] * engaged[i]
-        sunni_persons[loc[i]] += sizef[i]
+        s = float(size[i])
+        support[loc[i]] += s * engaged[i]
+        sunni_persons[loc[i]] += s
 
 
 @_jit
 def group_sums(
-    loc, home, group, status, under, n_groups, displaced_code, sizef, active, engaged, legit,
+    loc, home, group, status, under, n_groups, displaced_code, size, active, engaged, legit,
     griev, out_active, out_symp, out_legit, out_griev, idps, under_is,
 ):  # fmt: skip
     """recording: persons active, sympathising, x legitimacy, x grievance by (area, group)
@@ -202,7 +202,7 @@ def group_sums(
                 out_active[cur], out_symp[cur], out_legit[cur], out_griev[cur] = a0, a1, a2, a3
             cur = b
             a0, a1, a2, a3 = out_active[b], out_symp[b], out_legit[b], out_griev[b]
-        s = sizef[i]
+        s = float(size[i])
         a = active[i]
         a0 += s * a
         a1 += s * (engaged[i] - a)
@@ -1004,7 +1004,9 @@ def _recruitment(ptrs, boost, scalars, iraq, idx, w, size, active, loc, under_is
                 m_recruits, cum):  # fmt: skip
     """insurgency.recruitment: every area's rate (where fighters are present or not), the
     households' weights, their sum (the mean number of recruits) and the recruits placed.
-    Returns the recruits."""
+    Returns the recruits. ``w``: a column of every cohort, set to 0 here (the sum is NumPy's
+    pairwise sum of the full column)."""
+    w[:] = 0.0
     rate_base, remote = scalars
     n = C.shape[0]
     rate = np.empty(n)

@@ -103,7 +103,6 @@ class Population:
         hardship_base: baseline hardship 0-1.
         risk_aversion: risk aversion 0-1 (Epstein's R).
         legitimacy: perceived legitimacy of the government 0-1.
-        legit_base: legitimacy before policy effects (by group and country).
         active: share of the cohort's persons who are active (0-1).
         engaged: share who sympathise or are active (0-1, at least ``active``).
         status: 0 at home, 1 displaced.
@@ -123,7 +122,6 @@ class Population:
     hardship_base: np.ndarray
     risk_aversion: np.ndarray
     legitimacy: np.ndarray
-    legit_base: np.ndarray
     active: np.ndarray
     engaged: np.ndarray
     status: np.ndarray

@@ -63,19 +63,14 @@ def scratch(model, name: str, m: int) -> np.ndarray:
     """A float column of ``m`` cohorts kept on the model for the compiled path, overwritten
     by whoever uses it (new columns would be paged in every month). ``x_engaged`` and
     ``x_active`` hold the logistic's exponents during ``population.update`` and the partial
-    sums of the placing of deaths during the insurgency's month."""
+    sums of the placing of deaths and recruits during the insurgency's month; ``grievance``
+    holds the month's grievance from ``population.update`` to the recording, and the
+    recruitment weights during the insurgency's month."""
     buffers = model.__dict__.setdefault("_buffers", {})
     out = buffers.get(name)
     if out is None or len(out) != m:
         out = buffers[name] = np.empty(m)
     return out
-
-
-def release_keys(model) -> None:
-    """Drop the cohorts' (area, group) keys of the NumPy path (``cohort_keys`` builds them
-    again if asked): 8 bytes a cohort the compiled path does not read."""
-    ix = cohort_index(model)
-    ix.key = ix.key_displaced = None
 
 
 def displaced_now(model) -> np.ndarray:

@@ -236,9 +236,10 @@ def build_population(model) -> None:
     )
     m = len(size)
     model.initial_persons = int(size.sum())
-    hb = np.clip(
-        p["hardship_base"] + rng.uniform(-p["hardship_spread"], p["hardship_spread"], m), 0, 1
-    )
+    # (in place: a column at a time at a million cohorts; x + b is b + x)
+    hb = rng.uniform(-p["hardship_spread"], p["hardship_spread"], m)
+    hb += p["hardship_base"]
+    np.clip(hb, 0, 1, out=hb)
     base = np.array(
         [
             p["legitimacy0_sunni_arab"],
@@ -249,18 +250,22 @@ def build_population(model) -> None:
             p["legitimacy0_minority"],
         ]
     )
+    # starting legitimacy by group and country (the (area, group) table of population.update
+    # holds it for the months after)
     lb = np.where(model.syria[home], p["legitimacy0_syria"], base[group])
     fam = _families(model, home, group, size, rng)
-    under = (rng.random(m) < model.is_share[home]) & (model.is_share[home] > p["retaken_threshold"])
+    share_home = model.is_share[home]
+    under = rng.random(m) < share_home
+    under &= share_home > p["retaken_threshold"]
+    del share_home
     model.pop = Population(
-        home=home.astype(np.int64),
-        loc=home.astype(np.int64).copy(),
+        home=home,
+        loc=home.copy(),
         group=group,
         size=size,
         hardship_base=hb,
         risk_aversion=rng.random(m),
-        legitimacy=lb.copy(),
-        legit_base=lb,
+        legitimacy=lb,
         active=np.zeros(m),
         engaged=np.zeros(m),
         status=np.zeros(m, dtype=np.int8),

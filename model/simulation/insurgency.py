@@ -83,7 +83,8 @@ def _step_compiled(model, support: np.ndarray) -> None:
             p["detect_rate"] * camp * model.air,
             p["detect_kill_share"],
         ),
-        p_det, st.recruit, model.iraq, cohort_index(model).sunni, _sunni_weights(model),
+        p_det, st.recruit, model.iraq, cohort_index(model).sunni,
+        scratch(model, "grievance", len(pop)),
         st.haven_index, model.haven_capacity, model.is_share,
         floats(
             p["haven_ground_floor"], limit, -p["haven_decay"] * camp,

@@ -1,11 +1,12 @@
-"""Optional compiled kernels for the per-cohort work of a month (how, not what, is computed).
+"""Optional compiled kernels for a month's work (how, not what, is computed).
 
 Births, the population's monthly update, persons by area and group, placing deaths and recruits
 on households, choosing the households that flee or return, and the recording of the
-persons-weighted sums touch every cohort. The NumPy path (``population``, ``insurgency``,
-``displacement``, ``recording``) does it in a few dozen array passes; the kernels here do the
-same arithmetic cohort by cohort in a few compiled loops (numba), which saves most of the
-passes over memory and of the per-call overhead of small arrays.
+persons-weighted sums touch every cohort; the insurgency's processes, security and policing,
+services and the legitimacy table are many small steps over the areas. The NumPy path
+(``population``, ``insurgency``, ``operations``, ``displacement``, ``recording``) does them in
+array operations; the kernels here do the same arithmetic in a few compiled loops (numba), which
+saves most of the passes over memory and of the per-call overhead of small arrays.
 
 Which path runs is chosen when a model is built (``select``), from the environment variable
 ``STABSIM_KERNELS``:
@@ -15,13 +16,12 @@ Which path runs is chosen when a model is built (``select``), from the environme
 - ``compiled``: the kernels, or an error if numba is missing.
 
 numba is an optional dependency (the ``fast`` extra of pyproject.toml). The two paths give
-bit-identical results: every floating-point operation on a cohort is the one of the NumPy path,
-in the same order (IEEE arithmetic; no fast-math, no fused multiply-add), the sums by area add
-the cohorts in the same order as ``np.bincount`` (sums of whole persons are exact in any
-order), the exponentials are left to NumPy (its vectorised ``exp`` can differ from the C
-library's in the last bit), and so are the random draws (the same calls with the same
-arguments; a loop only compares them with the households' chances or walks the partial sums of
-their weights). ``tests/test_kernels.py`` checks that runs under both are equal.
+bit-identical results: every floating-point operation is the one of the NumPy path, in the same
+order (IEEE arithmetic; no fast-math, no fused multiply-add), sums by area add the cohorts in
+the same order as ``np.bincount``, float sums are NumPy's pairwise summation, the exponentials
+and BLAS products are left to NumPy, and the random draws are NumPy's algorithms on the model's
+own bit generator (``rng_pointers``), in the same order. docs/ARCHITECTURE.md ("Two paths")
+gives the rules; ``tests/test_kernels.py`` checks that runs under both are equal.
 """
 
 from __future__ import annotations
@@ -121,15 +121,15 @@ def warm_up() -> float:
     t0 = time.perf_counter()
     i64, i8, b, f = (np.zeros(1, dtype=d) for d in (np.int64, np.int8, bool, float))
     a = lambda: np.zeros(1)  # noqa: E731 - fresh float columns
-    kern.births_actives(i64.copy(), a(), 0.0, b, a(), a(), i64, a())
+    kern.births_actives(i64.copy(), 0.0, b, a(), a(), i64, a())
     terms, two = floats(0, 0, 0, 0, 0, 0), floats(0.1, 0.1)
     kern.legitimacy_pass(
         i64, i8, i8, b, b, b, f, a(), a(), 1, 1, terms, a(), two, a(), f, two, a(), a(), a()
     )
-    kern.mobilization_pass(a(), a(), a(), a(), two, i64, i64, f, a(), a())
+    kern.mobilization_pass(a(), a(), a(), a(), two, i64, i64, i64, a(), a())
     kern.logistic_exponents(a(), a(), -1.0)
     kern.logistic_shares(a(), a())
-    kern.group_sums(i64, i64, i8, i8, b, 1, 1, f, f, f, f, f, a(), a(), a(), a(), a(), a())
+    kern.group_sums(i64, i64, i8, i8, b, 1, 1, i64, f, f, f, f, a(), a(), a(), a(), a(), a())
     kern.persons_counts(i64, i64, i8, i64, 1, i64.copy(), i64.copy())
     holder = SimpleNamespace(rng=np.random.default_rng(0))  # (kept alive: ptrs point into it)
     ptrs = rng_pointers(holder)

@@ -24,7 +24,6 @@ import mesa
 import numpy as np
 
 from model.simulation import (
-    cohorts,
     displacement,
     initialization,
     insurgency,
@@ -110,8 +109,6 @@ class StabilizationModel(mesa.Model):
         population.count_residents(self)
         population.update(self, initial=True)
         self._counted = True  # (residents counted; see step)
-        if self._kernels is not None:
-            cohorts.release_keys(self)
         self.recorder = Recorder(self, record_levels)
         self._datacollector = None
 

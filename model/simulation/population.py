@@ -152,11 +152,11 @@ def update(model, initial: bool = False) -> None:
     kern = None if initial or p["activation_spread"] <= 0 else model._kernels
     m = len(pop)
     if kern is not None:  # births, and the active persons by area for the arrest risk below
-        sizef = model.sizef = scratch(model, "sizef", m)
+        # (the compiled passes read the sizes as they are: no float copy is kept)
+        model.sizef = None
         actives = np.zeros(n)
         born = kern.births_actives(
             pop.size,
-            sizef,
             ix.birth_rate,
             model._iraq_home,
             model._birth_carry,
@@ -211,14 +211,13 @@ def update(model, initial: bool = False) -> None:
         p["arrest_ratio_scale"],
         p["active_floor"],
     )
-    if kern is not None:  # (the persons of IS's communities by area counted on the way)
-        sunni_persons = _update_compiled(model, kern, h_area, table, arrest, fam_pol)
-    else:
-        displaced = displaced_now(model)  # (nobody moves during the update)
-        _update_numpy(model, h_area, table, arrest, fam_pol, displaced, initial)
-        persons = persons_by_area_group(model, displaced=displaced)
-        sunni_persons = persons[:, ix.sunni_groups].sum(axis=1).astype(float)
+    displaced = displaced_now(model)  # (nobody moves during the update)
+    _update_numpy(model, h_area, table, arrest, fam_pol, displaced, initial)
+    persons = persons_by_area_group(model, displaced=displaced)
+    sunni_persons = persons[:, ix.sunni_groups].sum(axis=1).astype(float)
     model.sunni_share = sunni_persons / residents
+    if initial and model._kernels is not None:  # (the compiled months keep no float copy)
+        model.sizef = None
 
 
 def _terms_compiled(model, kern, residents: np.ndarray, actives: np.ndarray):
@@ -282,13 +281,16 @@ def _update_numpy(model, h_area, table, arrest, fam_pol, displaced, initial) -> 
         "family_legit": (ix.family, p["legit_family_effect"] * (1 - fam_pol)),
         "risk": (under, p["is_rule_risk"]),
     }
-    hard = np.empty(m)
-    griev = np.empty(m)
+    # (at set-up on the compiled path its scratch columns serve, and the keys are made block by
+    # block: no column is made that the compiled months would not keep)
+    setup_compiled = initial and model._kernels is not None
+    hard = scratch(model, "x_engaged", m) if setup_compiled else np.empty(m)
+    griev = scratch(model, "grievance", m) if setup_compiled else np.empty(m)
     if initial:
         pop.legitimacy = np.empty(m)
         pop.active = np.empty(m)
         pop.engaged = np.empty(m)
-    key = cohort_keys(model, displaced)
+    key = None if setup_compiled else cohort_keys(model, displaced)
     # the legitimacy target of most households is their (area, group) value, clipped; those with
     # a term of their own get it from the unclipped table below
     clipped = np.clip(table, 0, 1)
@@ -356,7 +358,7 @@ def _update_compiled(model, kern, h_area, table, arrest, fam_pol) -> np.ndarray:
         kernels.floats(p["mobilization_rate"], p["demobilization_rate"]),
         cohort_index(model).sunni,
         pop.loc,
-        model.sizef,
+        pop.size,
         support,
         sunni_persons,
     )
@@ -396,7 +398,7 @@ def _update_block(
     np.clip(hard, 0, 1, out=hard)
     # legitimacy target: the (area, group) table, less the Kirkuk and family terms, clipped
     table, clipped = tables
-    k = key[s]
+    k = key[s] if key is not None else pop.loc[s] * _NG + pop.group[s]  # (cohort_keys)
     target = clipped[k]
     ix = cohort_index(model)
     lo, hi = _bounds(ix.own_legit, s)

@@ -104,7 +104,7 @@ class Recorder:
         else:  # the same sums in one compiled pass over the cohorts, into the records
             G = self.group
             kern.group_sums(
-                pop.loc, pop.home, pop.group, pop.status, pop.under_is, g, DISPLACED, m.sizef,
+                pop.loc, pop.home, pop.group, pop.status, pop.under_is, g, DISPLACED, pop.size,
                 pop.active, pop.engaged, pop.legitimacy, m.grievance,
                 *(G[name][t].reshape(-1) for name in _SUMS), A["idps"][t], A["pop_under_is"][t],
             )  # fmt: skip
