@@ -186,6 +186,7 @@ def test_compiled_draws_are_numpys(monkeypatch):
     binomials across inversion and BTPE, p of 0 and 1, n of 0; geometric; uniform; sorted
     uniform draws)."""
     import numba
+    from numba.np.random.distributions import random_geometric
 
     from model.simulation import _kernels_numba as K
 
@@ -205,7 +206,7 @@ def test_compiled_draws_are_numpys(monkeypatch):
     def geometric(ptrs, p, out):
         bg = K._bitgen(ptrs)
         for i in range(out.shape[0]):
-            out[i] = K.random_geometric(bg, p)
+            out[i] = random_geometric(bg, p)
 
     @numba.njit
     def sorted_uniform(ptrs, total, out):

@@ -166,21 +166,25 @@ def warm_up() -> float:
     return time.perf_counter() - t0
 
 
+_MODULES = ("model.simulation._kernels_population", "model.simulation._kernels_insurgency")
+
+
 def _load() -> SimpleNamespace | None:
     global _compiled, _import_error
     if _compiled is None and _import_error is None:
         # numba is optional; a numba that imports but cannot set the kernels up (no cache
         # folder it may write, say) leaves the NumPy path too
         try:
-            _kernels_numba = importlib.import_module("model.simulation._kernels_numba")
+            modules = [importlib.import_module(name) for name in _MODULES]
         except Exception as exc:  # noqa: BLE001 - any failure means: use NumPy
             _import_error = f"{type(exc).__name__}: {exc}"
         else:
-            # every public compiled function of the module
+            # every public compiled function of the modules
             _compiled = SimpleNamespace(
                 **{
                     name: obj
-                    for name, obj in vars(_kernels_numba).items()
+                    for module in modules
+                    for name, obj in vars(module).items()
                     if not name.startswith("_") and hasattr(obj, "py_func")
                 }
             )

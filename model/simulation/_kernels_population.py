@@ -1,0 +1,449 @@
+"""Compiled kernels of the population, displacement, recording and security (numba); imported
+only through ``model.simulation.kernels``. The rules they keep are those of
+``_kernels_numba`` (its docstring) and docs/ARCHITECTURE.md, "Two paths"."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from model.simulation._kernels_numba import (
+    _bitgen,
+    _clip,
+    _jit,
+    _np_sum,
+    _sel,
+    _skip,
+    _stream_close,
+    _stream_open,
+    _uniform,
+)
+
+
+@_jit
+def births_actives(size, birth_rate, iraq, carry, active, loc, actives):
+    """population.births and the active persons by area (np.bincount(loc, size x active)).
+
+    ``birth_rate`` (a month, per person) applies to households whose home is in Iraq
+    (``iraq``). Writes the sizes (whole persons); adds to
+    ``actives``; returns the persons born (a whole number).
+    """
+    born_total = 0.0
+    for i in range(size.shape[0]):
+        s = float(size[i])
+        c = carry[i] + s * _sel(iraq[i], birth_rate, 0.0)
+        born = math.floor(c)
+        carry[i] = c - born
+        born_total += born
+        s = s + born
+        size[i] = np.int64(s)
+        actives[loc[i]] += s * active[i]
+    return born_total
+
+
+@_jit
+def legitimacy_pass(
+    loc,
+    group,
+    status,
+    family,
+    under,
+    kirkuk,
+    hardship_base,
+    h_area,
+    table,
+    n_groups,
+    displaced_code,
+    terms,
+    legit,
+    rates,
+    arrest,
+    risk_aversion,
+    thresholds,
+    griev_out,
+    x_engaged,
+    x_active,
+):
+    """population._update_block up to the logistic's exponent.
+
+    ``terms``: hardship of the displaced, of families and under IS rule, the Kirkuk and family
+    legitimacy terms, the arrest risk under IS rule. ``rates``: legitimacy gain and loss.
+    ``thresholds``: sympathiser and active thresholds. Writes grievance, legitimacy and
+    N - T of the engaged and active shares (the division by -spread is left to NumPy, whose
+    vector division gives the same quotients several at a time).
+    """
+    h_disp, h_fam, h_rule, l_kirk, l_fam, rule_risk = terms
+    up, down = rates
+    up_faster = up >= down
+    t_symp, t_active = thresholds
+    # first the (area, group) terms of every household, gathered into the output columns;
+    # then the households' own arithmetic in a loop without gathers or branches, which the
+    # compiler vectorises (the same operations on each household, several at a time)
+    for i in range(loc.shape[0]):
+        a = loc[i]
+        x_engaged[i] = h_area[a]
+        x_active[i] = table[a * n_groups + group[i]]
+        griev_out[i] = arrest[a]
+    for i in range(loc.shape[0]):
+        fam = family[i]
+        und = under[i]
+        # hardship: own + area's, then the terms of the households concerned, clipped (adding
+        # 0 to the others changes no value)
+        h = hardship_base[i] + x_engaged[i]
+        h = h + _sel(status[i] == displaced_code, h_disp, 0.0)
+        h = h + _sel(fam, h_fam, 0.0)
+        h = h + _sel(und, h_rule, 0.0)
+        h = _sel(h > 0.0, h, 0.0)  # (np.clip: the lower bound, then the upper)
+        h = _sel(h < 1.0, h, 1.0)
+        # legitimacy target: the (area, group) table less the Kirkuk and family terms, clipped
+        t = x_active[i]
+        t = t - _sel(kirkuk[i], l_kirk, 0.0)
+        t = t - _sel(fam, l_fam, 0.0)
+        t = _sel(t > 0.0, t, 0.0)
+        t = _sel(t < 1.0, t, 1.0)
+        # relaxation (rules.relax_asymmetric: the larger step if gain is faster than loss,
+        # else the smaller, one comparison each, as NumPy), clipped
+        cur = legit[i]
+        gap = t - cur
+        x = gap * up
+        y = gap * down
+        lg = cur + _sel(up_faster, _sel(x >= y, x, y), _sel(x <= y, x, y))
+        lg = _sel(lg > 0.0, lg, 0.0)
+        lg = _sel(lg < 1.0, lg, 1.0)
+        legit[i] = lg
+        g = h * (1.0 - lg)  # rules.grievance
+        # rules.mobilization: N = G - R P, less the thresholds
+        risk = _sel(und, rule_risk, griev_out[i])
+        griev_out[i] = g
+        net = g - risk_aversion[i] * risk
+        x_engaged[i] = net - t_symp
+        x_active[i] = net - t_active
+
+
+@_jit
+def mobilization_pass(
+    e_engaged, e_active, active, engaged, rates, sunni, loc, size, support, sunni_persons
+):
+    """The rest of rules.mobilization and the memory of mobilization.
+
+    ``e_*``: the shares the logistic gives, 1 / (1 + exp(exponent)); ``rates``: mobilization
+    and demobilization rates. Adds the engaged persons of the Sunni communities (households
+    ``sunni``, ascending) by area to ``support``, and their persons to ``sunni_persons``
+    (whole numbers, exact in any order).
+    """
+    up, down = rates
+    up_faster = up >= down
+    # (every household's arithmetic in a loop without branches, which the compiler
+    # vectorises; then the sums of the Sunni households, in cohort order)
+    for i in range(active.shape[0]):
+        e = e_engaged[i]
+        a = e_active[i]
+        e = _sel(e >= a, e, a)
+        # rules.relax_asymmetric of both shares (written out: a call per cohort costs)
+        ca = active[i]
+        gap_a = a - ca
+        xa, ya = gap_a * up, gap_a * down
+        ce = engaged[i]
+        gap_e = e - ce
+        xe, ye = gap_e * up, gap_e * down
+        ca = ca + _sel(up_faster, _sel(xa >= ya, xa, ya), _sel(xa <= ya, xa, ya))
+        ce = ce + _sel(up_faster, _sel(xe >= ye, xe, ye), _sel(xe <= ye, xe, ye))
+        ce = _sel(ce >= ca, ce, ca)
+        active[i] = ca
+        engaged[i] = ce
+    for j in range(sunni.shape[0]):
+        i = sunni[j]
+        s = float(size[i])
+        support[loc[i]] += s * engaged[i]
+        sunni_persons[loc[i]] += s
+
+
+@_jit
+def logistic_exponents(x_engaged, x_active, neg_spread):
+    """The exponents of rules.mobilization's logistic: (N - T) / -spread, for both shares (a
+    loop the compiler vectorises: the same quotients)."""
+    for i in range(x_engaged.shape[0]):
+        x_engaged[i] = x_engaged[i] / neg_spread
+        x_active[i] = x_active[i] / neg_spread
+
+
+@_jit
+def logistic_shares(e_engaged, e_active):
+    """The logistic's shares 1 / (1 + exp) from the exponentials (NumPy's exp), in place."""
+    for i in range(e_engaged.shape[0]):
+        e_engaged[i] = 1.0 / (e_engaged[i] + 1.0)
+        e_active[i] = 1.0 / (e_active[i] + 1.0)
+
+
+@_jit
+def group_sums(
+    loc, home, group, status, under, n_groups, displaced_code, size, active, engaged, legit,
+    griev, out_active, out_symp, out_legit, out_griev, idps, under_is,
+):  # fmt: skip
+    """recording: persons active, sympathising, x legitimacy, x grievance by (area, group)
+    bin (``out_*``, summed in cohort order from 0); the displaced persons by home area; the
+    persons under IS rule by area (``idps`` and ``under_is``: whole persons, exact in any
+    order). Every output is set, not added to."""
+    out_active[:] = 0.0
+    out_symp[:] = 0.0
+    out_legit[:] = 0.0
+    out_griev[:] = 0.0
+    idps[:] = 0.0
+    under_is[:] = 0.0
+    # (running sums while the bin stays the same: the same additions in the same order as
+    # adding to the outputs each time, without waiting for the last store)
+    cur = -1
+    a0 = a1 = a2 = a3 = 0.0
+    for i in range(loc.shape[0]):
+        b = loc[i] * n_groups + group[i]
+        if b != cur:
+            if cur >= 0:
+                out_active[cur], out_symp[cur], out_legit[cur], out_griev[cur] = a0, a1, a2, a3
+            cur = b
+            a0, a1, a2, a3 = out_active[b], out_symp[b], out_legit[b], out_griev[b]
+        s = float(size[i])
+        a = active[i]
+        a0 += s * a
+        a1 += s * (engaged[i] - a)
+        a2 += s * legit[i]
+        a3 += s * griev[i]
+        if status[i] == displaced_code:
+            idps[home[i]] += s
+        if under[i]:
+            under_is[loc[i]] += s
+    if cur >= 0:
+        out_active[cur], out_symp[cur], out_legit[cur], out_griev[cur] = a0, a1, a2, a3
+
+
+@_jit
+def persons_counts(home, loc, group, size, n_groups, by_home, by_area):
+    """cohorts.persons_by_home_group and persons_by_area_group in one pass (whole numbers)."""
+    # (running sums while a bin stays the same: whole numbers, the same totals)
+    cur_h = cur_a = -1
+    acc_h = acc_a = 0
+    for i in range(size.shape[0]):
+        s = size[i]
+        bh = home[i] * n_groups + group[i]
+        ba = loc[i] * n_groups + group[i]
+        if bh != cur_h:
+            if cur_h >= 0:
+                by_home[cur_h] = acc_h
+            cur_h = bh
+            acc_h = by_home[bh]
+        if ba != cur_a:
+            if cur_a >= 0:
+                by_area[cur_a] = acc_a
+            cur_a = ba
+            acc_a = by_area[ba]
+        acc_h += s
+        acc_a += s
+    if cur_h >= 0:
+        by_home[cur_h] = acc_h
+    if cur_a >= 0:
+        by_area[cur_a] = acc_a
+
+
+@_jit
+def fleeing(ptrs, status, under, size, home_code, home, chance, out):
+    """displacement._flee: every household at home, not under IS rule and not empty, in cohort
+    order, takes the next uniform draw and flees if it is below its home area's chance;
+    writes them to ``out`` and returns how many. (Where the chance is 0 no draw can be below
+    it: those draws are skipped, not made.)"""
+    bg = _bitgen(ptrs)
+    fast, state, inc = _stream_open(ptrs)
+    found = 0
+    pending = 0
+    for i in range(status.shape[0]):
+        if status[i] == home_code and not under[i] and size[i] > 0:
+            c = chance[home[i]]
+            if c > 0.0:
+                state = _skip(bg, fast, state, inc, pending)
+                pending = 0
+                state, u = _uniform(bg, fast, state, inc)
+                if u < c:
+                    out[found] = i
+                    found += 1
+            else:
+                pending += 1
+    state = _skip(bg, fast, state, inc, pending)
+    _stream_close(ptrs, fast, state)
+    return found
+
+
+@_jit
+def returns(
+    ptrs, status, home, loc, size, family, protracted, factors, by_area, displaced_code,
+    home_code, returnees,
+):  # fmt: skip
+    """displacement._returns: each displaced household (in cohort order, with the next uniform
+    draw) goes home if the draw is below its chance, its home area's ``by_area`` x its family factor
+    x its protracted factor (``factors``). Adds the persons returning to ``returnees`` by home
+    area (whole numbers); returns the persons of IS-affiliated families among them."""
+    bg = _bitgen(ptrs)
+    fast, state, inc = _stream_open(ptrs)
+    family_factor, protracted_factor = factors
+    family_back = 0
+    pending = 0
+    for i in range(status.shape[0]):
+        if status[i] == displaced_code:
+            h = home[i]
+            f = family_factor if family[i] else 1.0
+            f = f * (protracted_factor if protracted[i] else 1.0)
+            c = by_area[h] * f
+            if not c > 0.0:  # (no draw can be below it: skipped)
+                pending += 1
+                continue
+            state = _skip(bg, fast, state, inc, pending)
+            pending = 0
+            state, u = _uniform(bg, fast, state, inc)
+            if u < c:
+                status[i] = home_code
+                loc[i] = h
+                returnees[h] += size[i]
+                if family[i]:
+                    family_back += size[i]
+    state = _skip(bg, fast, state, inc, pending)
+    _stream_close(ptrs, fast, state)
+    return family_back
+
+
+# --- Population: the area terms of a month (docs/ODD.md section 7.6) -------------------------
+
+
+@_jit
+def _allocate(total, weights, out):
+    """rules.allocate: ``total`` split in proportion to ``weights`` (zeros if they sum to 0 or
+    less)."""
+    s = _np_sum(weights)
+    for a in range(weights.shape[0]):
+        out[a] = 0.0 if s <= 0 else total * weights[a] / s
+
+
+@_jit
+def services_before_exp(garrison, pmf_row, destruction, residents, iraq, m_incidents,
+                        scalars, pmf_share, aid_pc, exponent):  # fmt: skip
+    """population.update and population.services up to the exponential: the PMF's share of
+    the garrisons, the aid by need and by population, its capture and absorption, the aid per
+    resident and the exponent -aid / half-saturation (written to ``exponent``). Returns the
+    aid captured (USD)."""
+    by_need_total, by_pop_total, capture_base, capture_pmf, security_half, half = scalars
+    n = residents.shape[0]
+    for a in range(n):
+        tot = garrison[0, a]
+        for f in range(1, garrison.shape[0]):
+            tot = tot + garrison[f, a]
+        pmf_share[a] = garrison[pmf_row, a] / (tot if tot >= 1.0 or tot != tot else 1.0)
+    need = np.empty(n)
+    people = np.empty(n)
+    for a in range(n):
+        in_iraq = 1.0 if iraq[a] else 0.0
+        need[a] = destruction[a] * residents[a] * in_iraq
+        people[a] = residents[a] * in_iraq
+    by_need = np.empty(n)
+    by_pop = np.empty(n)
+    _allocate(by_need_total, need, by_need)
+    _allocate(by_pop_total, people, by_pop)
+    captured = np.empty(n)
+    for a in range(n):
+        capture = capture_base + capture_pmf * pmf_share[a]
+        violence = 1e6 * m_incidents[a] / residents[a]
+        absorb = 1.0 / (1.0 + violence / security_half)
+        aid = by_need[a] + by_pop[a]
+        x = aid * _clip(1.0 - capture, 0.0, 1.0) * absorb / residents[a]
+        aid_pc[a] = x
+        exponent[a] = -x / half
+        captured[a] = aid * _clip(capture, 0.0, 1.0)
+    return _np_sum(captured)
+
+
+@_jit
+def terms_after_exp(e, destruction, reconstruction, pmf_share, abuse_scale, g, sunni_arab,
+                    iraq, base_table, scalars, harm_gov, harm_is, services, abuse, h_area,
+                    table, arrest_inputs, arrest_exponent):  # fmt: skip
+    """The rest of population.services (``e``: exp of the exponent) and the area terms of
+    population.update: services, destruction repaired (if ``reconstruction`` >= 0), militia
+    abuse, the area's hardship, the legitimacy table by (area, group) (population.
+    _legitimacy_table) and the exponent of the arrest probability (rules.arrest_probability,
+    whose exp is NumPy's)."""
+    h_destruction, h_services, abuse_effect, services_effect, services_ref = scalars[:5]
+    harm_effect, is_harm_effect = scalars[5:]
+    policing, intel, actives, residents, k, scale, floor = arrest_inputs
+    n, n_groups = base_table.shape
+    for a in range(n):
+        services[a] = 1.0 - destruction[a] * e[a]
+        if reconstruction >= 0.0:
+            destruction[a] *= 1.0 - reconstruction * (1.0 - e[a])
+        abuse[a] = abuse_scale[0] * pmf_share[a] * abuse_scale[1]
+        h_area[a] = h_destruction * destruction[a] + h_services * (1 - services[a])
+        local = (
+            services_effect * (services[a] - services_ref) - harm_effect * harm_gov[a]
+            + is_harm_effect * harm_is[a]
+        )  # fmt: skip
+        in_iraq = 1.0 if iraq[a] else 0.0
+        scaled = abuse_effect * abuse[a]
+        for j in range(n_groups):
+            policy = in_iraq * (g[j] - scaled * (1.0 if j == sunni_arab else 0.0))
+            table[a * n_groups + j] = base_table[a, j] + policy + local
+        floor_a = floor * residents[a]
+        act = actives[a]
+        denom = (act if act >= floor_a or act != act else floor_a) + 1.0
+        arrest_exponent[a] = -k * (policing[a] * intel / scale) / denom
+
+
+# --- Operations: effective security and policing (docs/ODD.md section 7.2) -----------------
+
+
+@_jit
+def security(sec, garrison, border_areas, border_add, group_areas, group_eff, group_raw,
+             border_force, pool, pool_eff, C, H, sanctuary, iraq, disputed, scalars,
+             residents, is_share, coordination, security_raw, sweep_force, security_eff,
+             policing):  # fmt: skip
+    """operations.security_effective after its BLAS products (``sec`` = eff @ garrison,
+    ``border_add`` = eff @ border force / border areas, ``group_eff`` and ``pool_eff``):
+    coordination, raw and effective security, the sweeps of the idle mobile forces, policing.
+    """
+    disputed_coord, posts, multiplier, police_per_1000, police_eff = scalars
+    n = sec.shape[0]
+    for a in range(n):
+        coordination[a] = disputed_coord if disputed[a] else 1.0
+    if posts > 0:
+        for a in range(n):
+            if border_areas[a]:
+                sec[a] += border_add
+    raw = np.empty(n)
+    for a in range(n):
+        tot = garrison[0, a]
+        for f in range(1, garrison.shape[0]):
+            tot = tot + garrison[f, a]
+        raw[a] = tot
+    if group_areas.shape[0]:
+        by_area = np.zeros(n)
+        for j in range(group_areas.shape[0]):
+            sec[group_areas[j]] += group_eff[j]
+            by_area[group_areas[j]] += group_raw[j]
+        for a in range(n):
+            raw[a] = raw[a] + by_area[a]
+    border_total = _np_sum(border_force)
+    divisor = posts if posts > 1.0 else 1.0
+    for a in range(n):
+        security_raw[a] = raw[a] + border_total * (1.0 if border_areas[a] else 0.0) / divisor
+        sweep_force[a] = 0.0
+    pool_total = _np_sum(pool)
+    if pool_total > 0:
+        targets = np.empty(n, dtype=np.int64)
+        total = 0
+        for a in range(n):
+            t = (C[a] + H[a] * (1 if sanctuary[a] else 0)) * (1 if iraq[a] else 0)
+            targets[a] = t
+            total += t
+        if total > 0:
+            for a in range(n):
+                share = targets[a] / total
+                sweep_force[a] = pool_eff * share
+                sec[a] += sweep_force[a]
+                security_raw[a] = security_raw[a] + pool_total * share
+    for a in range(n):
+        security_eff[a] = sec[a] * multiplier * coordination[a]
+        police = police_per_1000 * residents[a] / 1000.0 * (1.0 if is_share[a] < 1.0 else 0.0)
+        policing[a] = security_eff[a] + police_eff * police * (1.0 - is_share[a])
