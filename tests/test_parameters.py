@@ -40,6 +40,7 @@ def test_every_model_parameter_is_registered_and_used():
         "levers",
         "operations",
         "insurgency",
+        "insurgency_compiled",
         "population",
         "displacement",
         "politics",

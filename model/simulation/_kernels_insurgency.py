@@ -5,7 +5,7 @@ calls; imported only through ``model.simulation.kernels``. The rules they keep a
 from __future__ import annotations
 
 import numpy as np
-from numba.np.random.distributions import random_binomial, random_geometric, random_poisson
+from numba.np.random.distributions import random_binomial, random_geometric
 from numba.np.random.generator_core import next_double
 
 from model.simulation._kernels_numba import (
@@ -17,6 +17,7 @@ from model.simulation._kernels_numba import (
     _jit,
     _np_sum,
     _poisson,
+    _poisson_draw,
     _stream_close,
     _stream_open,
     _uniform,
@@ -228,7 +229,7 @@ def havens(ptrs, hv, kappa, is_share, C, H, scalars):
         if not lam[j] >= 0.0 or lam[j] > _POISSON_LAM_MAX:
             raise ValueError("lam < 0, lam is NaN or lam is too large")
     for j in range(m):
-        C[hv[j]] += random_poisson(bg, lam[j])
+        C[hv[j]] += _poisson_draw(bg, lam[j])
 
 
 @_jit
