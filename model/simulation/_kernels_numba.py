@@ -129,28 +129,23 @@ def _split(context, builder, value):
     return context.make_tuple(builder, _U128, [lo, hi])
 
 
-@intrinsic
-def _u128_mul(typingctx, a, b):
-    """a x b modulo 2^128."""
+def _u128_intrinsic(operation: str, doc: str):
+    """An intrinsic doing ``operation`` ("mul" or "add") on two 128-bit words, modulo 2^128."""
 
-    def codegen(context, builder, sig, args):
-        return _split(
-            context, builder, builder.mul(_join(builder, args[0]), _join(builder, args[1]))
-        )
+    def impl(typingctx, a, b):
+        def codegen(context, builder, sig, args):
+            op = getattr(builder, operation)
+            return _split(context, builder, op(_join(builder, args[0]), _join(builder, args[1])))
 
-    return _U128(_U128, _U128), codegen
+        return _U128(_U128, _U128), codegen
+
+    impl.__name__ = impl.__qualname__ = f"_u128_{operation}"
+    impl.__doc__ = doc
+    return intrinsic(impl)
 
 
-@intrinsic
-def _u128_add(typingctx, a, b):
-    """a + b modulo 2^128."""
-
-    def codegen(context, builder, sig, args):
-        return _split(
-            context, builder, builder.add(_join(builder, args[0]), _join(builder, args[1]))
-        )
-
-    return _U128(_U128, _U128), codegen
+_u128_mul = _u128_intrinsic("mul", "a x b modulo 2^128.")
+_u128_add = _u128_intrinsic("add", "a + b modulo 2^128.")
 
 
 @intrinsic
