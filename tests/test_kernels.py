@@ -334,6 +334,22 @@ def test_rng_pointers_follow_the_generator():
     assert kernels.rng_pointers(holder) is not first
 
 
+def test_cached_kernels_follow_their_common_parts():
+    """numba's cache checks only the file a kernel is in: a change to the common parts
+    (``_kernels_numba.py``) must change the files that use them, through their
+    ``COMMON_PARTS`` line, so that cached kernels are compiled again."""
+    import hashlib
+    from pathlib import Path
+
+    folder = Path(kernels.__file__).parent
+    digest = hashlib.sha256((folder / "_kernels_numba.py").read_bytes()).hexdigest()[:16]
+    for name in ("_kernels_population.py", "_kernels_insurgency.py"):
+        line = f'COMMON_PARTS = "{digest}"'
+        assert line in (folder / name).read_text(), (
+            f"{name}: set {line} (the common parts changed; see the comment above it)"
+        )
+
+
 def test_mode_is_checked(monkeypatch):
     monkeypatch.setenv(kernels.ENV, "fastest")
     with pytest.raises(ValueError, match="auto, numpy, compiled"):

@@ -23,6 +23,12 @@ from model.simulation._kernels_numba import (
     _uniform,
 )
 
+# The common parts these kernels were compiled with (sha256 of _kernels_numba.py, first 16 hex
+# digits): numba's cache notices a change to this file only, so a change to the common parts
+# must change this line too (tests/test_kernels.py checks it), or cached kernels would keep the
+# old code.
+COMMON_PARTS = "5eea9473fcd099a9"
+
 # --- Insurgency (docs/ODD.md section 7.5), process by process -------------------------------
 
 
