@@ -252,12 +252,17 @@ def build_population(model) -> None:
     )
     # starting legitimacy by group and country (the (area, group) table of population.update
     # holds it for the months after)
-    lb = np.where(model.syria[home], p["legitimacy0_syria"], base[group])
+    lb = base[group]
+    lb[model.syria[home]] = p["legitimacy0_syria"]
     fam = _families(model, home, group, size, rng)
-    share_home = model.is_share[home]
-    under = rng.random(m) < share_home
-    under &= share_home > p["retaken_threshold"]
-    del share_home
+    # (area by area over the home segments: no column of the areas' shares is made)
+    under = rng.random(m)
+    starts = np.searchsorted(home, np.arange(model.n + 1))
+    thr = p["retaken_threshold"]
+    for a, share in enumerate(model.is_share.tolist()):
+        seg = under[starts[a] : starts[a + 1]]
+        seg[...] = (seg < share) & (share > thr)
+    under = under.astype(bool)
     model.pop = Population(
         home=home,
         loc=home.copy(),

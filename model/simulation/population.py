@@ -165,6 +165,8 @@ def update(model, initial: bool = False) -> None:
             actives,
         )
         model.born += int(born)
+    elif initial:  # (set-up: no births, so no float copy of the sizes is needed)
+        sizef = model.sizef = None
     else:
         sizef = model.sizef = pop.size.astype(float)
     if initial:
@@ -199,7 +201,9 @@ def update(model, initial: bool = False) -> None:
     )
     table = _legitimacy_table(model).ravel()
     # the arrest risk of an area counts last month's active persons
-    if kern is None:
+    if initial:  # (nobody is active yet: every area's sum is 0)
+        actives = np.zeros(n)
+    else:
         weights = np.empty(m)
         np.multiply(sizef, pop.active, out=weights)
         actives = np.bincount(loc, weights, n)
@@ -286,10 +290,6 @@ def _update_numpy(model, h_area, table, arrest, fam_pol, displaced, initial) -> 
     setup_compiled = initial and model._kernels is not None
     hard = scratch(model, "x_engaged", m) if setup_compiled else np.empty(m)
     griev = scratch(model, "grievance", m) if setup_compiled else np.empty(m)
-    if initial:
-        pop.legitimacy = np.empty(m)
-        pop.active = np.empty(m)
-        pop.engaged = np.empty(m)
     key = None if setup_compiled else cohort_keys(model, displaced)
     # the legitimacy target of most households is their (area, group) value, clipped; those with
     # a term of their own get it from the unclipped table below
@@ -299,7 +299,7 @@ def _update_numpy(model, h_area, table, arrest, fam_pol, displaced, initial) -> 
     model.grievance = griev
     # the social base IS finds: engaged persons of the communities it recruits from
     S = ix.sunni
-    support = np.bincount(pop.loc[S], model.sizef[S] * pop.engaged[S], n)
+    support = np.bincount(pop.loc[S], pop.size[S] * pop.engaged[S], n)  # (size as float)
     model.support_share = support / model.residents
 
 
