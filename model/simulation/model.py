@@ -85,7 +85,7 @@ class StabilizationModel(mesa.Model):
 
             initial_state = default_state()
         self.state = initial_state
-        # the per-cohort work's kernels: compiled (numba) or None for NumPy, same results
+        # the month's compiled kernels (numba) or None for NumPy: the same results
         self._kernels = kernels.select()
         initialization.build_space(self)
         initialization.build_forces(self)
