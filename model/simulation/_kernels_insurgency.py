@@ -33,7 +33,7 @@ COMMON_PARTS = "5eea9473fcd099a9"
 
 
 @_jit
-def recruit_weights(idx, size, active, loc, rate, w):
+def _recruit_weights(idx, size, active, loc, rate, w):
     """insurgency.recruitment's weights of households ``idx``: size x active x their area's
     rate, written to ``w[idx]``."""
     for j in range(idx.shape[0]):
@@ -184,7 +184,7 @@ def detection(ptrs, C, refuge, residents, search_persons, policing, cover, sunni
 
 
 @_jit
-def recruit_place(ptrs, mean, idx, w, size, loc, under_is, C, H, m_recruits, cum):
+def _recruit_place(ptrs, mean, idx, w, size, loc, under_is, C, H, m_recruits, cum):
     """The rest of insurgency.recruitment (compiled path): the month's recruits (Poisson with
     mean ``mean``, the weights' sum), each drawn from a household of ``idx`` in proportion to
     its weight ``w`` (``_place``); they leave their households and join the cells, or the
@@ -344,7 +344,7 @@ def _leadership_boosts(ptrs, lead, recovery, chance, loss, kappa, C, H, haven, s
 
 
 @_jit
-def _recruitment(ptrs, boost, scalars, iraq, idx, w, size, active, loc, under_is, C, H,
+def recruitment(ptrs, boost, scalars, iraq, idx, w, size, active, loc, under_is, C, H,
                 m_recruits, cum):  # fmt: skip
     """insurgency.recruitment: every area's rate (where fighters are present or not), the
     households' weights, their sum (the mean number of recruits) and the recruits placed.
@@ -358,8 +358,8 @@ def _recruitment(ptrs, boost, scalars, iraq, idx, w, size, active, loc, under_is
     for a in range(n):
         r = scale * (1.0 if (C[a] + H[a]) > 0 else remote)
         rate[a] = r * (1.0 if iraq[a] else 0.0)
-    recruit_weights(idx, size, active, loc, rate, w)
-    return recruit_place(ptrs, _np_sum(w), idx, w, size, loc, under_is, C, H, m_recruits, cum)
+    _recruit_weights(idx, size, active, loc, rate, w)
+    return _recruit_place(ptrs, _np_sum(w), idx, w, size, loc, under_is, C, H, m_recruits, cum)
 
 
 @_jit
@@ -470,7 +470,7 @@ def insurgency_rest(
         ptrs, C, refuge, residents, search, policing, cover, sunni_share, exposure, support,
         syria, syria_cover, det, p_det, m_isd, m_is_killed,
     )  # fmt: skip
-    recruited = _recruitment(
+    recruited = recruitment(
         ptrs, b_recruit, recruit_scalars, iraq, sunni, w, size, active, loc, under_is, C, H,
         m_recruits, cum,
     )  # fmt: skip

@@ -19,14 +19,17 @@ import numpy as np
 
 from model.simulation import rules
 from model.simulation.agents import CLANDESTINE, HOLDING, HOME
-from model.simulation.cohorts import cohort_index, home_segment, living_in
+from model.simulation.cohorts import cohort_index, home_segment, living_in, scratch
 from model.simulation.insurgency_compiled import (
     _attacks_compiled,
+    _border_scalars,
+    _detection_scalars,
+    _haven_scalars,
     _static,
     _step_compiled,
     _walk_buffers,
 )
-from model.simulation.kernels import floats, rng_pointers
+from model.simulation.kernels import rng_pointers
 
 _NONE = np.zeros(0, dtype=np.int64)
 _NONE.flags.writeable = False  # (shared: no households)
@@ -147,19 +150,11 @@ def detection(model, support: np.ndarray) -> np.ndarray:
     st = _static(model)
     if model._kernels is not None:  # the same draws and arithmetic, compiled
         p_det = np.empty(model.n)
+        search, *scalars = _detection_scalars(model)
         model._kernels.detection(
-            rng_pointers(model), C, model.refuge, model.residents,
-            float(p["refuge_search_persons"]), model.policing, model._cover, model.sunni_share,
-            st.exposure, support, st.syria, st.syria_cover,
-            floats(
-                p["detect_rate"] * model.intel,
-                p["security_density_half"],
-                p["support_concealment"],
-                p["strike_rate"] * model.air * model.support,
-                p["detect_rate"] * model.lev["syria_campaign"] * model.air,
-                p["detect_kill_share"],
-            ),
-            p_det, model.m_isd, model.m_is_killed,
+            rng_pointers(model), C, model.refuge, model.residents, search, model.policing,
+            model._cover, model.sunni_share, st.exposure, support, st.syria, st.syria_cover,
+            tuple(scalars), p_det, model.m_isd, model.m_is_killed,
         )  # fmt: skip
         return p_det
     burden = np.where(
@@ -190,6 +185,16 @@ def recruitment(model, boost: float) -> None:
     """Recruits from active households of IS's communities join the fighters where they live."""
     p, pop, n = model.p, model.pop, model.n
     C, H = model.F[CLANDESTINE], model.F[HOLDING]
+    S = cohort_index(model).sunni
+    if model._kernels is not None:  # the same rates, weights, sums and draws, compiled
+        model.recruited += int(
+            model._kernels.recruitment(
+                rng_pointers(model), float(boost), _static(model).recruit, model.iraq, S,
+                scratch(model, "grievance", len(pop)), pop.size, pop.active, pop.loc,
+                pop.under_is, C, H, model.m_recruits, _walk_buffers(model)[1],
+            )
+        )  # fmt: skip
+        return
     present = (C + H) > 0
     rate = p["recruit_rate"] * boost * np.where(present, 1.0, p["recruit_remote"])
     # (in Syria the havens' growth, haven_growth, stands for local and foreign recruits);
@@ -197,18 +202,7 @@ def recruitment(model, boost: float) -> None:
     # its active persons (binomial draws per household, for small rates)
     # (only the households of IS's communities weigh; the others' weights stay 0 in a kept
     # full-length array, whose sum is the mean number of recruits)
-    S = cohort_index(model).sunni
     w = _sunni_weights(model)
-    kern = model._kernels
-    if kern is not None:  # the same weights, sums and draws, in compiled passes
-        kern.recruit_weights(S, pop.size, pop.active, pop.loc, rate * model.iraq, w)
-        model.recruited += int(
-            kern.recruit_place(
-                rng_pointers(model), float(w.sum()), S, w, pop.size, pop.loc, pop.under_is,
-                C, H, model.m_recruits, _walk_buffers(model)[1],
-            )
-        )  # fmt: skip
-        return
     w_s = pop.size[S] * pop.active[S]
     w_s *= (rate * model.iraq)[pop.loc[S]]
     w[S] = w_s
@@ -234,23 +228,18 @@ def haven_ceiling(model) -> np.ndarray:
 def havens(model) -> None:
     """Haven capacity shrinks under the Syria campaign and regrows toward its ceiling without
     it; fighters grow logistically toward what the capacity houses."""
-    p, rng = model.p, model.rng
+    rng = model.rng
     C, H = model.F[CLANDESTINE], model.F[HOLDING]
-    camp = model.lev["syria_campaign"]
     # (a handful of havens: plain floats, the same IEEE operations as the arrays would do;
     # elsewhere the capacity stays 0 and the fighters do not grow)
     hv = _static(model).havens
-    floor = p["haven_ground_floor"]
-    limit = model.lev["haven_limit"]
-    decay = -p["haven_decay"] * camp
-    regrowth = p["haven_regrowth"] * (1 - camp)
-    fighter_ceiling, growth = p["haven_fighter_ceiling"], p["haven_growth"]
+    terms = _haven_scalars(model)
+    floor, limit, decay, regrowth, fighter_ceiling, growth = terms
     kappa = model.haven_capacity
     if model._kernels is not None:  # the same draws and arithmetic, compiled
         model._kernels.havens(
-            rng_pointers(model), _static(model).haven_index, kappa, model.is_share, C, H,
-            floats(floor, limit, decay, regrowth, fighter_ceiling, growth),
-        )  # fmt: skip
+            rng_pointers(model), _static(model).haven_index, kappa, model.is_share, C, H, terms
+        )
         return
     lam = np.zeros(model.n)
     for a, k, share, c, h in zip(
@@ -273,16 +262,15 @@ def border(model) -> None:
     """Cross-border movement, link by link in edge order: infiltration that border control
     interdicts, and, where a haven's usable force outmatches the policing of the Iraqi side
     (``haven_offensive_ratio``), a crossing in force."""
-    p, rng = model.p, model.rng
+    rng = model.rng
     C, H = model.F[CLANDESTINE], model.F[HOLDING]
-    open_border = 1.0 - model.border_control  # the control the posted troops achieve
-    r0 = p["haven_offensive_ratio"]
-    resupply, offensive = p["haven_resupply"], p["haven_offensive_share"]
+    terms = _border_scalars(model)
+    open_border, r0, resupply, offensive = terms
     if model._kernels is not None:  # the same draws and arithmetic, compiled
         model.m_inflow += int(
             model._kernels.border(
                 rng_pointers(model), _static(model).border_links, C, H, model.haven_capacity,
-                model.policing, floats(open_border, r0, resupply, offensive),
+                model.policing, terms,
             )
         )  # fmt: skip
         return

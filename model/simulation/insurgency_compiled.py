@@ -38,7 +38,6 @@ def _step_compiled(model, support: np.ndarray) -> None:
     model.m_leader_lost = lost
     model.leaders_lost += int(lost)
     mean = float(np.dot(model.residents, rate)) if kill else 0.0
-    camp, limit = model.lev["syria_campaign"], model.lev["haven_limit"]
     p_det = np.empty(n)
     killed, recruited, inflow = kern.insurgency_rest(
         ptrs, kill, mean, n_big, b_recruit,
@@ -47,27 +46,10 @@ def _step_compiled(model, support: np.ndarray) -> None:
         (model.m_civ, model.m_sec, model.m_isd, model.m_is_killed, model.m_recruits),
         *_walk_buffers(model),
         (model.refuge, model._cover, model.sunni_share, st.exposure, st.syria, st.syria_cover),
-        floats(
-            p["refuge_search_persons"],
-            p["detect_rate"] * model.intel,
-            p["security_density_half"],
-            p["support_concealment"],
-            p["strike_rate"] * model.air * model.support,
-            p["detect_rate"] * camp * model.air,
-            p["detect_kill_share"],
-        ),
-        p_det, st.recruit, model.iraq, cohort_index(model).sunni,
-        scratch(model, "grievance", len(pop)),
-        st.haven_index, model.haven_capacity, model.is_share,
-        floats(
-            p["haven_ground_floor"], limit, -p["haven_decay"] * camp,
-            p["haven_regrowth"] * (1 - camp), p["haven_fighter_ceiling"], p["haven_growth"],
-        ),
-        st.border_links, model.policing,
-        floats(
-            1.0 - model.border_control, p["haven_offensive_ratio"], p["haven_resupply"],
-            p["haven_offensive_share"],
-        ),
+        _detection_scalars(model), p_det, st.recruit, model.iraq, cohort_index(model).sunni,
+        scratch(model, "grievance", len(pop)), st.haven_index, model.haven_capacity,
+        model.is_share, _haven_scalars(model), st.border_links, model.policing,
+        _border_scalars(model),
         *st.after_border, model._nb_pad, model._nb_ok, model._nb_any, st.mobility,
         st.can_seize, model.governed, cohort_index(model).home_starts, HOME, st.seize, C, H,
     )  # fmt: skip
@@ -79,37 +61,68 @@ def _step_compiled(model, support: np.ndarray) -> None:
 def _attacks_compiled(model, support: np.ndarray, boost: float) -> None:
     """``attacks`` in two compiled steps around the expected ordinary deaths (a BLAS dot
     product, left to NumPy)."""
-    p, n, pop, kern = model.p, model.n, model.pop, model._kernels
+    n, pop, kern, st = model.n, model.pop, model._kernels, _static(model)
     ptrs = rng_pointers(model)
-    per_incident, mass, size = (
-        p["civ_deaths_per_incident"],
-        p["mass_casualty_share"],
-        p["mass_casualty_size"],
-    )
     inc = np.empty(n, dtype=np.int64)
     big, rate, per_person = np.empty(n), np.empty(n), np.empty(n)
-    scalars = floats(
-        p["attack_rate"] * boost * model.leadership,
-        p["support_floor"],
-        p["holding_attack_share"],
-        min(1.0, per_incident * mass / size),
-        1.0 / size,
-        per_incident * (1.0 - mass),
-    )
+    attack_rate, *rest = st.attack
     C, H = model.F[CLANDESTINE], model.F[HOLDING]
     residents = model.residents
     n_big, kill = kern.attack_draws(
-        ptrs, C, H, support, *scalars, residents, inc, big, rate, per_person
-    )
+        ptrs, C, H, support, attack_rate * boost * model.leadership, *rest, residents, inc,
+        big, rate, per_person,
+    )  # fmt: skip
     model.m_incidents += inc
     mean = float(np.dot(residents, rate)) if kill else 0.0
     model.killed += int(
         kern.attack_losses(
             ptrs, kill, mean, n_big, pop.size, pop.loc, per_person, inc, residents,
-            model.harm_is, *floats(p["harm_memory"], p["sec_deaths_per_incident"]),
-            model.garrison, model.m_civ, model.m_sec, *_walk_buffers(model),
+            model.harm_is, *st.losses, model.garrison, model.m_civ, model.m_sec,
+            *_walk_buffers(model),
         )
     )  # fmt: skip
+
+
+def _detection_scalars(model) -> tuple[float, ...]:
+    """The scalars of the detection kernel: the search burden of a refuge (persons), the
+    detection rate x intelligence, the density's half-saturation, support's concealment, the
+    strike rate x air x coalition support, the Syria campaign's rate, the share killed."""
+    p = model.p
+    return floats(
+        p["refuge_search_persons"],
+        p["detect_rate"] * model.intel,
+        p["security_density_half"],
+        p["support_concealment"],
+        p["strike_rate"] * model.air * model.support,
+        p["detect_rate"] * model.lev["syria_campaign"] * model.air,
+        p["detect_kill_share"],
+    )
+
+
+def _haven_scalars(model) -> tuple[float, ...]:
+    """The month's terms of the havens: ground floor, limit, decay and regrowth rates under
+    the Syria campaign, fighters housed per unit of capacity, growth rate."""
+    p, camp = model.p, model.lev["syria_campaign"]
+    return floats(
+        p["haven_ground_floor"],
+        model.lev["haven_limit"],
+        -p["haven_decay"] * camp,
+        p["haven_regrowth"] * (1 - camp),
+        p["haven_fighter_ceiling"],
+        p["haven_growth"],
+    )
+
+
+def _border_scalars(model) -> tuple[float, ...]:
+    """The month's terms of the border: the share left open by the posted troops, the ratio
+    for a crossing in force, resupply and offensive shares."""
+    p = model.p
+    return floats(
+        1.0 - model.border_control,  # the control the posted troops achieve
+        p["haven_offensive_ratio"],
+        p["haven_resupply"],
+        p["haven_offensive_share"],
+    )
 
 
 def _walk_buffers(model) -> tuple[np.ndarray, np.ndarray]:
