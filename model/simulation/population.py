@@ -181,7 +181,7 @@ def update(model, initial: bool = False) -> None:
         sunni_persons = _update_compiled(model, kern, h_area, table, arrest, fam_pol)
         model.sunni_share = sunni_persons / residents
         return
-    pmf = model.garrison[FORCES.index("PMF")]
+    pmf = model.garrison[_PMF]
     model.pmf_share = pmf / np.maximum(model.garrison.sum(axis=0), 1.0)
     services(model, residents, initial)
     perceived = model.perceived
@@ -220,8 +220,6 @@ def update(model, initial: bool = False) -> None:
     persons = persons_by_area_group(model, displaced=displaced)
     sunni_persons = persons[:, ix.sunni_groups].sum(axis=1).astype(float)
     model.sunni_share = sunni_persons / residents
-    if initial and model._kernels is not None:  # (the compiled months keep no float copy)
-        model.sizef = None
 
 
 def _terms_compiled(model, kern, residents: np.ndarray, actives: np.ndarray):
@@ -285,12 +283,11 @@ def _update_numpy(model, h_area, table, arrest, fam_pol, displaced, initial) -> 
         "family_legit": (ix.family, p["legit_family_effect"] * (1 - fam_pol)),
         "risk": (under, p["is_rule_risk"]),
     }
-    # (at set-up on the compiled path its scratch columns serve, and the keys are made block by
-    # block: no column is made that the compiled months would not keep)
-    setup_compiled = initial and model._kernels is not None
-    hard = scratch(model, "x_engaged", m) if setup_compiled else np.empty(m)
-    griev = scratch(model, "grievance", m) if setup_compiled else np.empty(m)
-    key = None if setup_compiled else cohort_keys(model, displaced)
+    # (the kept scratch columns serve, as on the compiled path; at set-up the keys are made
+    # block by block, not kept)
+    hard = scratch(model, "x_engaged", m)
+    griev = scratch(model, "grievance", m)
+    key = None if initial else cohort_keys(model, displaced)
     # the legitimacy target of most households is their (area, group) value, clipped; those with
     # a term of their own get it from the unclipped table below
     clipped = np.clip(table, 0, 1)
