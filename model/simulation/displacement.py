@@ -115,9 +115,9 @@ def _returns_compiled(model, per_k: np.ndarray) -> None:
     floor = p["family_return_floor"]
     family = floor + (1 - floor) * model.perceived["family_policy"]
     model.m_family_returns = kern.returns(
-        kernels.rng_pointers(model), pop.status, pop.home, pop.loc, pop.size, pop.family, model.protracted,
-        kernels.floats(family, p["protracted_return"]), by_area, DISPLACED, HOME,
-        model.returnees,
+        kernels.rng_pointers(model), pop.status, pop.home, pop.loc, pop.size, pop.family,
+        model.protracted, kernels.floats(family, p["protracted_return"]), by_area, DISPLACED,
+        HOME, model.returnees,
     )  # fmt: skip
 
 

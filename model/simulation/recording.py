@@ -82,7 +82,7 @@ class Recorder:
         """
         m, pop = self.m, self.m.pop
         n, g = m.n, len(GROUPS)
-        A = self.area
+        A, G = self.area, self.group
         A["fighters_hold"][t] = m.F[HOLDING]
         A["fighters_cland"][t] = m.F[CLANDESTINE]
         held = m.is_share > m.p["retaken_threshold"]
@@ -101,14 +101,15 @@ class Recorder:
             # in one bincount over interleaved bins, so that consecutive additions go to
             # different bins (each bin still adds its households in cohort order)
             sums = np.bincount(self._keys4(displaced), self._weights4(), 4 * n * g)
+            sums = sums.reshape(n, g, 4)
+            for j, name in enumerate(_SUMS):
+                G[name][t] = sums[..., j]
         else:  # the same sums in one compiled pass over the cohorts, into the records
-            G = self.group
             kern.group_sums(
                 pop.loc, pop.home, pop.group, pop.status, pop.under_is, g, DISPLACED, pop.size,
                 pop.active, pop.engaged, pop.legitimacy, m.grievance,
                 *(G[name][t].reshape(-1) for name in _SUMS), A["idps"][t], A["pop_under_is"][t],
             )  # fmt: skip
-            sums = None
         A["incidents"][t] = m.m_incidents
         A["civ"][t] = m.m_civ
         A["civ_gov"][t] = m.m_civ_gov
@@ -118,12 +119,7 @@ class Recorder:
         A["recruits"][t] = m.m_recruits
         A["returnees"][t] = m.returnees
         A["security"][t] = m.security_raw
-        G = self.group
         G["persons"][t] = m.persons_area_group
-        if sums is not None:
-            sums = sums.reshape(n, g, 4)
-            for j, name in enumerate(_SUMS):
-                G[name][t] = sums[..., j]
         N = self.nat
         N["tension"][t] = m.tension
         N["kirkuk"][t] = m.kirkuk
