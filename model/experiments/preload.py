@@ -4,9 +4,9 @@ The worker module (and through it the model), the compiled kernels of a month's 
 (``model.simulation.kernels``), the Parquet writer, and one short coarse run (the packaged April
 2017 data, the area network and every first call): loading them costs about a second, paid here
 once rather than in every worker of every batch (with runs of a tenth of a second, a worker's own
-start-up would be a batch's largest serial part). A problem
-with them (a wrong ``STABSIM_KERNELS``, unreadable data) is left for the workers to report when
-they build their first model.
+start-up would be a batch's largest serial part). A problem with them (a wrong
+``STABSIM_KERNELS``, unreadable data) is left for the workers to report when they build their
+first model.
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ from model.simulation._kernels_numba import (
     _binomial,
     _bitgen,
     _clip,
+    _column_sum,
     _draw_and_walk,
     _jit,
     _np_sum,
@@ -27,7 +28,7 @@ from model.simulation._kernels_numba import (
 # digits): numba's cache notices a change to this file only, so a change to the common parts
 # must change this line too (tests/test_kernels.py checks it), or cached kernels would keep the
 # old code.
-COMMON_PARTS = "5eea9473fcd099a9"
+COMMON_PARTS = "af650afb29747b87"
 
 # --- Insurgency (docs/ODD.md section 7.5), process by process -------------------------------
 
@@ -128,9 +129,7 @@ def attack_losses(ptrs, kill, mean, n_exact, size, loc, per_person, inc, residen
             any_sec = True
     if any_sec:  # (no losses: every factor would be 1)
         for a in range(n):
-            tot = garrison[0, a]
-            for f in range(1, garrison.shape[0]):
-                tot = tot + garrison[f, a]
+            tot = _column_sum(garrison, a)
             if tot > 0:
                 lose = np.float64(sec[a])
                 lose = lose if lose <= tot else tot

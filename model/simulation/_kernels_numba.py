@@ -380,6 +380,16 @@ def _draw_and_walk(bg, ptrs, k, cand, cum, m, last):
     return chosen, counts, found
 
 
+@_inline
+def _column_sum(table, a):
+    """table[:, a].sum() for a 2-D table (e.g. garrisons: forces x areas): the rows added in
+    order, as NumPy's sum over axis 0 does."""
+    tot = table[0, a]
+    for f in range(1, table.shape[0]):
+        tot = tot + table[f, a]
+    return tot
+
+
 @_jit
 def _pairwise_block(a, lo, n):
     """NumPy's pairwise sum of a[lo:lo + n] for n <= 128: eight running sums."""

@@ -11,6 +11,7 @@ import numpy as np
 from model.simulation._kernels_numba import (
     _bitgen,
     _clip,
+    _column_sum,
     _jit,
     _np_sum,
     _sel,
@@ -24,7 +25,7 @@ from model.simulation._kernels_numba import (
 # digits): numba's cache notices a change to this file only, so a change to the common parts
 # must change this line too (tests/test_kernels.py checks it), or cached kernels would keep the
 # old code.
-COMMON_PARTS = "5eea9473fcd099a9"
+COMMON_PARTS = "af650afb29747b87"
 
 
 @_jit
@@ -336,9 +337,7 @@ def services_before_exp(garrison, pmf_row, destruction, residents, iraq, m_incid
     by_need_total, by_pop_total, capture_base, capture_pmf, security_half, half = scalars
     n = residents.shape[0]
     for a in range(n):
-        tot = garrison[0, a]
-        for f in range(1, garrison.shape[0]):
-            tot = tot + garrison[f, a]
+        tot = _column_sum(garrison, a)
         pmf_share[a] = garrison[pmf_row, a] / (tot if tot >= 1.0 or tot != tot else 1.0)
     need = np.empty(n)
     people = np.empty(n)
@@ -368,7 +367,7 @@ def terms_after_exp(e, destruction, reconstruction, pmf_share, abuse_scale, g, s
                     iraq, base_table, scalars, harm_gov, harm_is, services, abuse, h_area,
                     table, arrest_inputs, arrest_exponent):  # fmt: skip
     """The rest of population.services (``e``: exp of the exponent) and the area terms of
-    population.update: services, destruction repaired (if ``reconstruction`` >= 0), militia
+    population.update: services, destruction repaired (``reconstruction``: its rate), militia
     abuse, the area's hardship, the legitimacy table by (area, group) (population.
     _legitimacy_table) and the exponent of the arrest probability (rules.arrest_probability,
     whose exp is NumPy's)."""
@@ -378,8 +377,7 @@ def terms_after_exp(e, destruction, reconstruction, pmf_share, abuse_scale, g, s
     n, n_groups = base_table.shape
     for a in range(n):
         services[a] = 1.0 - destruction[a] * e[a]
-        if reconstruction >= 0.0:
-            destruction[a] *= 1.0 - reconstruction * (1.0 - e[a])
+        destruction[a] *= 1.0 - reconstruction * (1.0 - e[a])
         abuse[a] = abuse_scale[0] * pmf_share[a] * abuse_scale[1]
         h_area[a] = h_destruction * destruction[a] + h_services * (1 - services[a])
         local = (
@@ -419,9 +417,7 @@ def security(sec, garrison, border_areas, border_add, group_areas, group_eff, gr
                 sec[a] += border_add
     raw = np.empty(n)
     for a in range(n):
-        tot = garrison[0, a]
-        for f in range(1, garrison.shape[0]):
-            tot = tot + garrison[f, a]
+        tot = _column_sum(garrison, a)
         raw[a] = tot
     if group_areas.shape[0]:
         by_area = np.zeros(n)

@@ -60,8 +60,8 @@ class CohortIndex:
 
 
 def scratch(model, name: str, m: int) -> np.ndarray:
-    """A float column of ``m`` cohorts kept on the model for the compiled path, overwritten
-    by whoever uses it (new columns would be paged in every month). ``x_engaged`` and
+    """A float column of ``m`` cohorts kept on the model, overwritten by whoever uses it (new
+    columns would be paged in every month). ``x_engaged`` and
     ``x_active`` hold the logistic's exponents during ``population.update`` (on the NumPy path
     ``x_engaged`` holds the hardship), and the partial sums of the compiled placing of deaths and
     recruits during the insurgency's month; ``grievance`` holds the month's grievance from
