@@ -14,7 +14,6 @@ from model.simulation._kernels_numba import (
     _bitgen,
     _clip,
     _column_sum,
-    _draw_and_walk,
     _jit,
     _np_sum,
     _poisson,
@@ -22,24 +21,18 @@ from model.simulation._kernels_numba import (
     _stream_close,
     _stream_open,
     _uniform,
+    _walk_close,
+    _walk_open,
+    _walk_to,
 )
 
 # The common parts these kernels were compiled with (sha256 of _kernels_numba.py, first 16 hex
 # digits): numba's cache notices a change to this file only, so a change to the common parts
 # must change this line too (tests/test_kernels.py checks it), or cached kernels would keep the
 # old code.
-COMMON_PARTS = "af650afb29747b87"
+COMMON_PARTS = "4aabb281f6683d93"
 
 # --- Insurgency (docs/ODD.md section 7.5), process by process -------------------------------
-
-
-@_jit
-def _recruit_weights(idx, size, active, loc, rate, w):
-    """insurgency.recruitment's weights of households ``idx``: size x active x their area's
-    rate, written to ``w[idx]``."""
-    for j in range(idx.shape[0]):
-        i = idx[j]
-        w[i] = size[i] * active[i] * rate[loc[i]]
 
 
 @_jit
@@ -83,11 +76,10 @@ def attack_draws(ptrs, C, H, support, scale, floor, holding_share, p_event, p_si
 
 @_jit
 def attack_losses(ptrs, kill, mean, n_exact, size, loc, per_person, inc, residents, harm,
-                  memory, sec_rate, garrison, m_civ, m_sec, cand, cum):  # fmt: skip
+                  memory, sec_rate, garrison, m_civ, m_sec):  # fmt: skip
     """The rest of insurgency.attacks: the deaths placed on households (Poisson with mean
     ``mean``, plus ``n_exact``; only if ``kill``), remembered harm, security-force deaths and
-    the garrisons' losses. Returns the civilians killed. ``cand`` and ``cum``: room for a
-    value per cohort (the households of areas with deaths and their partial sums)."""
+    the garrisons' losses. Returns the civilians killed."""
     bg = _bitgen(ptrs)
     n = inc.shape[0]
     civ = np.zeros(n, dtype=np.int64)
@@ -95,22 +87,30 @@ def attack_losses(ptrs, kill, mean, n_exact, size, loc, per_person, inc, residen
         k = _poisson(bg, mean) + n_exact
         if k > 0:  # (nobody to place: no draw either)
             # households weigh size x their area's deaths per person (those of areas at 0
-            # skipped, as insurgency.living_in does)
-            m = 0
+            # skipped, as insurgency.living_in does): the sum, then the walk along the same
+            # partial sums (``_walk_open``)
             total = 0.0
             for i in range(size.shape[0]):
                 rate = per_person[loc[i]]
                 if rate > 0.0:
                     total = total + size[i] * rate
-                    cand[m] = i
-                    cum[m] = total
-                    m += 1
-            chosen, dead, found = _draw_and_walk(bg, ptrs, k, cand, cum, m, size.shape[0] - 1)
-            for j in range(found):
-                i = chosen[j]
-                d = dead[j] if dead[j] <= size[i] else size[i]  # (at most the household)
-                size[i] -= d
-                civ[loc[i]] += d
+            if not total <= 0.0:
+                draws, chosen, dead = _walk_open(bg, ptrs, k, total)
+                p, found, part = 0, 0, 0.0
+                for i in range(size.shape[0]):
+                    if p == k:  # (every draw placed: no household further on gets one)
+                        break
+                    rate = per_person[loc[i]]
+                    if rate > 0.0:
+                        part = part + size[i] * rate
+                        if draws[p] < part:  # (the call only where draws fall)
+                            p, found = _walk_to(draws, p, part, i, chosen, dead, found)
+                found = _walk_close(p, chosen, dead, found, size.shape[0] - 1)
+                for j in range(found):
+                    i = chosen[j]
+                    d = dead[j] if dead[j] <= size[i] else size[i]  # (at most the household)
+                    size[i] -= d
+                    civ[loc[i]] += d
     killed = 0
     for a in range(n):
         killed += civ[a]
@@ -180,37 +180,6 @@ def detection(ptrs, C, refuge, residents, search_persons, policing, cover, sunni
         raise ValueError("p < 0, p > 1 or p is NaN")
     for a in range(n):
         m_is_killed[a] += random_binomial(bg, caught[a], kill_share)
-
-
-@_jit
-def _recruit_place(ptrs, mean, idx, w, size, loc, under_is, C, H, m_recruits, cum):
-    """The rest of insurgency.recruitment (compiled path): the month's recruits (Poisson with
-    mean ``mean``, the weights' sum), each drawn from a household of ``idx`` in proportion to
-    its weight ``w`` (``_place``); they leave their households and join the cells, or the
-    holding fighters under IS rule. Returns the recruits. ``cum``: room for the partial sums."""
-    bg = _bitgen(ptrs)
-    k = _poisson(bg, mean)
-    if k <= 0:
-        return 0
-    m = idx.shape[0]
-    total = 0.0
-    for j in range(m):
-        total = total + w[idx[j]]
-        cum[j] = total
-    chosen, r, found = _draw_and_walk(bg, ptrs, k, idx, cum, m, size.shape[0] - 1)
-    recruited = 0
-    for j in range(found):
-        i = chosen[j]
-        x = r[j] if r[j] <= size[i] else size[i]  # (at most the household)
-        size[i] -= x
-        a = loc[i]
-        recruited += x
-        m_recruits[a] += x
-        if under_is[i]:
-            H[a] += x
-        else:
-            C[a] += x
-    return recruited
 
 
 @_jit
@@ -344,11 +313,14 @@ def _leadership_boosts(ptrs, lead, recovery, chance, loss, kappa, C, H, haven, s
 
 @_jit
 def recruitment(ptrs, boost, scalars, iraq, idx, w, size, active, loc, under_is, C, H,
-                m_recruits, cum):  # fmt: skip
+                m_recruits):  # fmt: skip
     """insurgency.recruitment: every area's rate (where fighters are present or not), the
-    households' weights, their sum (the mean number of recruits) and the recruits placed.
-    Returns the recruits. ``w``: a column of every cohort, set to 0 here (the sum is NumPy's
-    pairwise sum of the full column)."""
+    weights of households ``idx`` (size x active x rate, in ``w``: a column of every cohort,
+    set to 0 here, as the mean number of recruits is NumPy's pairwise sum of the full
+    column), the month's recruits (Poisson) each drawn in proportion to the weights
+    (``_place``); they leave their households and join the cells, or the holding fighters
+    under IS rule. Returns the recruits."""
+    bg = _bitgen(ptrs)
     w[:] = 0.0
     rate_base, remote = scalars
     n = C.shape[0]
@@ -357,8 +329,36 @@ def recruitment(ptrs, boost, scalars, iraq, idx, w, size, active, loc, under_is,
     for a in range(n):
         r = scale * (1.0 if (C[a] + H[a]) > 0 else remote)
         rate[a] = r * (1.0 if iraq[a] else 0.0)
-    _recruit_weights(idx, size, active, loc, rate, w)
-    return _recruit_place(ptrs, _np_sum(w), idx, w, size, loc, under_is, C, H, m_recruits, cum)
+    total = 0.0  # (the partial sums in cohort order; the walk adds them again: _walk_open)
+    for j in range(idx.shape[0]):
+        i = idx[j]
+        w[i] = size[i] * active[i] * rate[loc[i]]
+        total = total + w[i]
+    k = _poisson(bg, _np_sum(w))
+    if k <= 0 or total <= 0.0:
+        return 0
+    draws, chosen, r = _walk_open(bg, ptrs, k, total)
+    p, found, part = 0, 0, 0.0
+    for j in range(idx.shape[0]):
+        if p == k:  # (every draw placed)
+            break
+        part = part + w[idx[j]]
+        if draws[p] < part:  # (the call only where draws fall)
+            p, found = _walk_to(draws, p, part, idx[j], chosen, r, found)
+    found = _walk_close(p, chosen, r, found, size.shape[0] - 1)
+    recruited = 0
+    for j in range(found):
+        i = chosen[j]
+        x = r[j] if r[j] <= size[i] else size[i]  # (at most the household)
+        size[i] -= x
+        a = loc[i]
+        recruited += x
+        m_recruits[a] += x
+        if under_is[i]:
+            H[a] += x
+        else:
+            C[a] += x
+    return recruited
 
 
 @_jit
@@ -447,7 +447,7 @@ def insurgency_first(ptrs, lead, lead_scalars, kappa, C, H, haven, strength0, bo
 @_jit
 def insurgency_rest(
     ptrs, kill, mean, n_big, b_recruit, pop_cols, support, per_person, inc, residents, harm,
-    loss_scalars, garrison, m_cols, cand, cum, det_arrays, det_scalars, p_det, recruit_scalars,
+    loss_scalars, garrison, m_cols, det_arrays, det_scalars, p_det, recruit_scalars,
     iraq, sunni, w, havens_index, kappa, is_share, haven_scalars, links, policing,
     border_scalars, attrition_share, sortie_areas, sortie_starts, sortie_neighbours,
     sortie_share, nb_pad, nb_ok, nb_any, mobility, can_seize, governed, home_starts,
@@ -462,7 +462,7 @@ def insurgency_rest(
     memory, sec_rate = loss_scalars
     killed = attack_losses(
         ptrs, kill, mean, n_big, size, loc, per_person, inc, residents, harm, memory,
-        sec_rate, garrison, m_civ, m_sec, cand, cum,
+        sec_rate, garrison, m_civ, m_sec,
     )  # fmt: skip
     search, det = det_scalars[0], det_scalars[1:]
     detection(
@@ -471,7 +471,7 @@ def insurgency_rest(
     )  # fmt: skip
     recruited = recruitment(
         ptrs, b_recruit, recruit_scalars, iraq, sunni, w, size, active, loc, under_is, C, H,
-        m_recruits, cum,
+        m_recruits,
     )  # fmt: skip
     havens(ptrs, havens_index, kappa, is_share, C, H, haven_scalars)
     inflow = border(ptrs, links, C, H, kappa, policing, border_scalars)

@@ -345,31 +345,39 @@ def _sorted_draws(bg, ptrs, k, total):
 
 
 @_inline
-def _draw_and_walk(bg, ptrs, k, cand, cum, m, last):
-    """insurgency._place in compiled code, for ``k`` persons drawn among the ``m`` candidate
-    households ``cand`` (ascending) whose weights have the partial sums ``cum`` (in cohort
-    order, as np.cumsum): ``k`` draws below the total, sorted, walked along the partial sums
-    (the draws below each, less those below the one before: np.searchsorted); draws at or
-    above the total (rounding) fall on the last cohort, ``last`` (insurgency._drawn).
-    Returns the households drawn and how many draws each got (``found`` of each)."""
+def _walk_open(bg, ptrs, k, total):
+    """The start of insurgency._place in compiled code, for ``k`` persons drawn among candidate
+    households whose weights sum to ``total`` (a positive sum of their partial sums, taken in
+    cohort order as np.cumsum does): the ``k`` draws below the total, sorted, and room for the
+    households drawn and how many draws each gets. The caller then adds the weights again in
+    the same order (the same partial sums: no column of them is kept), hands a household to
+    ``_walk_to`` when its partial sum passes the next draw (a call per household would cost
+    more than the walk), and ends with ``_walk_close``."""
     chosen = np.empty(k + 1, dtype=np.int64)
     counts = np.empty(k + 1, dtype=np.int64)
-    total = cum[m - 1] if m else 0.0
-    if total <= 0.0:
-        return chosen, counts, 0
-    draws = _sorted_draws(bg, ptrs, k, total)
-    p = 0
-    found = 0
-    for j in range(m):
-        c = cum[j]
-        start = p
-        while p < k and draws[p] < c:
-            p += 1
-        if p > start:
-            chosen[found] = cand[j]
-            counts[found] = p - start
-            found += 1
-    beyond = k - p
+    return _sorted_draws(bg, ptrs, k, total), chosen, counts
+
+
+@_inline
+def _walk_to(draws, p, c, i, chosen, counts, found):
+    """Household ``i``, whose partial sum is ``c``, gets the draws below ``c`` from the
+    ``p``-th on (np.searchsorted: the draws below it, less those below the one before).
+    Returns the next draw's position and the households found so far."""
+    start = p
+    while p < draws.shape[0] and draws[p] < c:
+        p += 1
+    if p > start:
+        chosen[found] = i
+        counts[found] = p - start
+        found += 1
+    return p, found
+
+
+@_inline
+def _walk_close(p, chosen, counts, found, last):
+    """The end of a walk: the draws at or above the total (rounding) fall on the last cohort,
+    ``last`` (insurgency._drawn). Returns how many households were drawn."""
+    beyond = chosen.shape[0] - 1 - p
     if beyond:
         if found and chosen[found - 1] == last:
             counts[found - 1] += beyond
@@ -377,7 +385,7 @@ def _draw_and_walk(bg, ptrs, k, cand, cum, m, last):
             chosen[found] = last
             counts[found] = beyond
             found += 1
-    return chosen, counts, found
+    return found
 
 
 @_inline

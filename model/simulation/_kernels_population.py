@@ -25,7 +25,7 @@ from model.simulation._kernels_numba import (
 # digits): numba's cache notices a change to this file only, so a change to the common parts
 # must change this line too (tests/test_kernels.py checks it), or cached kernels would keep the
 # old code.
-COMMON_PARTS = "af650afb29747b87"
+COMMON_PARTS = "4aabb281f6683d93"
 
 
 @_jit
@@ -129,20 +129,12 @@ def legitimacy_pass(
 
 
 @_jit
-def mobilization_pass(
-    e_engaged, e_active, active, engaged, rates, sunni, loc, size, support, sunni_persons
-):
-    """The rest of rules.mobilization and the memory of mobilization.
-
-    ``e_*``: the shares the logistic gives, 1 / (1 + exp(exponent)); ``rates``: mobilization
-    and demobilization rates. Adds the engaged persons of the Sunni communities (households
-    ``sunni``, ascending) by area to ``support``, and their persons to ``sunni_persons``
-    (whole numbers, exact in any order).
-    """
+def mobilization_pass(e_engaged, e_active, active, engaged, rates):
+    """The rest of rules.mobilization and the memory of mobilization (a loop without branches,
+    which the compiler vectorises). ``e_*``: the shares the logistic gives,
+    1 / (1 + exp(exponent)); ``rates``: mobilization and demobilization rates."""
     up, down = rates
     up_faster = up >= down
-    # (every household's arithmetic in a loop without branches, which the compiler
-    # vectorises; then the sums of the Sunni households, in cohort order)
     for i in range(active.shape[0]):
         e = e_engaged[i]
         a = e_active[i]
@@ -159,6 +151,13 @@ def mobilization_pass(
         ce = _sel(ce >= ca, ce, ca)
         active[i] = ca
         engaged[i] = ce
+
+
+@_jit
+def social_base(sunni, loc, size, engaged, support, sunni_persons):
+    """The engaged persons of the Sunni communities (households ``sunni``, ascending) by area
+    where they live, added to ``support`` in cohort order, and their persons to
+    ``sunni_persons`` (whole numbers, exact in any order)."""
     for j in range(sunni.shape[0]):
         i = sunni[j]
         s = float(size[i])

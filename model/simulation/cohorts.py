@@ -60,13 +60,12 @@ class CohortIndex:
 
 
 def scratch(model, name: str, m: int) -> np.ndarray:
-    """A float column of ``m`` cohorts kept on the model, overwritten by whoever uses it (new
-    columns would be paged in every month). ``x_engaged`` and
-    ``x_active`` hold the logistic's exponents during ``population.update`` (on the NumPy path
-    ``x_engaged`` holds the hardship), and the partial sums of the compiled placing of deaths and
-    recruits during the insurgency's month; ``grievance`` holds the month's grievance from
-    ``population.update`` to the recording, and the compiled recruitment weights during the
-    insurgency's month."""
+    """A float column of ``m`` values kept on the model, overwritten by whoever uses it (new
+    columns would be paged in every month). ``x_engaged`` and ``x_active`` (``BLOCK`` cohorts
+    or fewer) hold a block's exponents of the logistic during ``population.update`` (on the
+    NumPy path ``x_engaged`` holds a block's hardship); ``grievance`` (every cohort) holds the
+    month's grievance from ``population.update`` to the recording, and the compiled
+    recruitment weights during the insurgency's month."""
     buffers = model.__dict__.setdefault("_buffers", {})
     out = buffers.get(name)
     if out is None or len(out) != m:

@@ -354,21 +354,21 @@ def _initial_displacement(model) -> None:
     disp = st.displacement
     gov_col = "governorate" if "governorate" in disp else disp.index.name
     table = disp.reset_index() if gov_col == disp.index.name else disp
-    gov_home = model.gov_of[pop.home]
     gov_index = {g: i for i, g in enumerate(model.govs)}
     hosts = host_areas(model)
     listed = set(table["governorate"])
     iraqi = [g for i, g in enumerate(model.govs) if model.iraq[model.gov_of == i].any()]
     others = [gov_index[g] for g in iraqi if g not in listed]
-    # the households of each governorate (ascending), from one stable sort
-    by_gov = np.argsort(gov_home, kind="stable")
-    bounds = np.searchsorted(gov_home[by_gov], np.arange(len(model.govs) + 1))
+    # the households of a governorate (ascending) are the home segments of its areas, in area
+    # order: the cohorts are built ordered by home area (no column of governorates is made)
+    starts = np.searchsorted(pop.home, np.arange(model.n + 1))
     for g, idps in zip(table["governorate"], table["idps"], strict=True):
         target = float(idps)
         # "Other": the Iraqi governorates the table does not list, together
         codes = others if g == "Other" else [gov_index.get(g, -1)]
-        parts = [by_gov[bounds[c] : bounds[c + 1]] for c in codes if c >= 0]
-        cand = np.sort(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.intp)
+        areas = np.flatnonzero(np.isin(model.gov_of, codes)).tolist()
+        parts = [np.arange(starts[a], starts[a + 1]) for a in areas]
+        cand = np.concatenate(parts) if parts else np.zeros(0, dtype=np.intp)
         if target <= 0 or len(cand) == 0:
             continue
         p = model.p
@@ -388,7 +388,8 @@ def _initial_displacement(model) -> None:
         dates = pd.to_datetime(nat["date"])
         start = pd.Timestamp(model.start + "-15")
         ret0 = float(nat["returnees"].iloc[int(np.argmin(np.abs((dates - start).dt.days)))])
-        idp_home = np.bincount(pop.home, pop.size * (pop.status == DISPLACED), model.n)
+        d = np.flatnonzero(pop.status == DISPLACED)  # (the others would add 0)
+        idp_home = np.bincount(pop.home[d], pop.size[d], model.n)
         if idp_home.sum() > 0:
             model.returnees = ret0 * idp_home / idp_home.sum()
     model.returnees_initial = model.returnees.copy()

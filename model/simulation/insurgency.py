@@ -27,7 +27,6 @@ from model.simulation.insurgency_compiled import (
     _haven_scalars,
     _static,
     _step_compiled,
-    _walk_buffers,
 )
 from model.simulation.kernels import rng_pointers
 
@@ -191,7 +190,7 @@ def recruitment(model, boost: float) -> None:
             model._kernels.recruitment(
                 rng_pointers(model), float(boost), _static(model).recruit, model.iraq, S,
                 scratch(model, "grievance", len(pop)), pop.size, pop.active, pop.loc,
-                pop.under_is, C, H, model.m_recruits, _walk_buffers(model)[1],
+                pop.under_is, C, H, model.m_recruits,
             )
         )  # fmt: skip
         return

@@ -44,7 +44,6 @@ def _step_compiled(model, support: np.ndarray) -> None:
         (pop.size, pop.loc, pop.active, pop.status, pop.under_is), support, per_person, inc,
         model.residents, model.harm_is, st.losses, model.garrison,
         (model.m_civ, model.m_sec, model.m_isd, model.m_is_killed, model.m_recruits),
-        *_walk_buffers(model),
         (model.refuge, model._cover, model.sunni_share, st.exposure, st.syria, st.syria_cover),
         _detection_scalars(model), p_det, st.recruit, model.iraq, cohort_index(model).sunni,
         scratch(model, "grievance", len(pop)), st.haven_index, model.haven_capacity,
@@ -78,7 +77,6 @@ def _attacks_compiled(model, support: np.ndarray, boost: float) -> None:
         kern.attack_losses(
             ptrs, kill, mean, n_big, pop.size, pop.loc, per_person, inc, residents,
             model.harm_is, *st.losses, model.garrison, model.m_civ, model.m_sec,
-            *_walk_buffers(model),
         )
     )  # fmt: skip
 
@@ -123,14 +121,6 @@ def _border_scalars(model) -> tuple[float, ...]:
         p["haven_resupply"],
         p["haven_offensive_share"],
     )
-
-
-def _walk_buffers(model) -> tuple[np.ndarray, np.ndarray]:
-    """Room for a household index and a partial sum per cohort (the compiled placing of
-    deaths and recruits): the logistic's two scratch columns of ``population.update``, free
-    during the insurgency's month (``cohorts.scratch``)."""
-    m = len(model.pop)
-    return scratch(model, "x_active", m).view(np.int64), scratch(model, "x_engaged", m)
 
 
 class _Static:

@@ -23,6 +23,7 @@ import numpy as np
 from model.simulation import kernels, rules
 from model.simulation.agents import DISPLACED, FORCES, SHIA_ARAB, SUNNI_ARAB, YAZIDI
 from model.simulation.cohorts import (
+    BLOCK,
     blocks,
     cohort_index,
     cohort_keys,
@@ -283,9 +284,9 @@ def _update_numpy(model, h_area, table, arrest, fam_pol, displaced, initial) -> 
         "family_legit": (ix.family, p["legit_family_effect"] * (1 - fam_pol)),
         "risk": (under, p["is_rule_risk"]),
     }
-    # (the kept scratch columns serve, as on the compiled path; at set-up the keys are made
-    # block by block, not kept)
-    hard = scratch(model, "x_engaged", m)
+    # (the kept scratch columns serve, as on the compiled path: the hardship of a block in
+    # ``BLOCK`` cohorts; at set-up the keys are made block by block, not kept)
+    hard = scratch(model, "x_engaged", min(m, BLOCK))
     griev = scratch(model, "grievance", m)
     key = None if initial else cohort_keys(model, displaced)
     # the legitimacy target of most households is their (area, group) value, clipped; those with
@@ -301,13 +302,15 @@ def _update_numpy(model, h_area, table, arrest, fam_pol, displaced, initial) -> 
 
 
 def _update_compiled(model, kern, h_area, table, arrest, fam_pol) -> np.ndarray:
-    """``_update_numpy`` (not at set-up) in two compiled passes around NumPy's ``exp``; returns
+    """``_update_numpy`` (not at set-up) in compiled passes around NumPy's ``exp``, block by
+    block (the logistic's exponents of a block in two columns of ``BLOCK`` cohorts); returns
     the persons of IS's communities by area where they live (counted on the way)."""
     p, pop, n = model.p, model.pop, model.n
     m = len(pop)
     # (the columns are kept from month to month: new ones would be paged in every month)
     griev = scratch(model, "grievance", m)
-    x_engaged, x_active = scratch(model, "x_engaged", m), scratch(model, "x_active", m)
+    room = min(m, BLOCK)
+    e_engaged, e_active = scratch(model, "x_engaged", room), scratch(model, "x_active", room)
     # (floats, whatever a scenario wrote: one compiled signature)
     terms = kernels.floats(
         p["hardship_displaced"],
@@ -317,47 +320,45 @@ def _update_compiled(model, kern, h_area, table, arrest, fam_pol) -> np.ndarray:
         p["legit_family_effect"] * (1 - fam_pol),
         p["is_rule_risk"],
     )
-    kern.legitimacy_pass(
-        pop.loc,
-        pop.group,
-        pop.status,
-        model._family,
-        pop.under_is,
-        model._kirkuk_exposed,
-        pop.hardship_base,
-        h_area,
-        table,
-        _NG,
-        DISPLACED,
-        terms,
-        pop.legitimacy,
-        kernels.floats(p["legitimacy_gain_rate"], p["legitimacy_loss_rate"]),
-        arrest,
-        pop.risk_aversion,
-        kernels.floats(p["sympathiser_threshold"], p["active_threshold"]),
-        griev,
-        x_engaged,
-        x_active,
-    )
-    # rules.mobilization's logistic, 1 / (1 + exp((N - T) / -spread)): the divisions in
-    # vectorised compiled loops (kept out of the passes above, where they would be made one at
-    # a time), and NumPy's exp (the C library's can differ in the last bit)
-    kern.logistic_exponents(x_engaged, x_active, float(-p["activation_spread"]))
-    np.exp(x_engaged, out=x_engaged)
-    np.exp(x_active, out=x_active)
-    kern.logistic_shares(x_engaged, x_active)
+    rates = kernels.floats(p["legitimacy_gain_rate"], p["legitimacy_loss_rate"])
+    thresholds = kernels.floats(p["sympathiser_threshold"], p["active_threshold"])
+    mobilization = kernels.floats(p["mobilization_rate"], p["demobilization_rate"])
+    neg_spread = float(-p["activation_spread"])
+    for s in blocks(m):
+        x_engaged, x_active = e_engaged[: s.stop - s.start], e_active[: s.stop - s.start]
+        kern.legitimacy_pass(
+            pop.loc[s],
+            pop.group[s],
+            pop.status[s],
+            model._family[s],
+            pop.under_is[s],
+            model._kirkuk_exposed[s],
+            pop.hardship_base[s],
+            h_area,
+            table,
+            _NG,
+            DISPLACED,
+            terms,
+            pop.legitimacy[s],
+            rates,
+            arrest,
+            pop.risk_aversion[s],
+            thresholds,
+            griev[s],
+            x_engaged,
+            x_active,
+        )
+        # rules.mobilization's logistic, 1 / (1 + exp((N - T) / -spread)): the divisions in
+        # vectorised compiled loops (kept out of the pass above, where they would be made one
+        # at a time), and NumPy's exp (the C library's can differ in the last bit)
+        kern.logistic_exponents(x_engaged, x_active, neg_spread)
+        np.exp(x_engaged, out=x_engaged)
+        np.exp(x_active, out=x_active)
+        kern.logistic_shares(x_engaged, x_active)
+        kern.mobilization_pass(x_engaged, x_active, pop.active[s], pop.engaged[s], mobilization)
     support, sunni_persons = np.zeros(n), np.zeros(n)
-    kern.mobilization_pass(
-        x_engaged,
-        x_active,
-        pop.active,
-        pop.engaged,
-        kernels.floats(p["mobilization_rate"], p["demobilization_rate"]),
-        cohort_index(model).sunni,
-        pop.loc,
-        pop.size,
-        support,
-        sunni_persons,
+    kern.social_base(
+        cohort_index(model).sunni, pop.loc, pop.size, pop.engaged, support, sunni_persons
     )
     model.grievance = griev
     model.support_share = support / model.residents
@@ -381,13 +382,14 @@ def _within(idx: np.ndarray, s: slice) -> np.ndarray:
 
 
 def _update_block(
-    model, s, key, terms, h_area, tables, arrest, hard_all, griev_all, initial
+    model, s, key, terms, h_area, tables, arrest, hard_room, griev_all, initial
 ) -> None:
-    """Hardship, legitimacy, grievance and mobilization of the cohorts of block ``s``."""
+    """Hardship, legitimacy, grievance and mobilization of the cohorts of block ``s``
+    (``hard_room``: a column of at least a block for the hardship)."""
     p, pop = model.p, model.pop
     loc = pop.loc[s]
     # hardship: the household's own, its area's, then the terms of the households concerned
-    hard = hard_all[s]
+    hard = hard_room[: s.stop - s.start]
     np.add(pop.hardship_base[s], h_area[loc], out=hard)
     for name in ("displaced", "family", "is_rule"):
         idx, value = terms[name]
