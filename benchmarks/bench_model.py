@@ -214,6 +214,7 @@ def measure_runs(months: int, repeats: int, epstein_steps: int) -> dict[str, Any
         ep_rates.append(rate)
         ep_agents.append(n)
     run_s = _median(run)
+    ratios = [x / y for x, y in zip(rates, ep_rates, strict=True)]
     return {
         "agents": agents,
         "months": steps,
@@ -225,6 +226,13 @@ def measure_runs(months: int, repeats: int, epstein_steps: int) -> dict[str, Any
         "agent_steps_per_s": _median(rates),
         "ns_per_agent_month": run_s / (agents * steps) * 1e9,
         "repeats": repeats,
+        # (lowest and highest of the repeats: how much the machine drifted while measuring)
+        "spread": {
+            "total_s": (min(total), max(total)),
+            "agent_steps_per_s": (min(rates), max(rates)),
+            "epstein": (min(ep_rates), max(ep_rates)),
+            "ratio": (min(ratios), max(ratios)),
+        },
         "epstein": {
             "agents": int(_median(ep_agents)),
             "steps": epstein_steps,
@@ -618,6 +626,19 @@ def fixed_cost(scale: list[dict[str, Any]]) -> tuple[float, float]:
     return tiny["month_ms"] - slope_ms * tiny["agents"], slope_ms * 1e6
 
 
+def _spread_line(run: dict[str, Any]) -> str:
+    """The bullet that says how far the repeats of the interleaved runs spread."""
+    sp = run["spread"]
+    (t0, t1), (r0, r1), (e0, e1), (q0, q1) = (
+        sp["total_s"], sp["agent_steps_per_s"], sp["epstein"], sp["ratio"]
+    )  # fmt: skip
+    return (
+        f"- spread over the {run['repeats']} repeats (lowest-highest): one run {t0:.3f}-{t1:.3f} s;"
+        f" stabsim {r0:,.0f}-{r1:,.0f} and Epstein {e0:,.0f}-{e1:,.0f} agent-steps/s; the ratio"
+        f" of each repeat's pair {q0:,.0f}x-{q1:,.0f}x"
+    )
+
+
 def _section(res: dict[str, Any], quick: bool, command: str) -> str:
     """The Markdown section of one benchmark run."""
     now = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
@@ -728,6 +749,7 @@ def _section(res: dict[str, Any], quick: bool, command: str) -> str:
         "",
         "- interleaved: each repeat runs one baseline run, then one Epstein run, in this process;"
         " both sides of the ratio are medians of the same repeats",
+        _spread_line(run),
         f"- fixed cost of a month: time per month at {scale[0]['agents']:,} cohorts less those"
         f" cohorts at the marginal cost between {scale[1]['agents']:,} and {scale[2]['agents']:,}"
         f" cohorts ({marginal_ns:.0f} ns per cohort-month); cost per cohort-month at {b}: the"
