@@ -42,9 +42,7 @@ class CohortIndex:
         self.hg_starts = starts
         self.hg_bins = key[starts]
         self.n_hg = n * _NG
-        # cohort index where each area's households begin (n + 1 values: the cohorts are
-        # ordered by home area)
-        self.home_starts = np.searchsorted(pop.home, np.arange(n + 1))
+        self.home_starts = home_starts(pop.home, n)
         self.family = np.flatnonzero(model._family)
         self.kirkuk = np.flatnonzero(model._kirkuk_exposed)
         # households with a legitimacy term of their own, and which terms
@@ -57,6 +55,12 @@ class CohortIndex:
         self.birth_rate = (1.0 + model.p["population_growth"]) ** (1.0 / 12.0) - 1.0
         self.key: np.ndarray | None = None  # see cohort_keys
         self.key_displaced: np.ndarray | None = None
+
+
+def home_starts(home: np.ndarray, n: int) -> np.ndarray:
+    """The cohort index where each of the ``n`` areas' households begin, and the end (``n + 1``
+    values; ``home``: the cohorts' home areas, in the order they are built, by home area)."""
+    return np.searchsorted(home, np.arange(n + 1))
 
 
 def scratch(model, name: str, m: int) -> np.ndarray:

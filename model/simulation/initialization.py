@@ -31,6 +31,7 @@ from model.simulation.agents import (
     StrikeGroup,
     sync_agents,
 )
+from model.simulation.cohorts import home_starts
 from model.simulation.displacement import host_areas
 from model.simulation.months import months_between
 from model.simulation.outcomes import GROUP_CODES, GROUPS
@@ -257,7 +258,7 @@ def build_population(model) -> None:
     fam = _families(model, home, group, size, rng)
     # (area by area over the home segments: no column of the areas' shares is made)
     under = rng.random(m)
-    starts = np.searchsorted(home, np.arange(model.n + 1))
+    starts = home_starts(home, model.n)
     thr = p["retaken_threshold"]
     for a, share in enumerate(model.is_share.tolist()):
         seg = under[starts[a] : starts[a + 1]]
@@ -281,7 +282,7 @@ def build_population(model) -> None:
     # home areas): the protracted caseload that kept ~1.2 million displaced after 2020
     model.protracted = rng.random(m) < p["protracted_share"]
     model.returnees = np.zeros(model.n)
-    _initial_displacement(model)
+    _initial_displacement(model, starts)
     # static per-household factors and the group legitimacy table (see population.update)
     iraq_home = model.iraq[home]
     model._family = fam & iraq_home
@@ -348,8 +349,9 @@ def _first_until(cand: np.ndarray, keys: np.ndarray, size: np.ndarray, target: f
     return cand[order[: int(np.searchsorted(cum, target)) + 1]]
 
 
-def _initial_displacement(model) -> None:
-    """Displace households by governorate of origin to match the April 2017 IDP figures."""
+def _initial_displacement(model, starts: np.ndarray) -> None:
+    """Displace households by governorate of origin to match the April 2017 IDP figures
+    (``starts``: where each home area's cohorts begin, ``cohorts.home_starts``)."""
     st, pop, rng = model.state, model.pop, model.rng
     disp = st.displacement
     gov_col = "governorate" if "governorate" in disp else disp.index.name
@@ -361,7 +363,6 @@ def _initial_displacement(model) -> None:
     others = [gov_index[g] for g in iraqi if g not in listed]
     # the households of a governorate (ascending) are the home segments of its areas, in area
     # order: the cohorts are built ordered by home area (no column of governorates is made)
-    starts = np.searchsorted(pop.home, np.arange(model.n + 1))
     for g, idps in zip(table["governorate"], table["idps"], strict=True):
         target = float(idps)
         # "Other": the Iraqi governorates the table does not list, together

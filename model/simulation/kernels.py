@@ -113,8 +113,6 @@ def warm_up() -> float:
     megabyte.)"""
     import time
 
-    import numpy as np
-
     kern = select()
     if kern is None:
         return 0.0

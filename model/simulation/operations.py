@@ -52,7 +52,7 @@ def border_posts(model) -> None:
 
 def security_effective(model) -> None:
     """Effective security per area (garrisons and strike groups), with coordination."""
-    if model._kernels is not None and hasattr(model, "residents"):
+    if model._kernels is not None:
         _security_compiled(model)
         return
     model.coordination = np.where(
@@ -83,7 +83,7 @@ def security_effective(model) -> None:
             model.security_raw = model.security_raw + model.pool.sum() * share
     model.security_eff = sec * model.policing_multiplier * model.coordination
     # local police deter and find cells (arrest risk, detection) but do not fight offensives
-    residents = model.residents if hasattr(model, "residents") else 0.0
+    residents = model.residents
     # (in Syria: the internal security of whoever holds the non-IS part)
     police = model.p["police_per_1000"] * residents / 1000.0 * (model.is_share < 1.0)
     model.policing = model.security_eff + model.p["police_eff"] * police * (1.0 - model.is_share)

@@ -147,8 +147,6 @@ def update(model, initial: bool = False) -> None:
     n = model.n
     loc = pop.loc
     ix = cohort_index(model)
-    # the cohorts' sizes as floats, for this month's weighted sums (sizes do not change again
-    # before the month is recorded)
     # the compiled kernels (model.simulation.kernels) or None: the same results either way
     kern = None if initial or p["activation_spread"] <= 0 else model._kernels
     m = len(pop)
@@ -168,7 +166,8 @@ def update(model, initial: bool = False) -> None:
         model.born += int(born)
     elif initial:  # (set-up: no births, so no float copy of the sizes is needed)
         sizef = model.sizef = None
-    else:
+    else:  # the sizes as floats, for this month's weighted sums (and the recording's: sizes
+        # do not change again before the month is recorded)
         sizef = model.sizef = pop.size.astype(float)
     if initial:
         model.m_incidents = np.zeros(n)
