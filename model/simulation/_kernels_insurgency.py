@@ -27,12 +27,14 @@ from model.simulation._kernels_numba import (
 )
 
 # The common parts these kernels were compiled with (sha256 of _kernels_numba.py, first 16 hex
-# digits): numba's cache notices a change to this file only, so a change to the common parts
-# must change this line too (tests/test_kernels.py checks it), or cached kernels would keep the
-# old code.
+# digits): numba's cache notices a change to this file only, so a change to the common parts must
+# change this line too (tests/test_kernels.py checks it), or cached kernels keep the old code.
 COMMON_PARTS = "4aabb281f6683d93"
 
-# --- Insurgency (docs/ODD.md section 7.5), process by process -------------------------------
+# The walks placing deaths and recruits (``_walk_open``) keep the partial sum at the end of every
+# stretch of this many households; the second pass adds weights again only in stretches where a
+# draw falls (partial sums only grow: a draw at or above a stretch's end falls beyond it).
+_STRIDE = 64  # (insurgency: docs/ODD.md section 7.5; the kernels process by process first)
 
 
 @_jit
@@ -86,26 +88,33 @@ def attack_losses(ptrs, kill, mean, n_exact, size, loc, per_person, inc, residen
     if kill:
         k = _poisson(bg, mean) + n_exact
         if k > 0:  # (nobody to place: no draw either)
-            # households weigh size x their area's deaths per person (those of areas at 0
-            # skipped, as insurgency.living_in does): the sum, then the walk along the same
-            # partial sums (``_walk_open``)
+            # households weigh size x their area's deaths per person (areas at 0 skipped, as in
+            # insurgency.living_in): the sum, then the walk along the same partial sums
+            m = size.shape[0]
+            after = np.empty((m + _STRIDE - 1) // _STRIDE)  # (see _STRIDE)
             total = 0.0
-            for i in range(size.shape[0]):
-                rate = per_person[loc[i]]
-                if rate > 0.0:
-                    total = total + size[i] * rate
+            for j in range(after.shape[0]):
+                for i in range(j * _STRIDE, min(m, (j + 1) * _STRIDE)):
+                    rate = per_person[loc[i]]
+                    if rate > 0.0:
+                        total = total + size[i] * rate
+                after[j] = total
             if not total <= 0.0:
                 draws, chosen, dead = _walk_open(bg, ptrs, k, total)
                 p, found, part = 0, 0, 0.0
-                for i in range(size.shape[0]):
+                for j in range(after.shape[0]):
                     if p == k:  # (every draw placed: no household further on gets one)
                         break
-                    rate = per_person[loc[i]]
-                    if rate > 0.0:
-                        part = part + size[i] * rate
-                        if draws[p] < part:  # (the call only where draws fall)
-                            p, found = _walk_to(draws, p, part, i, chosen, dead, found)
-                found = _walk_close(p, chosen, dead, found, size.shape[0] - 1)
+                    if not draws[p] < after[j]:  # (no draw falls in this stretch)
+                        part = after[j]
+                        continue
+                    for i in range(j * _STRIDE, min(m, (j + 1) * _STRIDE)):
+                        rate = per_person[loc[i]]
+                        if rate > 0.0:
+                            part = part + size[i] * rate
+                            if p < k and draws[p] < part:  # (the call where draws fall)
+                                p, found = _walk_to(draws, p, part, i, chosen, dead, found)
+                found = _walk_close(p, chosen, dead, found, m - 1)
                 for j in range(found):
                     i = chosen[j]
                     d = dead[j] if dead[j] <= size[i] else size[i]  # (at most the household)
@@ -248,9 +257,8 @@ def attrition(ptrs, C, H, share):
 
 @_jit
 def movement(ptrs, C, p_det, nb_pad, nb_ok, nb_any, mobility):
-    """insurgency.movement: every area's least risky neighbour (np.argmin: the first least,
-    or the first NaN; no neighbour counts as an infinite risk), the cells moving to it
-    (binomial), then the moves."""
+    """insurgency.movement: every area's least risky neighbour (np.argmin: the first least, or
+    the first NaN; no neighbour counts as an infinite risk), the cells moving to it, the moves."""
     bg = _bitgen(ptrs)
     n, width = nb_pad.shape
     best = np.empty(n, dtype=np.int64)
@@ -289,9 +297,8 @@ def movement(ptrs, C, p_det, nb_pad, nb_ok, nb_any, mobility):
 
 @_jit
 def _leadership_boosts(ptrs, lead, recovery, chance, loss, kappa, C, H, haven, strength0, boost):
-    """insurgency.leadership and insurgency.haven_boosts: the leadership's recovery, the
-    month's draw of a leader lost, and the attack and recruitment boosts of the havens'
-    strength. Returns (leadership, lost, attack boost, recruitment boost)."""
+    """insurgency.leadership and insurgency.haven_boosts: the leadership's recovery, the draw of
+    a leader lost, the havens' attack and recruitment boosts: (lead, lost, attack, recruit)."""
     bg = _bitgen(ptrs)
     lead = lead + (1.0 - lead) / recovery
     lost = next_double(bg) < chance
@@ -314,12 +321,11 @@ def _leadership_boosts(ptrs, lead, recovery, chance, loss, kappa, C, H, haven, s
 @_jit
 def recruitment(ptrs, boost, scalars, iraq, idx, w, size, active, loc, under_is, C, H,
                 m_recruits):  # fmt: skip
-    """insurgency.recruitment: every area's rate (where fighters are present or not), the
-    weights of households ``idx`` (size x active x rate, in ``w``: a column of every cohort,
-    set to 0 here, as the mean number of recruits is NumPy's pairwise sum of the full
-    column), the month's recruits (Poisson) each drawn in proportion to the weights
-    (``_place``); they leave their households and join the cells, or the holding fighters
-    under IS rule. Returns the recruits."""
+    """insurgency.recruitment: every area's rate (where fighters are present or not), the weights
+    of households ``idx`` (size x active x rate, in ``w``: a column of every cohort, set to 0
+    here, as the mean number of recruits is NumPy's pairwise sum of the full column), the
+    month's recruits (Poisson) each drawn in proportion to the weights (``_place``); they leave
+    their households and join the cells, or the holding fighters under IS rule."""
     bg = _bitgen(ptrs)
     w[:] = 0.0
     rate_base, remote = scalars
@@ -329,22 +335,30 @@ def recruitment(ptrs, boost, scalars, iraq, idx, w, size, active, loc, under_is,
     for a in range(n):
         r = scale * (1.0 if (C[a] + H[a]) > 0 else remote)
         rate[a] = r * (1.0 if iraq[a] else 0.0)
-    total = 0.0  # (the partial sums in cohort order; the walk adds them again: _walk_open)
-    for j in range(idx.shape[0]):
-        i = idx[j]
-        w[i] = size[i] * active[i] * rate[loc[i]]
-        total = total + w[i]
+    m = idx.shape[0]  # (the partial sums in cohort order, by stretch: _STRIDE, _walk_open)
+    after = np.empty((m + _STRIDE - 1) // _STRIDE)
+    total = 0.0
+    for q in range(after.shape[0]):
+        for j in range(q * _STRIDE, min(m, (q + 1) * _STRIDE)):
+            i = idx[j]
+            w[i] = size[i] * active[i] * rate[loc[i]]
+            total = total + w[i]
+        after[q] = total
     k = _poisson(bg, _np_sum(w))
     if k <= 0 or total <= 0.0:
         return 0
     draws, chosen, r = _walk_open(bg, ptrs, k, total)
     p, found, part = 0, 0, 0.0
-    for j in range(idx.shape[0]):
+    for q in range(after.shape[0]):
         if p == k:  # (every draw placed)
             break
-        part = part + w[idx[j]]
-        if draws[p] < part:  # (the call only where draws fall)
-            p, found = _walk_to(draws, p, part, idx[j], chosen, r, found)
+        if not draws[p] < after[q]:  # (no draw falls in this stretch)
+            part = after[q]
+            continue
+        for j in range(q * _STRIDE, min(m, (q + 1) * _STRIDE)):
+            part = part + w[idx[j]]
+            if p < k and draws[p] < part:  # (the call only where draws fall)
+                p, found = _walk_to(draws, p, part, idx[j], chosen, r, found)
     found = _walk_close(p, chosen, r, found, size.shape[0] - 1)
     recruited = 0
     for j in range(found):
