@@ -31,7 +31,7 @@ PATH`` to write elsewhere).
 
 Usage::
 
-    python benchmarks/bench_model.py                    # full size, about 6 minutes
+    python benchmarks/bench_model.py                    # full size, about 10 minutes
     python benchmarks/bench_model.py --quick --results /tmp/RESULTS.md
 """
 
