@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from model.experiments.run import run_model
-from model.simulation import kernels
+from model.simulation import kernels, rules
 
 needs_numba = pytest.mark.skipif(not kernels.available(), reason="numba is not installed")
 
@@ -114,8 +114,11 @@ def test_compiled_columns_equal_numpy_month_by_month(monkeypatch, baseline):
             "sweep_force",
             "coordination",
             "security_eff",
+            "residents",
+            "harm_gov",
         ):
             assert np.array_equal(getattr(a, name), getattr(b, name)), name
+        assert a.tension == b.tension and a.kirkuk == b.kirkuk
         assert a.aid_captured == b.aid_captured
         assert a.born == b.born
 
@@ -321,6 +324,21 @@ def test_compiled_sum_is_numpys():
             a = rng.standard_normal(n) * 10.0 ** rng.uniform(-8, 8, n)
             assert K._np_sum(a) == a.sum()
     assert str(K._np_sum(np.array([-0.0]))) == str(np.array([-0.0]).sum())
+
+
+def test_short_sums_are_numpys():
+    """``rules.total`` (a loop for fewer than 8 values, NumPy's sum above) is NumPy's sum bit for
+    bit: contiguous vectors, reversed views and the column of a table, of every length to 12."""
+    rng = np.random.default_rng(9)
+    for n in range(0, 13):
+        for _ in range(300):
+            a = rng.standard_normal(n) * 10.0 ** rng.uniform(-8, 8, n)
+            assert rules.total(a) == a.sum()
+            assert rules.total(a[::-1]) == a[::-1].sum()
+            table = rng.standard_normal((n, 3))
+            assert rules.total(table[:, 1]) == table[:, 1].sum()
+    assert str(rules.total(np.array([-0.0]))) == str(float(np.array([-0.0]).sum()))
+    assert type(rules.total(np.arange(9.0))) is float
 
 
 @needs_numba

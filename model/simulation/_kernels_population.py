@@ -223,8 +223,10 @@ def group_sums(
 
 
 @_jit
-def persons_counts(home, loc, group, size, n_groups, by_home, by_area):
-    """cohorts.persons_by_home_group and persons_by_area_group in one pass (whole numbers)."""
+def persons_counts(home, loc, group, size, n_groups, by_home, by_area, residents, home_persons):
+    """cohorts.persons_by_home_group and persons_by_area_group in one pass (whole numbers), the
+    persons living in each area, at least 1 (``residents``: population.count_residents), and
+    the persons by home area (``home_persons``)."""
     # (running sums while a bin stays the same: whole numbers, the same totals)
     cur_h = cur_a = -1
     acc_h = acc_a = 0
@@ -248,6 +250,33 @@ def persons_counts(home, loc, group, size, n_groups, by_home, by_area):
         by_home[cur_h] = acc_h
     if cur_a >= 0:
         by_area[cur_a] = acc_a
+    for a in range(residents.shape[0]):
+        r = h = 0
+        for g in range(n_groups):
+            r += by_area[a * n_groups + g]
+            h += by_home[a * n_groups + g]
+        x = float(r)
+        residents[a] = x if x >= 1.0 else 1.0
+        home_persons[a] = h
+
+
+@_jit
+def national_sums(iraq, residents, m_civ, m_sec, abuse, m_civ_gov):
+    """politics.step's sums over Iraq's areas (``iraq``: their indices, ascending), each
+    NumPy's pairwise sum of the values gathered in that order: residents, deaths (civilians
+    and security forces) and residents x abuse; and whether anyone was killed by government
+    fire (any nonzero ``m_civ_gov``)."""
+    k = iraq.shape[0]
+    res, dead, weighted = np.empty(k), np.empty(k), np.empty(k)
+    for j in range(k):
+        a = iraq[j]
+        res[j] = residents[a]
+        dead[j] = m_civ[a] + m_sec[a]
+        weighted[j] = abuse[a] * residents[a]
+    any_gov = False
+    for a in range(m_civ_gov.shape[0]):
+        any_gov = any_gov or m_civ_gov[a] != 0.0
+    return _np_sum(res), _np_sum(dead), _np_sum(weighted), any_gov
 
 
 @_jit
@@ -279,13 +308,22 @@ def fleeing(ptrs, status, under, size, home_code, home, chance, out):
 
 @_jit
 def returns(
-    ptrs, status, home, loc, size, family, protracted, factors, by_area, displaced_code,
+    ptrs, status, home, loc, size, family, protracted, factors, area_terms, displaced_code,
     home_code, returnees,
 ):  # fmt: skip
     """displacement._returns: each displaced household (in cohort order, with the next uniform
-    draw) goes home if the draw is below its chance, its home area's ``by_area`` x its family factor
-    x its protracted factor (``factors``). Adds the persons returning to ``returnees`` by home
-    area (whole numbers); returns the persons of IS-affiliated families among them."""
+    draw) goes home if the draw is below its chance, its home area's chance x its family factor
+    x its protracted factor (``factors``). An area's chance is the return rate x safety (0 where
+    IS holds it, else exp(-incidents per 1000)) x services x (1 - destruction effect x
+    destruction) (``area_terms``: the IS share, exp(-incidents per 1000), services, destruction,
+    then the retaken threshold, the return rate and the destruction effect). Adds the persons
+    returning to ``returnees`` by home area (whole numbers); returns the persons of IS-affiliated
+    families among them."""
+    is_share, e, services, destruction, thr, rate, effect = area_terms
+    by_area = np.empty(is_share.shape[0])
+    for a in range(is_share.shape[0]):
+        safe = _sel(is_share[a] <= thr, 1.0, 0.0) * e[a]
+        by_area[a] = rate * safe * services[a] * (1.0 - effect * destruction[a])
     bg = _bitgen(ptrs)
     fast, state, inc = _stream_open(ptrs)
     family_factor, protracted_factor = factors

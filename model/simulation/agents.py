@@ -148,10 +148,9 @@ def sync_agents(model) -> None:
         (model.F > 0, model._unit_mask, model.units, InsurgentUnit),
         (model.garrison > 0.5, model._garrison_mask, model.garrison_agents, Garrison),
     ):
-        changed = present != before
-        if not changed.any():  # (most months: no search, nothing to copy)
+        if present.tobytes() == before.tobytes():  # (most months: no search, nothing to copy)
             continue
-        for k, a in np.argwhere(changed).tolist():
+        for k, a in np.argwhere(present != before).tolist():
             if present[k, a]:
                 agents[(k, a)] = make(model, model.cells[a], k, a)
             else:

@@ -174,18 +174,28 @@ def persons_by_area_group(
     return out.reshape(model.n, _NG)
 
 
-def persons_by_home_and_area(model) -> tuple[np.ndarray, np.ndarray]:
+def persons_by_home_and_area(
+    model, totals: tuple[np.ndarray, np.ndarray] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """``persons_by_home_group`` and ``persons_by_area_group`` together; with the compiled
     kernels (``model.simulation.kernels``) in one pass over the cohorts (whole numbers: the
-    same sums)."""
-    kern = model._kernels
+    same sums). ``totals`` (optional, two columns of one value per area) receive the persons
+    living in each area, at least 1 (floats), and the persons by home area (whole numbers)."""
+    kern, n = model._kernels, model.n
     if kern is None:
         by_home = persons_by_home_group(model)
-        return by_home, persons_by_area_group(model, by_home)
-    pop, n = model.pop, model.n
+        by_area = persons_by_area_group(model, by_home)
+        if totals is not None:
+            totals[0][...] = np.maximum(by_area.sum(axis=1).astype(float), 1.0)
+            totals[1][...] = by_home.sum(axis=1)
+        return by_home, by_area
+    pop = model.pop
     by_home = np.zeros(n * _NG, dtype=np.int64)
     by_area = np.zeros(n * _NG, dtype=np.int64)
-    kern.persons_counts(pop.home, pop.loc, pop.group, pop.size, _NG, by_home, by_area)
+    residents, home = totals if totals is not None else (np.empty(n), np.empty(n, np.int64))
+    kern.persons_counts(
+        pop.home, pop.loc, pop.group, pop.size, _NG, by_home, by_area, residents, home
+    )
     return by_home.reshape(n, _NG), by_area.reshape(n, _NG)
 
 

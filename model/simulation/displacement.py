@@ -109,14 +109,17 @@ def _returns_compiled(model, per_k: np.ndarray) -> None:
     """``_returns`` with the compiled kernels: the same draws and probabilities (the factors
     of a household's home area computed by area, in the same order)."""
     p, pop, kern = model.p, model.pop, model._kernels
-    safe = (model.is_share <= p["retaken_threshold"]) * np.exp(-per_k)
-    by_area = p["return_rate"] * safe * model.services
-    by_area *= 1.0 - p["return_destruction_effect"] * model.destruction
     floor = p["family_return_floor"]
     family = floor + (1 - floor) * model.perceived["family_policy"]
+    area_terms = (
+        model.is_share, np.exp(-per_k), model.services, model.destruction,
+        *kernels.floats(
+            p["retaken_threshold"], p["return_rate"], p["return_destruction_effect"]
+        ),
+    )  # fmt: skip
     model.m_family_returns = kern.returns(
         kernels.rng_pointers(model), pop.status, pop.home, pop.loc, pop.size, pop.family,
-        model.protracted, kernels.floats(family, p["protracted_return"]), by_area, DISPLACED,
+        model.protracted, kernels.floats(family, p["protracted_return"]), area_terms, DISPLACED,
         HOME, model.returnees,
     )  # fmt: skip
 

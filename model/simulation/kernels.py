@@ -129,10 +129,14 @@ def warm_up() -> float:
     kern.logistic_exponents(a(), a(), -1.0)
     kern.logistic_shares(a(), a())
     kern.group_sums(i64, i64, i8, i8, b, 1, 1, i64, f, f, f, f, a(), a(), a(), a(), a(), a())
-    kern.persons_counts(i64, i64, i8, i64, 1, i64.copy(), i64.copy())
+    kern.persons_counts(i64, i64, i8, i64, 1, i64.copy(), i64.copy(), a(), i64.copy())
+    kern.national_sums(i64, a(), a(), a(), a(), a())
     holder = SimpleNamespace(rng=np.random.default_rng(0))  # (kept alive: ptrs point into it)
     ptrs = rng_pointers(holder)
-    kern.returns(ptrs, i8.copy(), i64, i64.copy(), i64, b, b, floats(1, 1), f, 1, 0, a())
+    kern.returns(
+        ptrs, i8.copy(), i64, i64.copy(), i64, b, b, floats(1, 1), (f, f, f, f, *floats(0, 0, 0)),
+        1, 0, a(),
+    )  # fmt: skip
     kern.fleeing(ptrs, i8, b, i64, 0, i64, f, i64.copy())
     g6, f2 = np.zeros((6, 1)), np.zeros((1, 1))
     kern.services_before_exp(g6, 0, a(), a(), b, a(), floats(0, 0, 0, 0, 1, 1), a(), a(), a())

@@ -34,17 +34,17 @@ def border_posts(model) -> None:
     """
     p = model.p
     want = model.lev["border_control"] * p["border_troops_full"]
-    have = float(model.border_force.sum())
-    if want > have and model.pool.sum() > 0:
-        take = min(want - have, float(model.pool.sum()))
-        move = model.pool * take / model.pool.sum()
+    have, pool = rules.total(model.border_force), rules.total(model.pool)
+    if want > have and pool > 0:
+        take = min(want - have, pool)
+        move = model.pool * take / pool
         model.pool -= move
         model.border_force += move
     elif want < have:
         back = model.border_force * (have - want) / have
         model.border_force -= back
         model.pool += back
-    posted = float(model.border_force.sum())
+    posted = rules.total(model.border_force)
     model.border_control = (
         model.lev["border_control"] * min(1.0, posted / want) if want > 0 else 0.0
     )
@@ -68,19 +68,20 @@ def security_effective(model) -> None:
             sec[model.aidx[g.area]] += float(model.eff @ g.strength)
         raw += np.bincount(
             [model.aidx[g.area] for g in model.groups],
-            [g.strength.sum() for g in model.groups],
+            [rules.total(g.strength) for g in model.groups],
             model.n,
         )
-    model.security_raw = raw + model.border_force.sum() * model.border_areas / max(posts, 1)
+    model.security_raw = raw + rules.total(model.border_force) * model.border_areas / max(posts, 1)
     # mobile forces with no offensive to fight sweep for cells and sanctuaries where they are
     model.sweep_force = np.zeros(model.n)
-    if model.pool.sum() > 0:
+    pool = rules.total(model.pool)
+    if pool > 0:
         targets = (model.F[CLANDESTINE] + model.F[HOLDING] * model.sanctuary) * model.iraq
         if targets.sum() > 0:
             share = targets / targets.sum()
             model.sweep_force = float(model.eff @ model.pool) * share
             sec += model.sweep_force
-            model.security_raw = model.security_raw + model.pool.sum() * share
+            model.security_raw = model.security_raw + pool * share
     model.security_eff = sec * model.policing_multiplier * model.coordination
     # local police deter and find cells (arrest risk, detection) but do not fight offensives
     residents = model.residents
@@ -102,7 +103,7 @@ def _security_compiled(model) -> None:
         by_group = (
             np.array([model.aidx[g.area] for g in groups], dtype=np.int64),
             np.array([float(eff @ g.strength) for g in groups]),
-            np.array([g.strength.sum() for g in groups]),
+            np.array([rules.total(g.strength) for g in groups]),
         )
     else:
         by_group = _NO_GROUPS
@@ -157,6 +158,8 @@ def _plan(model, groups, slot_ready, slot_of, mask, theatre: str) -> None:
         a = model.aidx[g.area]
         if model.is_share[a] <= thr:
             _end_offensive(model, g, a, groups, slot_ready, slot_of)
+    if len(groups) >= len(slot_ready) or not _free_slots(slot_ready, slot_of, t):
+        return  # (no offensive can start: no target is looked for)
     ready = model.is_share > thr
     ready &= _governed_in(model, theatre, mask)
     ready &= model.op_start <= t
@@ -166,9 +169,7 @@ def _plan(model, groups, slot_ready, slot_of, mask, theatre: str) -> None:
         targets = [a for a in targets if a not in engaged]
     pop_under = None  # (counted only when a slot is free)
     while targets and len(groups) < len(slot_ready):
-        free = [
-            s for s in range(len(slot_ready)) if s not in slot_of.values() and slot_ready[s] <= t
-        ]
+        free = _free_slots(slot_ready, slot_of, t)
         if not free:
             break
         if pop_under is None:
@@ -180,6 +181,11 @@ def _plan(model, groups, slot_ready, slot_of, mask, theatre: str) -> None:
         slot_of[g.unique_id] = free[0]
         groups.append(g)
         targets.remove(best)
+
+
+def _free_slots(slot_ready, slot_of: dict, t: int) -> list[int]:
+    """The offensive slots neither in use nor pausing in month ``t``."""
+    return [s for s in range(len(slot_ready)) if s not in slot_of.values() and slot_ready[s] <= t]
 
 
 def _governed_in(model, theatre: str, mask: np.ndarray) -> np.ndarray:
@@ -211,11 +217,11 @@ def _end_offensive(model, g: StrikeGroup, a: int, groups, slot_ready, slot_of) -
         return
     residents = model.pop.size[model.pop.loc == a].sum()
     need = max(p["garrison_per_1000"] * residents / 1000.0, p["garrison_min"])
-    have = model.garrison[:, a].sum()
-    left = min(max(0.0, need - have), g.strength.sum())
-    if g.strength.sum() > 0 and left > 0:
-        model.garrison[:, a] += g.strength * left / g.strength.sum()
-    model.pool += g.strength * (1.0 - (left / g.strength.sum() if g.strength.sum() > 0 else 0.0))
+    have, strength = rules.total(model.garrison[:, a]), rules.total(g.strength)
+    left = min(max(0.0, need - have), strength)
+    if strength > 0 and left > 0:
+        model.garrison[:, a] += g.strength * left / strength
+    model.pool += g.strength * (1.0 - (left / strength if strength > 0 else 0.0))
 
 
 def _rebalance(model, groups: list[StrikeGroup], theatre: str) -> None:
@@ -249,7 +255,7 @@ def _fight(model, g: StrikeGroup, a: int, multiplier: float) -> None:
         force = float(model.eff @ g.strength) * multiplier * model.coordination[a]
     else:
         force = (
-            float(g.strength.sum())
+            rules.total(g.strength)
             * p["syria_clear_scale"]
             * (1.0 + p["coalition_effect_offensive"] * model.air)
         )
@@ -277,8 +283,9 @@ def _fight(model, g: StrikeGroup, a: int, multiplier: float) -> None:
         else 0
     )
     if gov_dead:
-        gov_dead = min(gov_dead, int(g.strength.sum()))
-        g.strength *= 1.0 - gov_dead / max(g.strength.sum(), 1.0)
+        strength = rules.total(g.strength)
+        gov_dead = min(gov_dead, int(strength))
+        g.strength *= 1.0 - gov_dead / max(strength, 1.0)
         model.m_sec[a] += gov_dead
     _liberate(model, a, cleared / held)
     model.destruction[a] += (

@@ -25,13 +25,10 @@ def step(model) -> None:
         chance = 1.0 - math.exp(-p["kirkuk_hazard"] * excess * protection)
         if excess > 0 and model.rng.random() < chance:
             _kirkuk_crisis(model)
-    iq = model.iraq
-    res_iq = model.residents[iq]
-    pop_iq = float(res_iq.sum())
-    deaths = float((model.m_civ + model.m_sec)[iq].sum())
-    abuse = float((model.abuse[iq] * res_iq).sum()) / pop_iq  # residents-weighted mean
+    pop_iq, deaths, abuse, any_gov = _national_sums(model)
+    abuse /= pop_iq  # (the residents-weighted mean)
     harm = model.harm_gov * p["harm_memory"]
-    if model.m_civ_gov.any():  # (adding 1000 x 0 / residents changes no value)
+    if any_gov:  # (adding 1000 x 0 / residents changes no value)
         harm += 1000.0 * model.m_civ_gov / np.maximum(model.residents, 1.0)
     model.harm_gov = harm
     decay = p["tension_decay"] + p["tension_reconciliation"] * model.perceived["reconciliation"]
@@ -49,6 +46,29 @@ def step(model) -> None:
         model.kirkuk
         + p["kirkuk_shock"] * lev["kurdish_referendum"]
         - p["kirkuk_decay"] * (floor + (1 - floor) * lev["kirkuk_settlement"]) * model.kirkuk
+    )
+
+
+def _national_sums(model) -> tuple[float, float, float, bool]:
+    """Over Iraq's areas: residents, deaths of the month (civilians and security forces) and
+    residents x abuse; and whether anyone was killed by government fire this month (with the
+    compiled kernels in one call: the same sums)."""
+    kern = model._kernels
+    if kern is not None:
+        iraq = model.__dict__.get("_iraq_index")
+        if iraq is None:
+            iraq = model._iraq_index = np.flatnonzero(model.iraq)
+        pop_iq, deaths, weighted, any_gov = kern.national_sums(
+            iraq, model.residents, model.m_civ, model.m_sec, model.abuse, model.m_civ_gov
+        )
+        return pop_iq, deaths, weighted, bool(any_gov)
+    iq = model.iraq
+    res_iq = model.residents[iq]
+    return (
+        float(res_iq.sum()),
+        float((model.m_civ + model.m_sec)[iq].sum()),
+        float((model.abuse[iq] * res_iq).sum()),
+        bool(model.m_civ_gov.any()),
     )
 
 

@@ -44,11 +44,13 @@ __all__ = ["births", "count_residents", "services", "sunni_mask", "update"]
 def count_residents(model) -> np.ndarray:
     """Persons living in each area now (at home or hosted), at least 1; kept as residents.
 
-    Also kept: the persons by area and group (``model.persons_area_group``) and by home area and
-    group (``model.persons_home_group``), which the recording of the month reads.
+    Also kept: the persons by area and group (``model.persons_area_group``), by home area and
+    group (``model.persons_home_group``) and by home area (``model.persons_home``), which the
+    recording of the month reads.
     """
-    model.persons_home_group, model.persons_area_group = persons_by_home_and_area(model)
-    model.residents = np.maximum(model.persons_area_group.sum(axis=1).astype(float), 1.0)
+    totals = np.empty(model.n), np.empty(model.n, dtype=np.int64)
+    model.persons_home_group, model.persons_area_group = persons_by_home_and_area(model, totals)
+    model.residents, model.persons_home = totals
     return model.residents
 
 
@@ -252,15 +254,15 @@ def _terms_compiled(model, kern, residents: np.ndarray, actives: np.ndarray):
             p["abuse_rate"] * (1 - perceived["militia_discipline"]), 1 - w + w * model.tension
         ),
         _group_terms(model), SUNNI_ARAB, model.iraq, model._legit_base_table,
-        kernels.floats(
-            p["hardship_destruction"], p["hardship_services"], p["legit_abuse_effect"],
-            p["legit_services_effect"], p["services_reference"], p["legit_civ_harm_effect"],
-            p["legit_is_harm_effect"],
+        _fixed(
+            model, "hardship_destruction", "hardship_services", "legit_abuse_effect",
+            "legit_services_effect", "services_reference", "legit_civ_harm_effect",
+            "legit_is_harm_effect",
         ),
         model.harm_gov, model.harm_is, model.services, model.abuse, h_area, table,
         (
             model.policing, float(model.intel), actives, residents,
-            *kernels.floats(p["arrest_k"], p["arrest_ratio_scale"], p["active_floor"]),
+            *_fixed(model, "arrest_k", "arrest_ratio_scale", "active_floor"),
         ),
         arrest,
     )  # fmt: skip
@@ -300,6 +302,16 @@ def _update_numpy(model, h_area, table, arrest, fam_pol, displaced, initial) -> 
     model.support_share = support / model.residents
 
 
+def _fixed(model, *names: str) -> tuple[float, ...]:
+    """The parameters ``names`` as floats for the kernels, made once per run (parameters do not
+    change during a run)."""
+    kept = model.__dict__.setdefault("_fixed_floats", {})
+    values = kept.get(names)
+    if values is None:
+        values = kept[names] = kernels.floats(*(model.p[name] for name in names))
+    return values
+
+
 def _update_compiled(model, kern, h_area, table, arrest, fam_pol) -> np.ndarray:
     """``_update_numpy`` (not at set-up) in compiled passes around NumPy's ``exp``, block by
     block (the logistic's exponents of a block in two columns of ``BLOCK`` cohorts); returns
@@ -319,9 +331,9 @@ def _update_compiled(model, kern, h_area, table, arrest, fam_pol) -> np.ndarray:
         p["legit_family_effect"] * (1 - fam_pol),
         p["is_rule_risk"],
     )
-    rates = kernels.floats(p["legitimacy_gain_rate"], p["legitimacy_loss_rate"])
-    thresholds = kernels.floats(p["sympathiser_threshold"], p["active_threshold"])
-    mobilization = kernels.floats(p["mobilization_rate"], p["demobilization_rate"])
+    rates = _fixed(model, "legitimacy_gain_rate", "legitimacy_loss_rate")
+    thresholds = _fixed(model, "sympathiser_threshold", "active_threshold")
+    mobilization = _fixed(model, "mobilization_rate", "demobilization_rate")
     neg_spread = float(-p["activation_spread"])
     for s in blocks(m):
         x_engaged, x_active = e_engaged[: s.stop - s.start], e_active[: s.stop - s.start]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from model.simulation import tables
+from model.simulation import rules, tables
 from model.simulation.agents import CLANDESTINE, DISPLACED, HOLDING
 from model.simulation.cohorts import blocks, cohort_keys, displaced_now
 from model.simulation.outcomes import GROUPS
@@ -90,7 +90,7 @@ class Recorder:
         A["sanctuary"][t] = held & m.sanctuary
         self.share[t] = m.is_share
         A["control"][t] = m.is_share * m.control_weight
-        A["population"][t] = m.persons_home_group.sum(axis=1)
+        A["population"][t] = m.persons_home
         kern = m._kernels
         if kern is None:
             under = np.flatnonzero(pop.under_is)
@@ -125,8 +125,8 @@ class Recorder:
         N["kirkuk"][t] = m.kirkuk
         # (the mean as sum / count, what ndarray.mean computes, without its wrapper)
         havens = m.haven_capacity[self._havens]
-        N["haven_capacity"][t] = float(havens.sum() / len(havens)) if len(havens) else 0.0
-        N["syria_fighters"][t] = float(m.F[:, self._syria].sum())
+        N["haven_capacity"][t] = rules.total(havens) / len(havens) if len(havens) else 0.0
+        N["syria_fighters"][t] = sum(m.F.take(self._syria, axis=1).ravel().tolist())  # (whole)
         N["inflow"][t] = m.m_inflow
         N["us_troops"][t] = m.us_present
         N["support"][t] = m.support

@@ -99,6 +99,18 @@ def relax_asymmetric(
     return np.add(current, gap, out=current)
 
 
+def total(x: np.ndarray) -> float:
+    """``float(x.sum())`` of a float vector, bit for bit, without the reduction's set-up when
+    it is short (a few forces or havens): NumPy adds fewer than 8 values one after the other
+    from 0 (its pairwise summation starts at 8), as this loop does."""
+    if len(x) >= 8:
+        return float(x.sum())
+    s = 0.0
+    for v in x.tolist():
+        s += v
+    return s
+
+
 def saturating(x: np.ndarray | float, half: float) -> np.ndarray | float:
     """x / (x + half): 0 at 0, 1/2 at ``half``, approaching 1."""
     return x / (x + half)
