@@ -113,8 +113,8 @@ def _returns_compiled(model, per_k: np.ndarray) -> None:
     family = floor + (1 - floor) * model.perceived["family_policy"]
     area_terms = (
         model.is_share, np.exp(-per_k), model.services, model.destruction,
-        *kernels.floats(
-            p["retaken_threshold"], p["return_rate"], p["return_destruction_effect"]
+        *kernels.fixed_floats(
+            model, "retaken_threshold", "return_rate", "return_destruction_effect"
         ),
     )  # fmt: skip
     model.m_family_returns = kern.returns(

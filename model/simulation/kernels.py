@@ -71,6 +71,16 @@ def floats(*values) -> tuple[float, ...]:
     return tuple(map(float, values))
 
 
+def fixed_floats(model, *names: str) -> tuple[float, ...]:
+    """``floats`` of the parameters ``names``, made once per model (parameters do not change
+    during a run)."""
+    kept = model.__dict__.setdefault("_fixed_floats", {})
+    values = kept.get(names)
+    if values is None:
+        values = kept[names] = floats(*(model.p[name] for name in names))
+    return values
+
+
 def rng_pointers(model) -> np.ndarray:
     """The addresses of the model's bit generator that the compiled draws use: its state and
     its ``next_uint64``, ``next_uint32`` and ``next_double`` functions (NumPy publishes them as

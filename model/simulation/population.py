@@ -254,7 +254,7 @@ def _terms_compiled(model, kern, residents: np.ndarray, actives: np.ndarray):
             p["abuse_rate"] * (1 - perceived["militia_discipline"]), 1 - w + w * model.tension
         ),
         _group_terms(model), SUNNI_ARAB, model.iraq, model._legit_base_table,
-        _fixed(
+        kernels.fixed_floats(
             model, "hardship_destruction", "hardship_services", "legit_abuse_effect",
             "legit_services_effect", "services_reference", "legit_civ_harm_effect",
             "legit_is_harm_effect",
@@ -262,7 +262,7 @@ def _terms_compiled(model, kern, residents: np.ndarray, actives: np.ndarray):
         model.harm_gov, model.harm_is, model.services, model.abuse, h_area, table,
         (
             model.policing, float(model.intel), actives, residents,
-            *_fixed(model, "arrest_k", "arrest_ratio_scale", "active_floor"),
+            *kernels.fixed_floats(model, "arrest_k", "arrest_ratio_scale", "active_floor"),
         ),
         arrest,
     )  # fmt: skip
@@ -302,16 +302,6 @@ def _update_numpy(model, h_area, table, arrest, fam_pol, displaced, initial) -> 
     model.support_share = support / model.residents
 
 
-def _fixed(model, *names: str) -> tuple[float, ...]:
-    """The parameters ``names`` as floats for the kernels, made once per run (parameters do not
-    change during a run)."""
-    kept = model.__dict__.setdefault("_fixed_floats", {})
-    values = kept.get(names)
-    if values is None:
-        values = kept[names] = kernels.floats(*(model.p[name] for name in names))
-    return values
-
-
 def _update_compiled(model, kern, h_area, table, arrest, fam_pol) -> np.ndarray:
     """``_update_numpy`` (not at set-up) in compiled passes around NumPy's ``exp``, block by
     block (the logistic's exponents of a block in two columns of ``BLOCK`` cohorts); returns
@@ -331,9 +321,9 @@ def _update_compiled(model, kern, h_area, table, arrest, fam_pol) -> np.ndarray:
         p["legit_family_effect"] * (1 - fam_pol),
         p["is_rule_risk"],
     )
-    rates = _fixed(model, "legitimacy_gain_rate", "legitimacy_loss_rate")
-    thresholds = _fixed(model, "sympathiser_threshold", "active_threshold")
-    mobilization = _fixed(model, "mobilization_rate", "demobilization_rate")
+    rates = kernels.fixed_floats(model, "legitimacy_gain_rate", "legitimacy_loss_rate")
+    thresholds = kernels.fixed_floats(model, "sympathiser_threshold", "active_threshold")
+    mobilization = kernels.fixed_floats(model, "mobilization_rate", "demobilization_rate")
     neg_spread = float(-p["activation_spread"])
     for s in blocks(m):
         x_engaged, x_active = e_engaged[: s.stop - s.start], e_active[: s.stop - s.start]
