@@ -9,6 +9,7 @@ from numba.np.random.distributions import random_binomial, random_geometric
 from numba.np.random.generator_core import next_double
 
 from model.simulation._kernels_numba import (
+    _NO_IDX,
     _POISSON_LAM_MAX,
     _binomial,
     _bitgen,
@@ -18,23 +19,19 @@ from model.simulation._kernels_numba import (
     _np_sum,
     _poisson,
     _poisson_draw,
+    _sel,
     _stream_close,
     _stream_open,
     _uniform,
     _walk_close,
     _walk_open,
-    _walk_to,
+    _walk_partials,
 )
 
 # The common parts these kernels were compiled with (sha256 of _kernels_numba.py, first 16 hex
 # digits): numba's cache notices a change to this file only, so a change to the common parts must
 # change this line too (tests/test_kernels.py checks it), or cached kernels keep the old code.
-COMMON_PARTS = "4aabb281f6683d93"
-
-# The walks placing deaths and recruits (``_walk_open``) keep the partial sum at the end of every
-# stretch of this many households; the second pass adds weights again only in stretches where a
-# draw falls (partial sums only grow: a draw at or above a stretch's end falls beyond it).
-_STRIDE = 64  # (insurgency: docs/ODD.md section 7.5; the kernels process by process first)
+COMMON_PARTS = "d55bdb0463e21e35"
 
 
 @_jit
@@ -78,42 +75,28 @@ def attack_draws(ptrs, C, H, support, scale, floor, holding_share, p_event, p_si
 
 @_jit
 def attack_losses(ptrs, kill, mean, n_exact, size, loc, per_person, inc, residents, harm,
-                  memory, sec_rate, garrison, m_civ, m_sec):  # fmt: skip
+                  memory, sec_rate, garrison, m_civ, m_sec, partial):  # fmt: skip
     """The rest of insurgency.attacks: the deaths placed on households (Poisson with mean
     ``mean``, plus ``n_exact``; only if ``kill``), remembered harm, security-force deaths and
-    the garrisons' losses. Returns the civilians killed."""
+    the garrisons' losses. Returns the civilians killed. ``partial``: a float column of at
+    least every household, for the partial sums of their weights (overwritten)."""
     bg = _bitgen(ptrs)
     n = inc.shape[0]
     civ = np.zeros(n, dtype=np.int64)
     if kill:
         k = _poisson(bg, mean) + n_exact
         if k > 0:  # (nobody to place: no draw either)
-            # households weigh size x their area's deaths per person (areas at 0 skipped, as in
-            # insurgency.living_in): the sum, then the walk along the same partial sums
+            # households weigh size x their area's deaths per person (areas at 0 add nothing,
+            # as in insurgency.living_in): the partial sums, then the walk along them
             m = size.shape[0]
-            after = np.empty((m + _STRIDE - 1) // _STRIDE)  # (see _STRIDE)
             total = 0.0
-            for j in range(after.shape[0]):
-                for i in range(j * _STRIDE, min(m, (j + 1) * _STRIDE)):
-                    rate = per_person[loc[i]]
-                    if rate > 0.0:
-                        total = total + size[i] * rate
-                after[j] = total
+            for i in range(m):
+                rate = per_person[loc[i]]
+                total = total + _sel(rate > 0.0, size[i] * rate, 0.0)
+                partial[i] = total
             if not total <= 0.0:
                 draws, chosen, dead = _walk_open(bg, ptrs, k, total)
-                p, found, part = 0, 0, 0.0
-                for j in range(after.shape[0]):
-                    if p == k:  # (every draw placed: no household further on gets one)
-                        break
-                    if not draws[p] < after[j]:  # (no draw falls in this stretch)
-                        part = after[j]
-                        continue
-                    for i in range(j * _STRIDE, min(m, (j + 1) * _STRIDE)):
-                        rate = per_person[loc[i]]
-                        if rate > 0.0:
-                            part = part + size[i] * rate
-                            if p < k and draws[p] < part:  # (the call where draws fall)
-                                p, found = _walk_to(draws, p, part, i, chosen, dead, found)
+                p, found = _walk_partials(draws, partial, m, _NO_IDX, chosen, dead)
                 found = _walk_close(p, chosen, dead, found, m - 1)
                 for j in range(found):
                     i = chosen[j]
@@ -320,12 +303,13 @@ def _leadership_boosts(ptrs, lead, recovery, chance, loss, kappa, C, H, haven, s
 
 @_jit
 def recruitment(ptrs, boost, scalars, iraq, idx, w, size, active, loc, under_is, C, H,
-                m_recruits):  # fmt: skip
+                m_recruits, partial):  # fmt: skip
     """insurgency.recruitment: every area's rate (where fighters are present or not), the weights
     of households ``idx`` (size x active x rate, in ``w``: a column of every cohort, set to 0
-    here, as the mean number of recruits is NumPy's pairwise sum of the full column), the
-    month's recruits (Poisson) each drawn in proportion to the weights (``_place``); they leave
-    their households and join the cells, or the holding fighters under IS rule."""
+    here, as the mean number of recruits is NumPy's pairwise sum of the full column) and their
+    partial sums (in ``partial``, at least as long as ``idx``), the month's recruits (Poisson)
+    each drawn in proportion to the weights (``_place``); they leave their households and join
+    the cells, or the holding fighters under IS rule."""
     bg = _bitgen(ptrs)
     w[:] = 0.0
     rate_base, remote = scalars
@@ -335,30 +319,19 @@ def recruitment(ptrs, boost, scalars, iraq, idx, w, size, active, loc, under_is,
     for a in range(n):
         r = scale * (1.0 if (C[a] + H[a]) > 0 else remote)
         rate[a] = r * (1.0 if iraq[a] else 0.0)
-    m = idx.shape[0]  # (the partial sums in cohort order, by stretch: _STRIDE, _walk_open)
-    after = np.empty((m + _STRIDE - 1) // _STRIDE)
+    m = idx.shape[0]
     total = 0.0
-    for q in range(after.shape[0]):
-        for j in range(q * _STRIDE, min(m, (q + 1) * _STRIDE)):
-            i = idx[j]
-            w[i] = size[i] * active[i] * rate[loc[i]]
-            total = total + w[i]
-        after[q] = total
+    for j in range(m):
+        i = idx[j]
+        x = size[i] * active[i] * rate[loc[i]]
+        w[i] = x
+        total = total + x
+        partial[j] = total
     k = _poisson(bg, _np_sum(w))
     if k <= 0 or total <= 0.0:
         return 0
     draws, chosen, r = _walk_open(bg, ptrs, k, total)
-    p, found, part = 0, 0, 0.0
-    for q in range(after.shape[0]):
-        if p == k:  # (every draw placed)
-            break
-        if not draws[p] < after[q]:  # (no draw falls in this stretch)
-            part = after[q]
-            continue
-        for j in range(q * _STRIDE, min(m, (q + 1) * _STRIDE)):
-            part = part + w[idx[j]]
-            if p < k and draws[p] < part:  # (the call only where draws fall)
-                p, found = _walk_to(draws, p, part, idx[j], chosen, r, found)
+    p, found = _walk_partials(draws, partial, m, idx, chosen, r)
     found = _walk_close(p, chosen, r, found, size.shape[0] - 1)
     recruited = 0
     for j in range(found):
@@ -462,21 +435,23 @@ def insurgency_first(ptrs, lead, lead_scalars, kappa, C, H, haven, strength0, bo
 def insurgency_rest(
     ptrs, kill, mean, n_big, b_recruit, pop_cols, support, per_person, inc, residents, harm,
     loss_scalars, garrison, m_cols, det_arrays, det_scalars, p_det, recruit_scalars,
-    iraq, sunni, w, havens_index, kappa, is_share, haven_scalars, links, policing,
+    iraq, sunni, w, partial, havens_index, kappa, is_share, haven_scalars, links, policing,
     border_scalars, attrition_share, sortie_areas, sortie_starts, sortie_neighbours,
     sortie_share, nb_pad, nb_ok, nb_any, mobility, can_seize, governed, home_starts,
     home_code, seize_scalars, C, H,
 ):  # fmt: skip
     """insurgency.step after the expected ordinary deaths, process after process in the
     documented order (the same kernels as each process alone). Returns (civilians killed,
-    recruits, fighters who crossed the border)."""
+    recruits, fighters who crossed the border). ``w``: a float column of every household, for
+    the deaths' partial sums, then the recruits' weights; ``partial``: the recruits' partial
+    sums (a float column as long as ``sunni``)."""
     size, loc, active, status, under_is = pop_cols
     m_civ, m_sec, m_isd, m_is_killed, m_recruits = m_cols
     refuge, cover, sunni_share, exposure, syria, syria_cover = det_arrays
     memory, sec_rate = loss_scalars
     killed = attack_losses(
         ptrs, kill, mean, n_big, size, loc, per_person, inc, residents, harm, memory,
-        sec_rate, garrison, m_civ, m_sec,
+        sec_rate, garrison, m_civ, m_sec, w,
     )  # fmt: skip
     search, det = det_scalars[0], det_scalars[1:]
     detection(
@@ -485,7 +460,7 @@ def insurgency_rest(
     )  # fmt: skip
     recruited = recruitment(
         ptrs, b_recruit, recruit_scalars, iraq, sunni, w, size, active, loc, under_is, C, H,
-        m_recruits,
+        m_recruits, partial,
     )  # fmt: skip
     havens(ptrs, havens_index, kappa, is_share, C, H, haven_scalars)
     inflow = border(ptrs, links, C, H, kappa, policing, border_scalars)

@@ -28,7 +28,7 @@ _inline = numba.njit(cache=True, nogil=True, fastmath=False, error_model="numpy"
 _POISSON_LAM_MAX = np.iinfo(np.int64).max - np.sqrt(np.iinfo(np.int64).max) * 10
 
 
-_NO_IDX = np.zeros(0, dtype=np.int64)  # (no subset: households weigh by area)
+_NO_IDX = np.zeros(0, dtype=np.int64)  # (no subset: the candidates are the households)
 
 
 @intrinsic
@@ -349,27 +349,48 @@ def _walk_open(bg, ptrs, k, total):
     """The start of insurgency._place in compiled code, for ``k`` persons drawn among candidate
     households whose weights sum to ``total`` (a positive sum of their partial sums, taken in
     cohort order as np.cumsum does): the ``k`` draws below the total, sorted, and room for the
-    households drawn and how many draws each gets. The caller then adds the weights again in
-    the same order (the same partial sums: no column of them is kept), hands a household to
-    ``_walk_to`` when its partial sum passes the next draw (a call per household would cost
-    more than the walk), and ends with ``_walk_close``."""
+    households drawn and how many draws each gets. The caller kept the partial sums in a
+    column as it added the weights; ``_walk_partials`` then finds the households where the
+    draws fall, and ``_walk_close`` ends the walk."""
     chosen = np.empty(k + 1, dtype=np.int64)
     counts = np.empty(k + 1, dtype=np.int64)
     return _sorted_draws(bg, ptrs, k, total), chosen, counts
 
 
 @_inline
-def _walk_to(draws, p, c, i, chosen, counts, found):
-    """Household ``i``, whose partial sum is ``c``, gets the draws below ``c`` from the
-    ``p``-th on (np.searchsorted: the draws below it, less those below the one before).
-    Returns the next draw's position and the households found so far."""
-    start = p
-    while p < draws.shape[0] and draws[p] < c:
-        p += 1
-    if p > start:
-        chosen[found] = i
+def _walk_partials(draws, partial, m, idx, chosen, counts):
+    """The households where the sorted ``draws`` fall: the ``j``-th of ``m`` candidates
+    (household ``idx[j]``, or ``j`` if ``idx`` is empty) gets the draws below its partial sum
+    ``partial[j]`` not taken by the ones before (np.searchsorted on the cumulative sums). A
+    draw's household, the first whose partial sum is above it, is found from the last one by
+    a galloping search (steps of 1, 2, 4, ..., then halving; a test at every household would
+    mispredict a branch at every household drawn). Returns the next draw's position and how
+    many households got draws (``chosen``: which, ``counts``: how many each)."""
+    k = draws.shape[0]
+    p, found, j = 0, 0, 0
+    while p < k:
+        d = draws[p]
+        step, hi = 1, j
+        while hi < m and not partial[hi] > d:  # (the first above d lies beyond hi)
+            j = hi + 1
+            hi = j + step
+            step *= 2
+        hi = hi if hi < m else m
+        while j < hi:  # (the first above d in [j, hi), else hi)
+            mid = (j + hi) >> 1
+            if partial[mid] > d:
+                hi = mid
+            else:
+                j = mid + 1
+        if j >= m:  # (the draws left are at or above the total: _walk_close)
+            break
+        start, c = p, partial[j]
+        while p < k and draws[p] < c:  # (d at least)
+            p += 1
+        chosen[found] = idx[j] if idx.shape[0] else j
         counts[found] = p - start
         found += 1
+        j += 1
     return p, found
 
 

@@ -25,7 +25,7 @@ from model.simulation._kernels_numba import (
 # digits): numba's cache notices a change to this file only, so a change to the common parts
 # must change this line too (tests/test_kernels.py checks it), or cached kernels would keep the
 # old code.
-COMMON_PARTS = "4aabb281f6683d93"
+COMMON_PARTS = "d55bdb0463e21e35"
 
 
 @_jit
@@ -33,20 +33,34 @@ def births_actives(size, birth_rate, iraq, carry, active, loc, actives):
     """population.births and the active persons by area (np.bincount(loc, size x active)).
 
     ``birth_rate`` (a month, per person) applies to households whose home is in Iraq
-    (``iraq``). Writes the sizes (whole persons); adds to
-    ``actives``; returns the persons born (a whole number).
-    """
-    born_total = 0.0
-    for i in range(size.shape[0]):
+    (``iraq``). Writes the sizes (whole persons); adds to ``actives``; returns the persons
+    born (a whole number)."""
+    # the births first: no float sum carried from household to household (the persons born
+    # are an integer, exact in any order)
+    born_total = 0
+    m = size.shape[0]
+    for i in range(m):
         s = float(size[i])
         c = carry[i] + s * _sel(iraq[i], birth_rate, 0.0)
         born = math.floor(c)
         carry[i] = c - born
         born_total += born
-        s = s + born
-        size[i] = np.int64(s)
-        actives[loc[i]] += s * active[i]
-    return born_total
+        size[i] = np.int64(s + born)
+    # then the active persons: a running sum while the area stays the same (the same
+    # additions in the same order as adding to ``actives`` each time, without waiting for the
+    # last store)
+    if m:
+        cur = loc[0]
+        acc = actives[cur]
+        for i in range(m):
+            a = loc[i]
+            if a != cur:
+                actives[cur] = acc
+                cur = a
+                acc = actives[a]
+            acc += float(size[i]) * active[i]
+        actives[cur] = acc
+    return float(born_total)
 
 
 @_jit
@@ -68,17 +82,19 @@ def legitimacy_pass(
     arrest,
     risk_aversion,
     thresholds,
+    neg_spread,
     griev_out,
     x_engaged,
     x_active,
 ):
-    """population._update_block up to the logistic's exponent.
+    """population._update_block up to the logistic's exponentials.
 
     ``terms``: hardship of the displaced, of families and under IS rule, the Kirkuk and family
     legitimacy terms, the arrest risk under IS rule. ``rates``: legitimacy gain and loss.
-    ``thresholds``: sympathiser and active thresholds. Writes grievance, legitimacy and
-    N - T of the engaged and active shares (the division by -spread is left to NumPy, whose
-    vector division gives the same quotients several at a time).
+    ``thresholds``: sympathiser and active thresholds; ``neg_spread``: -activation spread.
+    Writes grievance, legitimacy and the exponents of the logistic, (N - T) / -spread, of the
+    engaged and active shares (the correctly rounded quotients of NumPy's division, several
+    at a time in the vectorised loop, where the divider works beside the other arithmetic).
     """
     h_disp, h_fam, h_rule, l_kirk, l_fam, rule_risk = terms
     up, down = rates
@@ -124,20 +140,20 @@ def legitimacy_pass(
         risk = _sel(und, rule_risk, griev_out[i])
         griev_out[i] = g
         net = g - risk_aversion[i] * risk
-        x_engaged[i] = net - t_symp
-        x_active[i] = net - t_active
+        x_engaged[i] = (net - t_symp) / neg_spread
+        x_active[i] = (net - t_active) / neg_spread
 
 
 @_jit
 def mobilization_pass(e_engaged, e_active, active, engaged, rates):
     """The rest of rules.mobilization and the memory of mobilization (a loop without branches,
-    which the compiler vectorises). ``e_*``: the shares the logistic gives,
-    1 / (1 + exp(exponent)); ``rates``: mobilization and demobilization rates."""
+    which the compiler vectorises). ``e_*``: NumPy's exp of the logistic's exponents, whose
+    shares are 1 / (1 + exp); ``rates``: mobilization and demobilization rates."""
     up, down = rates
     up_faster = up >= down
     for i in range(active.shape[0]):
-        e = e_engaged[i]
-        a = e_active[i]
+        e = 1.0 / (e_engaged[i] + 1.0)
+        a = 1.0 / (e_active[i] + 1.0)
         e = _sel(e >= a, e, a)
         # rules.relax_asymmetric of both shares (written out: a call per cohort costs)
         ca = active[i]
@@ -157,29 +173,25 @@ def mobilization_pass(e_engaged, e_active, active, engaged, rates):
 def social_base(sunni, loc, size, engaged, support, sunni_persons):
     """The engaged persons of the Sunni communities (households ``sunni``, ascending) by area
     where they live, added to ``support`` in cohort order, and their persons to
-    ``sunni_persons`` (whole numbers, exact in any order)."""
-    for j in range(sunni.shape[0]):
+    ``sunni_persons`` (whole numbers); running sums while the area stays the same."""
+    k = sunni.shape[0]
+    if k == 0:
+        return
+    cur = loc[sunni[0]]
+    acc, persons = support[cur], 0
+    for j in range(k):
         i = sunni[j]
-        s = float(size[i])
-        support[loc[i]] += s * engaged[i]
-        sunni_persons[loc[i]] += s
-
-
-@_jit
-def logistic_exponents(x_engaged, x_active, neg_spread):
-    """The exponents of rules.mobilization's logistic: (N - T) / -spread, for both shares (a
-    loop the compiler vectorises: the same quotients)."""
-    for i in range(x_engaged.shape[0]):
-        x_engaged[i] = x_engaged[i] / neg_spread
-        x_active[i] = x_active[i] / neg_spread
-
-
-@_jit
-def logistic_shares(e_engaged, e_active):
-    """The logistic's shares 1 / (1 + exp) from the exponentials (NumPy's exp), in place."""
-    for i in range(e_engaged.shape[0]):
-        e_engaged[i] = 1.0 / (e_engaged[i] + 1.0)
-        e_active[i] = 1.0 / (e_active[i] + 1.0)
+        a = loc[i]
+        if a != cur:
+            support[cur] = acc
+            sunni_persons[cur] += persons
+            cur = a
+            acc, persons = support[a], 0
+        s = size[i]
+        acc += float(s) * engaged[i]
+        persons += s
+    support[cur] = acc
+    sunni_persons[cur] += persons
 
 
 @_jit

@@ -68,8 +68,10 @@ def scratch(model, name: str, m: int) -> np.ndarray:
     columns would be paged in every month). ``x_engaged`` and ``x_active`` (``BLOCK`` cohorts
     or fewer) hold a block's exponents of the logistic during ``population.update`` (on the
     NumPy path ``x_engaged`` holds a block's hardship); ``grievance`` (every cohort) holds the
-    month's grievance from ``population.update`` to the recording, and the compiled
-    recruitment weights during the insurgency's month."""
+    month's grievance from ``population.update`` to the recording, and the compiled path's
+    partial sums of the deaths' weights, then the recruitment weights, during the
+    insurgency's month; ``partial`` (a value per Sunni household) the partial sums of the
+    recruitment weights."""
     buffers = model.__dict__.setdefault("_buffers", {})
     out = buffers.get(name)
     if out is None or len(out) != m:

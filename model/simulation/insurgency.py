@@ -25,6 +25,7 @@ from model.simulation.insurgency_compiled import (
     _border_scalars,
     _detection_scalars,
     _haven_scalars,
+    _partial,
     _static,
     _step_compiled,
 )
@@ -190,7 +191,7 @@ def recruitment(model, boost: float) -> None:
             model._kernels.recruitment(
                 rng_pointers(model), float(boost), _static(model).recruit, model.iraq, S,
                 scratch(model, "grievance", len(pop)), pop.size, pop.active, pop.loc,
-                pop.under_is, C, H, model.m_recruits,
+                pop.under_is, C, H, model.m_recruits, _partial(model),
             )
         )  # fmt: skip
         return

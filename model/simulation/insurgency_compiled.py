@@ -46,7 +46,8 @@ def _step_compiled(model, support: np.ndarray) -> None:
         (model.m_civ, model.m_sec, model.m_isd, model.m_is_killed, model.m_recruits),
         (model.refuge, model._cover, model.sunni_share, st.exposure, st.syria, st.syria_cover),
         _detection_scalars(model), p_det, st.recruit, model.iraq, cohort_index(model).sunni,
-        scratch(model, "grievance", len(pop)), st.haven_index, model.haven_capacity,
+        scratch(model, "grievance", len(pop)), _partial(model), st.haven_index,
+        model.haven_capacity,
         model.is_share, _haven_scalars(model), st.border_links, model.policing,
         _border_scalars(model),
         *st.after_border, model._nb_pad, model._nb_ok, model._nb_any, st.mobility,
@@ -77,8 +78,14 @@ def _attacks_compiled(model, support: np.ndarray, boost: float) -> None:
         kern.attack_losses(
             ptrs, kill, mean, n_big, pop.size, pop.loc, per_person, inc, residents,
             model.harm_is, *st.losses, model.garrison, model.m_civ, model.m_sec,
+            scratch(model, "grievance", len(pop)),
         )
     )  # fmt: skip
+
+
+def _partial(model) -> np.ndarray:
+    """The column for the partial sums of the recruits' weights (one per Sunni household)."""
+    return scratch(model, "partial", len(cohort_index(model).sunni))
 
 
 def _detection_scalars(model) -> tuple[float, ...]:

@@ -132,12 +132,11 @@ def warm_up() -> float:
     kern.births_actives(i64.copy(), 0.0, b, a(), a(), i64, a())
     terms, two = floats(0, 0, 0, 0, 0, 0), floats(0.1, 0.1)
     kern.legitimacy_pass(
-        i64, i8, i8, b, b, b, f, a(), a(), 1, 1, terms, a(), two, a(), f, two, a(), a(), a()
-    )
+        i64, i8, i8, b, b, b, f, a(), a(), 1, 1, terms, a(), two, a(), f, two, -1.0, a(), a(),
+        a(),
+    )  # fmt: skip
     kern.mobilization_pass(a(), a(), a(), a(), two)
     kern.social_base(i64, i64, i64, a(), a(), a())
-    kern.logistic_exponents(a(), a(), -1.0)
-    kern.logistic_shares(a(), a())
     kern.group_sums(i64, i64, i8, i8, b, 1, 1, i64, f, f, f, f, a(), a(), a(), a(), a(), a())
     kern.persons_counts(i64, i64, i8, i64, 1, i64.copy(), i64.copy(), a(), i64.copy())
     kern.national_sums(i64, a(), a(), a(), a(), a())
@@ -170,7 +169,7 @@ def warm_up() -> float:
     kern.insurgency_rest(
         ptrs, kill, 0.0, n_big, b_recruit, (i64.copy(), i64, a(), i8, b.copy()), a(), a(), i64,
         a(), a(), floats(0, 0), m2, (a(), a(), a(), a(), a()), (b, a(), a(), a(), i64, a()),
-        floats(0, 0, 1, 0, 0, 0, 0), a(), floats(0, 0), b, i64, a(), i64, a(), a(),
+        floats(0, 0, 1, 0, 0, 0, 0), a(), floats(0, 0), b, i64, a(), a(), i64, a(), a(),
         floats(0, 0, 0, 0, 0, 0), np.zeros((0, 2), dtype=np.int64), a(),
         floats(0, 0, 0, 0), 0.0, i64, np.zeros(2, dtype=np.int64), z, 0.0,
         np.zeros((1, 1), dtype=np.int64), np.zeros((1, 1), dtype=bool), b, 0.0, b, b,

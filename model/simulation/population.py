@@ -345,17 +345,16 @@ def _update_compiled(model, kern, h_area, table, arrest, fam_pol) -> np.ndarray:
             arrest,
             pop.risk_aversion[s],
             thresholds,
+            neg_spread,
             griev[s],
             x_engaged,
             x_active,
         )
-        # rules.mobilization's logistic, 1 / (1 + exp((N - T) / -spread)): the divisions in
-        # vectorised compiled loops (kept out of the pass above, where they would be made one
-        # at a time), and NumPy's exp (the C library's can differ in the last bit)
-        kern.logistic_exponents(x_engaged, x_active, neg_spread)
+        # rules.mobilization's logistic, 1 / (1 + exp((N - T) / -spread)): its divisions in
+        # the compiled passes' vectorised loops, NumPy's exp between them (the C library's can
+        # differ in the last bit)
         np.exp(x_engaged, out=x_engaged)
         np.exp(x_active, out=x_active)
-        kern.logistic_shares(x_engaged, x_active)
         kern.mobilization_pass(x_engaged, x_active, pop.active[s], pop.engaged[s], mobilization)
     support, sunni_persons = np.zeros(n), np.zeros(n)
     kern.social_base(
