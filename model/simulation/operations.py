@@ -160,10 +160,11 @@ def _plan(model, groups, slot_ready, slot_of, mask, theatre: str) -> None:
             _end_offensive(model, g, a, groups, slot_ready, slot_of)
     if len(groups) >= len(slot_ready) or not _free_slots(slot_ready, slot_of, t):
         return  # (no offensive can start: no target is looked for)
-    ready = model.is_share > thr
-    ready &= _governed_in(model, theatre, mask)
-    ready &= model.op_start <= t
-    targets = ready.nonzero()[0].tolist()
+    # the theatre's governed areas still held, whose offensive may start by now (ascending)
+    share = model.is_share.tolist()
+    targets = [
+        a for a, start in _governed_in(model, theatre, mask) if share[a] > thr and start <= t
+    ]
     if groups:
         engaged = {model.aidx[g.area] for g in groups}
         targets = [a for a in targets if a not in engaged]
@@ -188,11 +189,13 @@ def _free_slots(slot_ready, slot_of: dict, t: int) -> list[int]:
     return [s for s in range(len(slot_ready)) if s not in slot_of.values() and slot_ready[s] <= t]
 
 
-def _governed_in(model, theatre: str, mask: np.ndarray) -> np.ndarray:
-    """The governed areas of a theatre (``mask``), kept for the run."""
+def _governed_in(model, theatre: str, mask: np.ndarray) -> list[tuple[int, int]]:
+    """The governed areas of a theatre (``mask``), ascending, each with the month its
+    offensive may start (``op_start``); kept for the run."""
     kept = model.__dict__.setdefault("_governed_in", {})
     if theatre not in kept:
-        kept[theatre] = mask & model.governed
+        areas = np.flatnonzero(mask & model.governed).tolist()
+        kept[theatre] = [(a, int(model.op_start[a])) for a in areas]
     return kept[theatre]
 
 
@@ -356,8 +359,11 @@ def sweeps(model) -> None:
     fighters; the rest of the fighters stay (the terrain is theirs again if the sweeps stop)."""
     p, rng = model.p, model.rng
     thr = p["retaken_threshold"]
-    swept = model.sanctuary & (model.is_share > thr) & (model.sweep_force > 0)
-    for a in swept.nonzero()[0].tolist():
+    sanctuaries = model.__dict__.get("_sanctuaries")
+    if sanctuaries is None:  # (fixed for the run)
+        sanctuaries = model._sanctuaries = np.flatnonzero(model.sanctuary).tolist()
+    share, force = model.is_share.tolist(), model.sweep_force.tolist()
+    for a in [a for a in sanctuaries if share[a] > thr and force[a] > 0]:
         held = model.is_share[a]
         defenders = int(model.F[HOLDING, a])
         ratio = (
