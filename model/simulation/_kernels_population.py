@@ -195,53 +195,26 @@ def social_base(sunni, loc, size, engaged, support, sunni_persons):
 
 
 @_jit
-def group_sums(
-    loc, home, group, status, under, n_groups, displaced_code, size, active, engaged, legit,
-    griev, out_active, out_symp, out_legit, out_griev, idps, under_is,
-):  # fmt: skip
-    """recording: persons active, sympathising, x legitimacy, x grievance by (area, group)
-    bin (``out_*``, summed in cohort order from 0); the displaced persons by home area; the
-    persons under IS rule by area (``idps`` and ``under_is``: whole persons, exact in any
-    order). Every output is set, not added to."""
-    out_active[:] = 0.0
-    out_symp[:] = 0.0
-    out_legit[:] = 0.0
-    out_griev[:] = 0.0
-    idps[:] = 0.0
-    under_is[:] = 0.0
-    # (running sums while the bin stays the same: the same additions in the same order as
-    # adding to the outputs each time, without waiting for the last store)
-    cur = -1
-    a0 = a1 = a2 = a3 = 0.0
-    for i in range(loc.shape[0]):
-        b = loc[i] * n_groups + group[i]
-        if b != cur:
-            if cur >= 0:
-                out_active[cur], out_symp[cur], out_legit[cur], out_griev[cur] = a0, a1, a2, a3
-            cur = b
-            a0, a1, a2, a3 = out_active[b], out_symp[b], out_legit[b], out_griev[b]
-        s = float(size[i])
-        a = active[i]
-        a0 += s * a
-        a1 += s * (engaged[i] - a)
-        a2 += s * legit[i]
-        a3 += s * griev[i]
-        if status[i] == displaced_code:
-            idps[home[i]] += s
-        if under[i]:
-            under_is[loc[i]] += s
-    if cur >= 0:
-        out_active[cur], out_symp[cur], out_legit[cur], out_griev[cur] = a0, a1, a2, a3
-
-
-@_jit
-def persons_counts(home, loc, group, size, n_groups, by_home, by_area, residents, home_persons):
+def persons_counts(home, loc, group, size, n_groups, by_home, by_area, residents, home_persons,
+                   sums_in, sums_out):  # fmt: skip
     """cohorts.persons_by_home_group and persons_by_area_group in one pass (whole numbers), the
-    persons living in each area, at least 1 (``residents``: population.count_residents), and
-    the persons by home area (``home_persons``)."""
-    # (running sums while a bin stays the same: whole numbers, the same totals)
+    persons living in each area, at least 1 (``residents``: population.count_residents), the
+    persons by home area (``home_persons``) and, unless ``sums_out`` holds empty columns, the
+    recording's sums in the same pass: persons active, sympathising, x legitimacy and
+    x grievance by (area, group) bin (summed in cohort order from 0), the displaced persons by
+    home area and the persons under IS rule by area (whole persons), each output set, not
+    added to. ``sums_in``: status, under IS rule, the displaced status, active and engaged
+    shares, legitimacy, grievance."""
+    status, under, displaced_code, active, engaged, legit, griev = sums_in
+    out_active, out_symp, out_legit, out_griev, idps, under_is = sums_out
+    sums = out_active.shape[0] > 0
+    for out in sums_out:
+        out[:] = 0.0
+    # (running sums while a bin stays the same: the same additions in the same order as adding
+    # to the outputs each time, without waiting for the last store)
     cur_h = cur_a = -1
     acc_h = acc_a = 0
+    a0 = a1 = a2 = a3 = 0.0
     for i in range(size.shape[0]):
         s = size[i]
         bh = home[i] * n_groups + group[i]
@@ -254,14 +227,32 @@ def persons_counts(home, loc, group, size, n_groups, by_home, by_area, residents
         if ba != cur_a:
             if cur_a >= 0:
                 by_area[cur_a] = acc_a
+                if sums:
+                    out_active[cur_a], out_symp[cur_a] = a0, a1
+                    out_legit[cur_a], out_griev[cur_a] = a2, a3
             cur_a = ba
             acc_a = by_area[ba]
+            if sums:
+                a0, a1, a2, a3 = out_active[ba], out_symp[ba], out_legit[ba], out_griev[ba]
         acc_h += s
         acc_a += s
+        if sums:
+            x = float(s)
+            a = active[i]
+            a0 += x * a
+            a1 += x * (engaged[i] - a)
+            a2 += x * legit[i]
+            a3 += x * griev[i]
+            if status[i] == displaced_code:
+                idps[home[i]] += x
+            if under[i]:
+                under_is[loc[i]] += x
     if cur_h >= 0:
         by_home[cur_h] = acc_h
     if cur_a >= 0:
         by_area[cur_a] = acc_a
+        if sums:
+            out_active[cur_a], out_symp[cur_a], out_legit[cur_a], out_griev[cur_a] = a0, a1, a2, a3
     for a in range(residents.shape[0]):
         r = h = 0
         for g in range(n_groups):

@@ -176,13 +176,21 @@ def persons_by_area_group(
     return out.reshape(model.n, _NG)
 
 
+_NO_SUMS = (
+    (np.zeros(0, np.int8), np.zeros(0, bool), DISPLACED, *(np.zeros(0) for _ in range(4))),
+    tuple(np.zeros(0) for _ in range(6)),
+)  # (the compiled count without the recording's sums: empty columns of the same kinds)
+
+
 def persons_by_home_and_area(
-    model, totals: tuple[np.ndarray, np.ndarray] | None = None
+    model, totals: tuple[np.ndarray, np.ndarray] | None = None, sums: tuple | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """``persons_by_home_group`` and ``persons_by_area_group`` together; with the compiled
     kernels (``model.simulation.kernels``) in one pass over the cohorts (whole numbers: the
     same sums). ``totals`` (optional, two columns of one value per area) receive the persons
-    living in each area, at least 1 (floats), and the persons by home area (whole numbers)."""
+    living in each area, at least 1 (floats), and the persons by home area (whole numbers).
+    ``sums`` (optional, ``Recorder.sums_for``): the compiled pass also makes the recording's
+    sums of the month (the NumPy path leaves them to the recording)."""
     kern, n = model._kernels, model.n
     if kern is None:
         by_home = persons_by_home_group(model)
@@ -196,8 +204,9 @@ def persons_by_home_and_area(
     by_area = np.zeros(n * _NG, dtype=np.int64)
     residents, home = totals if totals is not None else (np.empty(n), np.empty(n, np.int64))
     kern.persons_counts(
-        pop.home, pop.loc, pop.group, pop.size, _NG, by_home, by_area, residents, home
-    )
+        pop.home, pop.loc, pop.group, pop.size, _NG, by_home, by_area, residents, home,
+        *(_NO_SUMS if sums is None else sums),
+    )  # fmt: skip
     return by_home.reshape(n, _NG), by_area.reshape(n, _NG)
 
 

@@ -137,8 +137,10 @@ def warm_up() -> float:
     )  # fmt: skip
     kern.mobilization_pass(a(), a(), a(), a(), two)
     kern.social_base(i64, i64, i64, a(), a(), a())
-    kern.group_sums(i64, i64, i8, i8, b, 1, 1, i64, f, f, f, f, a(), a(), a(), a(), a(), a())
-    kern.persons_counts(i64, i64, i8, i64, 1, i64.copy(), i64.copy(), a(), i64.copy())
+    kern.persons_counts(
+        i64, i64, i8, i64, 1, i64.copy(), i64.copy(), a(), i64.copy(), (i8, b, 1, f, f, f, f),
+        tuple(a() for _ in range(6)),
+    )  # fmt: skip
     kern.national_sums(i64, a(), a(), a(), a(), a())
     holder = SimpleNamespace(rng=np.random.default_rng(0))  # (kept alive: ptrs point into it)
     ptrs = rng_pointers(holder)

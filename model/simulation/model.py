@@ -142,7 +142,8 @@ class StabilizationModel(mesa.Model):
         sync_agents(self)
         population.update(self)
         displacement.step(self)
-        population.count_residents(self)
+        # (nothing moves or dies from here to the recording: the count also makes its sums)
+        population.count_residents(self, self.recorder.sums_for(self.t))
         self._counted = True
         politics.step(self)
         self.recorder.record(self.t)

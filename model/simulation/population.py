@@ -41,15 +41,18 @@ _PMF = FORCES.index("PMF")
 __all__ = ["births", "count_residents", "services", "sunni_mask", "update"]
 
 
-def count_residents(model) -> np.ndarray:
+def count_residents(model, sums: tuple | None = None) -> np.ndarray:
     """Persons living in each area now (at home or hosted), at least 1; kept as residents.
 
     Also kept: the persons by area and group (``model.persons_area_group``), by home area and
     group (``model.persons_home_group``) and by home area (``model.persons_home``), which the
-    recording of the month reads.
+    recording of the month reads. ``sums``: the recording's sums, made in the same pass on the
+    compiled path (``Recorder.sums_for``).
     """
     totals = np.empty(model.n), np.empty(model.n, dtype=np.int64)
-    model.persons_home_group, model.persons_area_group = persons_by_home_and_area(model, totals)
+    model.persons_home_group, model.persons_area_group = persons_by_home_and_area(
+        model, totals, sums
+    )
     model.residents, model.persons_home = totals
     return model.residents
 

@@ -15,7 +15,7 @@ import pandas as pd
 
 from model.simulation import rules, tables
 from model.simulation.agents import CLANDESTINE, DISPLACED, HOLDING
-from model.simulation.cohorts import blocks, cohort_keys, displaced_now
+from model.simulation.cohorts import blocks, cohort_keys, displaced_now, persons_by_home_and_area
 from model.simulation.outcomes import GROUPS
 
 _AREA_VARS = (
@@ -72,6 +72,7 @@ class Recorder:
         self._k4: np.ndarray | None = None
         self._w4: np.ndarray | None = None
         self._havens = np.flatnonzero(model.haven)  # (fixed for the run)
+        self._summed = -1  # (the month whose sums the compiled count made: sums_for)
         self._syria = np.flatnonzero(model.syria)
 
     def record(self, t: int) -> None:
@@ -104,12 +105,8 @@ class Recorder:
             sums = sums.reshape(n, g, 4)
             for j, name in enumerate(_SUMS):
                 G[name][t] = sums[..., j]
-        else:  # the same sums in one compiled pass over the cohorts, into the records
-            kern.group_sums(
-                pop.loc, pop.home, pop.group, pop.status, pop.under_is, g, DISPLACED, pop.size,
-                pop.active, pop.engaged, pop.legitimacy, m.grievance,
-                *(G[name][t].reshape(-1) for name in _SUMS), A["idps"][t], A["pop_under_is"][t],
-            )  # fmt: skip
+        elif self._summed != t:  # the same sums in the compiled count's pass, into the records
+            persons_by_home_and_area(m, sums=self.sums_for(t))  # (made there in a month)
         A["incidents"][t] = m.m_incidents
         A["civ"][t] = m.m_civ
         A["civ_gov"][t] = m.m_civ_gov
@@ -136,6 +133,20 @@ class Recorder:
         N["militia"][t] = m.militia_attacks
         N["leaders"][t] = float(m.m_leader_lost)
         self.filled = t + 1
+
+    def sums_for(self, t: int) -> tuple:
+        """What the compiled count of persons (``population.count_residents``) needs to make
+        the recording's sums of month ``t`` in its pass: the columns read and the records
+        written (persons active, sympathising, x legitimacy, x grievance by area and group,
+        the displaced by home area, the persons under IS rule by area)."""
+        m, pop, A = self.m, self.m.pop, self.area
+        self._summed = t
+        columns = (pop.status, pop.under_is, DISPLACED, pop.active, pop.engaged)
+        records = tuple(self.group[name][t].reshape(-1) for name in _SUMS)
+        return (
+            (*columns, pop.legitimacy, m.grievance),
+            (*records, A["idps"][t], A["pop_under_is"][t]),
+        )
 
     def _keys4(self, displaced: np.ndarray) -> np.ndarray:
         """Bins (area x group x 4 sums) of every cohort, kept from month to month: only the
