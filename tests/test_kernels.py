@@ -326,6 +326,85 @@ def test_compiled_sum_is_numpys():
     assert str(K._np_sum(np.array([-0.0]))) == str(np.array([-0.0]).sum())
 
 
+@needs_numba
+def test_compiled_walk_is_numpys_search():
+    """Placing draws on households (``_walk_partials`` and ``_walk_close``, a galloping search
+    over the partial sums) gives ``insurgency._place``'s households and counts: the first
+    household whose partial sum is above each draw (np.searchsorted), draws at or above the
+    total on the last cohort. Cases: ties (whole weights and draws), households of weight 0
+    (none is ever drawn), draws at the total, candidates a subset of the cohorts or all."""
+    import numba
+
+    from model.simulation import _kernels_numba as K
+
+    @numba.njit
+    def walk(draws, partial, idx, last):
+        k = draws.shape[0]
+        chosen = np.zeros(k + 1, dtype=np.int64)
+        counts = np.zeros(k + 1, dtype=np.int64)
+        p, found = K._walk_partials(draws, partial, partial.shape[0], idx, chosen, counts)
+        found = K._walk_close(p, chosen, counts, found, last)
+        return chosen[:found].copy(), counts[:found].copy()
+
+    rng = np.random.default_rng(24)
+    for case in range(3000):
+        m, k = int(rng.integers(1, 400)), int(rng.integers(1, 300))
+        w = rng.random(m)
+        if case % 4 == 1:
+            w *= rng.random(m) < 0.2  # (mostly households of weight 0)
+        elif case % 4 == 2:
+            w = np.floor(rng.random(m) * 3)  # (whole weights: draws tie with partial sums)
+        cum = np.cumsum(w)
+        if cum[-1] <= 0:
+            continue
+        draws = rng.random(k) * cum[-1]
+        if case % 4 == 2:
+            draws[: k // 2] = rng.integers(0, int(cum[-1]) + 1, k // 2)
+        elif case % 4 == 3:
+            draws[: k // 3] = cum[-1]  # (at the total: the last cohort's)
+        draws.sort()
+        subset = case % 2 == 1
+        idx = np.sort(rng.choice(3 * m, m, replace=False)) if subset else np.arange(m)
+        last = 3 * m if subset else m - 1
+        below = draws.searchsorted(cum, side="left")
+        counts = np.diff(below, prepend=0)
+        chosen, counts = idx[counts > 0].tolist(), counts[counts > 0].tolist()
+        if k - below[-1]:  # (insurgency._drawn)
+            if chosen and chosen[-1] == last:
+                counts[-1] += k - below[-1]
+            else:
+                chosen, counts = [*chosen, last], [*counts, k - below[-1]]
+        got = walk(draws, cum, idx if subset else np.zeros(0, dtype=np.int64), last)
+        assert got[0].tolist() == chosen and got[1].tolist() == counts, case
+
+
+@needs_numba
+def test_the_recording_makes_its_sums_when_the_count_did_not(monkeypatch, baseline):
+    """On the compiled path the month's count of persons makes the recording's sums in its pass
+    (``Recorder.sums_for``); a record with no such count makes them itself, the same values."""
+    from model.experiments.run import build_model, initial_state_for
+
+    monkeypatch.setenv(kernels.ENV, "compiled")
+    scenario = baseline.with_changes(horizon=6, parameters={"persons_per_agent": 20000})
+    model = build_model(scenario, 3, initial_state_for(scenario))
+    model.run()
+    rec, t = model.recorder, model.t - 1
+    names = ("active", "symp", "legit", "griev")
+    made = [rec.group[name][t].copy() for name in names]
+    made += [rec.area["idps"][t].copy(), rec.area["pop_under_is"][t].copy()]
+    for name in names:
+        rec.group[name][t] = np.nan
+    rec.area["idps"][t] = np.nan
+    rec.area["pop_under_is"][t] = np.nan
+    rec._summed = -1  # (as if no count had made them)
+    rec.record(t)
+    again = [rec.group[name][t] for name in names]
+    again += [rec.area["idps"][t], rec.area["pop_under_is"][t]]
+    for x, y in zip(made, again, strict=True):
+        assert x.tobytes() == y.tobytes()
+    assert np.isfinite(made[0]).all() and made[0].any()
+
+
 def test_short_sums_are_numpys():
     """``rules.total`` (a loop for fewer than 8 values, NumPy's sum above) is NumPy's sum bit for
     bit: contiguous vectors, reversed views and the column of a table, of every length to 12."""
