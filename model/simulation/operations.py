@@ -59,7 +59,7 @@ def security_effective(model) -> None:
         model.disputed, 1.0 - model.p["coordination_loss"] * model.kirkuk, 1.0
     )
     sec = model.eff @ model.garrison
-    posts = _border_posts(model)  # (border areas: counted once)
+    posts = _fixed(model).border_posts  # (border areas: counted once)
     if posts:
         sec[model.border_areas] += float(model.eff @ model.border_force) / posts
     raw = model.garrison.sum(axis=0)
@@ -97,7 +97,7 @@ def _security_compiled(model) -> None:
     """``security_effective`` with the compiled kernels: the BLAS products here, the rest in
     one compiled pass (the same arithmetic)."""
     p, n, eff = model.p, model.n, model.eff
-    posts = _border_posts(model)
+    posts = _fixed(model).border_posts
     groups = model.groups
     if groups:
         by_group = (
@@ -130,7 +130,7 @@ def _security_compiled(model) -> None:
 
 def iraq(model) -> None:
     """Section 7.3: plan, spread the mobile forces, then each Iraqi offensive fights."""
-    _plan(model, model.groups, model.slot_ready, model.slot_of, model.iraq, "iraq")
+    _plan(model, model.groups, model.slot_ready, model.slot_of, "iraq")
     _rebalance(model, model.groups, "iraq")
     for g in model.groups:
         _fight(model, g, model.aidx[g.area], model.multiplier)
@@ -138,9 +138,7 @@ def iraq(model) -> None:
 
 def syria(model) -> None:
     """Section 7.4: plan; if the Syria campaign is on, spread the partner force and fight."""
-    _plan(
-        model, model.syria_groups, model.syria_slot_ready, model.syria_slot_of, model.syria, "syria"
-    )
+    _plan(model, model.syria_groups, model.syria_slot_ready, model.syria_slot_of, "syria")
     if model.lev["syria_campaign"] <= 0:
         return
     _rebalance(model, model.syria_groups, "syria")
@@ -148,7 +146,7 @@ def syria(model) -> None:
         _fight(model, g, model.aidx[g.area], 1.0)
 
 
-def _plan(model, groups, slot_ready, slot_of, mask, theatre: str) -> None:
+def _plan(model, groups, slot_ready, slot_of, theatre: str) -> None:
     """End finished offensives; start new ones on free slots, most threatening target first.
 
     Priority = defending fighters x terrain defence + thousands of persons under IS.
@@ -162,9 +160,7 @@ def _plan(model, groups, slot_ready, slot_of, mask, theatre: str) -> None:
         return  # (no offensive can start: no target is looked for)
     # the theatre's governed areas still held, whose offensive may start by now (ascending)
     share = model.is_share.tolist()
-    targets = [
-        a for a, start in _governed_in(model, theatre, mask) if share[a] > thr and start <= t
-    ]
+    targets = [a for a, start in _fixed(model).targets[theatre] if share[a] > thr and start <= t]
     if groups:
         engaged = {model.aidx[g.area] for g in groups}
         targets = [a for a in targets if a not in engaged]
@@ -189,22 +185,28 @@ def _free_slots(slot_ready, slot_of: dict, t: int) -> list[int]:
     return [s for s in range(len(slot_ready)) if s not in slot_of.values() and slot_ready[s] <= t]
 
 
-def _governed_in(model, theatre: str, mask: np.ndarray) -> list[tuple[int, int]]:
-    """The governed areas of a theatre (``mask``), ascending, each with the month its
-    offensive may start (``op_start``); kept for the run."""
-    kept = model.__dict__.setdefault("_governed_in", {})
-    if theatre not in kept:
-        areas = np.flatnonzero(mask & model.governed).tolist()
-        kept[theatre] = [(a, int(model.op_start[a])) for a in areas]
-    return kept[theatre]
+class _Fixed:
+    """What the operations read every month but never changes in a run (``_fixed``): the
+    number of border areas; each theatre's governed areas (ascending), each with the month its
+    offensive may start (``op_start``); the sanctuaries (ascending)."""
+
+    def __init__(self, model) -> None:
+        self.border_posts = int(model.border_areas.sum())
+        self.targets = {
+            theatre: [
+                (a, int(model.op_start[a])) for a in np.flatnonzero(mask & model.governed).tolist()
+            ]
+            for theatre, mask in (("iraq", model.iraq), ("syria", model.syria))
+        }
+        self.sanctuaries = np.flatnonzero(model.sanctuary).tolist()
 
 
-def _border_posts(model) -> int:
-    """The number of border areas (kept for the run)."""
-    posts = getattr(model, "_n_border_posts", None)
-    if posts is None:
-        posts = model._n_border_posts = int(model.border_areas.sum())
-    return posts
+def _fixed(model) -> _Fixed:
+    """The run's ``_Fixed`` (built on first use)."""
+    fixed = model.__dict__.get("_operations_fixed")
+    if fixed is None:
+        fixed = model._operations_fixed = _Fixed(model)
+    return fixed
 
 
 def _end_offensive(model, g: StrikeGroup, a: int, groups, slot_ready, slot_of) -> None:
@@ -359,11 +361,8 @@ def sweeps(model) -> None:
     fighters; the rest of the fighters stay (the terrain is theirs again if the sweeps stop)."""
     p, rng = model.p, model.rng
     thr = p["retaken_threshold"]
-    sanctuaries = model.__dict__.get("_sanctuaries")
-    if sanctuaries is None:  # (fixed for the run)
-        sanctuaries = model._sanctuaries = np.flatnonzero(model.sanctuary).tolist()
     share, force = model.is_share.tolist(), model.sweep_force.tolist()
-    for a in [a for a in sanctuaries if share[a] > thr and force[a] > 0]:
+    for a in [a for a in _fixed(model).sanctuaries if share[a] > thr and force[a] > 0]:
         held = model.is_share[a]
         defenders = int(model.F[HOLDING, a])
         ratio = (
