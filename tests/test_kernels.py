@@ -329,13 +329,16 @@ def test_compiled_sum_is_numpys():
 @needs_numba
 def test_compiled_walk_is_numpys_search():
     """Placing draws on households (``_walk_partials`` and ``_walk_close``, a galloping search
-    over the partial sums) gives ``insurgency._place``'s households and counts: the first
-    household whose partial sum is above each draw (np.searchsorted), draws at or above the
-    total on the last cohort. Cases: ties (whole weights and draws), households of weight 0
-    (none is ever drawn), draws at the total, candidates a subset of the cohorts or all."""
+    over the partial sums) gives the households and counts of ``insurgency._place`` (NumPy's
+    search) for the same draws. Cases: ties (whole weights, draws on whole numbers), households
+    of weight 0 (none is ever drawn), draws at the total, candidates a subset of the cohorts
+    or all of them."""
+    from types import SimpleNamespace
+
     import numba
 
     from model.simulation import _kernels_numba as K
+    from model.simulation import insurgency
 
     @numba.njit
     def walk(draws, partial, idx, last):
@@ -346,6 +349,13 @@ def test_compiled_walk_is_numpys_search():
         found = K._walk_close(p, chosen, counts, found, last)
         return chosen[:found].copy(), counts[:found].copy()
 
+    class Cohorts:  # (households large enough that no count is cut to their size)
+        def __init__(self, m):
+            self.size = np.full(m, 10**9)
+
+        def __len__(self):
+            return len(self.size)
+
     rng = np.random.default_rng(24)
     for case in range(3000):
         m, k = int(rng.integers(1, 400)), int(rng.integers(1, 300))
@@ -353,29 +363,23 @@ def test_compiled_walk_is_numpys_search():
         if case % 4 == 1:
             w *= rng.random(m) < 0.2  # (mostly households of weight 0)
         elif case % 4 == 2:
-            w = np.floor(rng.random(m) * 3)  # (whole weights: draws tie with partial sums)
+            w = np.floor(rng.random(m) * 3)  # (whole weights)
         cum = np.cumsum(w)
-        if cum[-1] <= 0:
+        total = float(cum[-1])
+        if total <= 0:
             continue
-        draws = rng.random(k) * cum[-1]
+        u = rng.random(k)
         if case % 4 == 2:
-            draws[: k // 2] = rng.integers(0, int(cum[-1]) + 1, k // 2)
+            u[: k // 2] = np.floor(u[: k // 2] * total) / total  # (draws on whole numbers)
         elif case % 4 == 3:
-            draws[: k // 3] = cum[-1]  # (at the total: the last cohort's)
-        draws.sort()
+            u[: k // 3] = 1.0 - 2.0**-53  # (draws that round to the total)
         subset = case % 2 == 1
         idx = np.sort(rng.choice(3 * m, m, replace=False)) if subset else np.arange(m)
-        last = 3 * m if subset else m - 1
-        below = draws.searchsorted(cum, side="left")
-        counts = np.diff(below, prepend=0)
-        chosen, counts = idx[counts > 0].tolist(), counts[counts > 0].tolist()
-        if k - below[-1]:  # (insurgency._drawn)
-            if chosen and chosen[-1] == last:
-                counts[-1] += k - below[-1]
-            else:
-                chosen, counts = [*chosen, last], [*counts, k - below[-1]]
-        got = walk(draws, cum, idx if subset else np.zeros(0, dtype=np.int64), last)
-        assert got[0].tolist() == chosen and got[1].tolist() == counts, case
+        cohorts = Cohorts(3 * m + 1 if subset else m)
+        model = SimpleNamespace(rng=SimpleNamespace(random=lambda n, u=u: u.copy()), pop=cohorts)
+        chosen, counts = insurgency._place(model, idx, w, k)
+        got = walk(np.sort(u * total), cum, idx if subset else K._NO_IDX, len(cohorts) - 1)
+        assert got[0].tolist() == chosen.tolist() and got[1].tolist() == counts.tolist(), case
 
 
 @needs_numba
