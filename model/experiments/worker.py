@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from model.experiments.run import initial_state_for, run_model
+from model.simulation.tables import text_column
 
 if TYPE_CHECKING:
     from model.experiments.design import RunSpec
@@ -151,7 +152,14 @@ def _decorate(table: pd.DataFrame, spec: RunSpec, drawn: bool = False) -> pd.Dat
             front[name] = np.float64(value)
     n = len(table)
     # one concat (not an insert per column): a run of an ensemble adds about 140 columns
-    head = pd.DataFrame({name: np.repeat(np.asarray([value]), n) for name, value in front.items()})
+    head = pd.DataFrame(
+        {
+            name: text_column([value], np.zeros(n, dtype=np.int64))
+            if isinstance(value, str)
+            else np.repeat(np.asarray([value]), n)
+            for name, value in front.items()
+        }
+    )
     return pd.concat([head, table.reset_index(drop=True)], axis=1)
 
 
