@@ -37,6 +37,34 @@ def test_same_seed_same_tables_different_seeds_differ(baseline, state):
     assert not np.allclose(a1["incidents"], b["incidents"])
 
 
+def test_set_up_kept_per_state_is_never_changed_by_a_run(baseline, state):
+    """What a set-up keeps per initial state (the areas' tables, the cohorts at a resolution,
+    the network) gives every model its own arrays: a model built after other runs of the same
+    state, with other levers and other initial areas, starts exactly as the first did."""
+    from model.simulation import initialization
+
+    sc = _small(baseline, horizon=12)
+    names = ("is_share", "garrison", "destruction", "haven_capacity", "op_start", "iraq", "gov_of")
+    first = build_model(sc, 5, state)
+    before = {k: getattr(first, k).copy() for k in names}
+    columns = {k: v.copy() for k, v in vars(first.pop).items() if isinstance(v, np.ndarray)}
+    first.run()  # moves, kills and displaces in its own arrays
+    other = sc.with_changes(levers={"us_troops": 0.0}, initial_areas={"N1": {"is_share": 0.5}})
+    run_model(other, 6)
+    again = build_model(sc, 5, state)
+    for k in names:
+        assert np.array_equal(getattr(again, k), before[k]), k
+        assert not np.shares_memory(getattr(again, k), getattr(first, k)), k
+    for k, v in columns.items():
+        assert np.array_equal(getattr(again.pop, k), v), k
+        assert not np.shares_memory(getattr(again.pop, k), getattr(first.pop, k)), k
+    assert again.graph is first.graph  # (one frozen network per state)
+    with pytest.raises(Exception, match="[Ff]rozen"):
+        again.graph.add_edge("a", "b")
+    kept = initialization._cohorts(state, float(sc.parameter_values()["persons_per_agent"]))
+    assert not kept.size.flags.writeable
+
+
 def test_replicate_seeds_are_stable_and_distinct():
     assert replicate_seed(7, 3) == replicate_seed(7, 3)
     seeds = {replicate_seed(7, r) for r in range(100)}

@@ -7,6 +7,7 @@ here is that arithmetic counted from year 0, so months of different runs compare
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import re
 from typing import Any
 
@@ -100,6 +101,12 @@ def month_str(index: float) -> str:
 
 
 def month_range(start: str, horizon: int) -> list[str]:
-    """The ``horizon`` months from ``start`` as ``"YYYY-MM"`` strings."""
+    """The ``horizon`` months from ``start`` as ``"YYYY-MM"`` strings (a new list each call)."""
+    return list(_month_labels(start, int(horizon)))
+
+
+@functools.lru_cache(maxsize=64)
+def _month_labels(start: str, horizon: int) -> tuple[str, ...]:
+    """``month_range``, kept: every lever's schedule of a run asks for the same months."""
     first = month_index(parse_month(start))
-    return [label_of(k) for k in range(first, first + int(horizon))]
+    return tuple(label_of(k) for k in range(first, first + horizon))

@@ -42,21 +42,14 @@ _TERRAIN = ("U", "R", "D", "Mt")
 
 def build_space(model) -> None:
     """The area network, the static area arrays and the dynamic ones at their start values."""
-    st = model.state
-    areas = st.areas
-    model.area_ids: list[str] = list(areas.index)
-    model.n = n = len(model.area_ids)
-    model.aidx = {a: i for i, a in enumerate(model.area_ids)}
-    model.iraq = areas["country"].to_numpy() == "IQ"
-    model.syria = ~model.iraq
-    model.govs: list[str] = list(dict.fromkeys(areas["governorate"]))
-    gi = {g: i for i, g in enumerate(model.govs)}
-    model.gov_of = np.array([gi[g] for g in areas["governorate"]], dtype=np.int64)
-    model.disputed = areas["disputed"].to_numpy().astype(bool)
-    model.refuge = areas["refuge"].to_numpy().astype(bool)
-    model.haven = areas["haven"].to_numpy().astype(bool)
-    model.is_share = areas["is_share"].to_numpy(dtype=float).copy()
-    model.krg = areas["controller"].to_numpy() == "KRG"
+    at = _areas(model.state, model.start)
+    model.area_ids, model.n, model.aidx = list(at.area_ids), at.n, dict(at.aidx)
+    n = at.n
+    model.iraq, model.syria = at.iraq.copy(), ~at.iraq
+    model.govs, model.gov_of = list(at.govs), at.gov_of.copy()
+    model.disputed, model.refuge = at.disputed.copy(), at.refuge.copy()
+    model.haven, model.krg = at.haven.copy(), at.krg.copy()
+    model.is_share = at.is_share.copy()
     p = model.p
     # (fixed for the run: the cover refuges and havens give cells against detection, and the
     # areas where cells are exposed outside their communities)
@@ -78,7 +71,7 @@ def build_space(model) -> None:
     model.defence = np.zeros(n)
     model.urban = np.zeros(n)
     terrain: dict[str, tuple[float, float, float]] = {}  # a few kinds of terrain, many areas
-    for i, terr in enumerate(areas["terrain"]):
+    for i, terr in enumerate(at.terrain):
         if terr not in terrain:
             codes = [c for c in str(terr).split("/") if c in _TERRAIN] or ["R"]
             terrain[terr] = (
@@ -87,61 +80,35 @@ def build_space(model) -> None:
                 np.mean([c == "U" for c in codes]),
             )
         model.clear_rate[i], model.defence[i], model.urban[i] = terrain[terr]
-    model.graph = _graph(st)
+    # (one network for every run of the state: frozen, as nothing in a run changes it)
+    model.graph = at.graph
     model.grid = Network(model.graph, random=model.random)
     model.cells = [model.grid._cells[a] for a in model.area_ids]
-    model.nbrs = [
-        np.array(sorted(model.aidx[b] for b in model.graph.neighbors(a)), dtype=np.int64)
-        for a in model.area_ids
-    ]
-    deg = max(len(nb) for nb in model.nbrs)
-    model._nb_pad = np.zeros((n, deg), dtype=np.int64)
-    model._nb_ok = np.zeros((n, deg), dtype=bool)
-    for a, nb in enumerate(model.nbrs):
-        same = nb[model.iraq[nb] == model.iraq[a]]
-        model._nb_pad[a, : len(same)] = same
-        model._nb_ok[a, : len(same)] = True
+    model.nbrs = [nb.copy() for nb in at.nbrs]
+    model._nb_pad, model._nb_ok = at.nb_pad.copy(), at.nb_ok.copy()
     # (fixed for the run: the areas with a neighbour to move to, and the rows of the matrix)
     model._nb_any = model._nb_ok.any(axis=1)
     model._nb_rows = np.arange(n)
-    model.border_pairs = [
-        (model.aidx[r.a], model.aidx[r.b]) for r in st.edges.itertuples() if r.kind == "border"
-    ]
+    model.border_pairs = list(at.border_pairs)
     model.destruction = np.zeros(n)
     model.harm_gov = np.zeros(n)  # remembered civilian deaths by government fire, per 1,000
     model.harm_is = np.zeros(n)
     # governed territory (offensives, seizure with its residents, territorial defeat) and the
     # refuges without residents that IS can hold as sanctuaries
-    population = areas["population"].to_numpy(dtype=float)
+    population = at.population
     model.governed = population >= p["seize_min_residents"]
     # the IS share of a governorate or of Iraq weighs its areas by their data population
     model.control_weight = np.maximum(population, 1.0)
     model.sanctuary = model.refuge & ~model.governed & model.iraq
-    model.border_areas = np.zeros(n, dtype=bool)
-    for a, b in model.border_pairs:
-        model.border_areas[a if model.iraq[a] else b] = True
-    cap0 = (
-        areas["haven_capacity"].to_numpy(dtype=float)
-        if "haven_capacity" in areas
-        else np.full(n, p["haven_capacity0"])
-    )
+    model.border_areas = at.border_areas.copy()
+    cap0 = at.haven_capacity if at.haven_capacity is not None else np.full(n, p["haven_capacity0"])
     model.haven_capacity = np.where(model.haven, np.nan_to_num(cap0, nan=p["haven_capacity0"]), 0.0)
     model.retaken_at = np.full(n, -1, dtype=np.int64)  # latest month an area was retaken
     model.first_retaken = np.full(n, -1, dtype=np.int64)
     # the command's plan: the earliest month each offensive may be launched (data, optional)
-    model.op_start = np.full(n, -(10**9), dtype=np.int64)
-    if "op_start" in areas:
-        for i, mth in enumerate(areas["op_start"].fillna("").astype(str)):
-            if mth:
-                model.op_start[i] = months_between(model.start, mth)
+    model.op_start = at.op_start.copy()
     # areas retaken from IS before the start carry destruction
-    if "retaken_month" in areas:
-        before = areas["retaken_month"].fillna("").astype(str).to_numpy()
-        was = np.array([bool(m) and m < model.start for m in before])
-    else:
-        was = np.zeros(n, dtype=bool)
-    if "held_since_2014" in areas:
-        was |= areas["held_since_2014"].to_numpy().astype(bool)
+    was = at.was_held
     model.was_held = was | (model.is_share > 0)
     model.destruction[was] = p["destruction0_liberated"]
     model.destruction[model.is_share > 0] = (
@@ -149,38 +116,105 @@ def build_space(model) -> None:
     )
 
 
-_GRAPHS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+class _Areas:
+    """What ``build_space`` takes from an initial state and a start month, the same for every
+    run (``_areas``): the areas and their indices, the static columns, the network (frozen) and
+    each area's neighbours, the border pairs and areas, the month each offensive may start and
+    the areas IS held before the start. Runs get copies of the arrays."""
+
+    def __init__(self, st, start: str) -> None:
+        areas = st.areas
+        self.area_ids: list[str] = list(areas.index)
+        self.n = n = len(self.area_ids)
+        self.aidx = {a: i for i, a in enumerate(self.area_ids)}
+        self.iraq = areas["country"].to_numpy() == "IQ"
+        self.govs: list[str] = list(dict.fromkeys(areas["governorate"]))
+        gi = {g: i for i, g in enumerate(self.govs)}
+        self.gov_of = np.array([gi[g] for g in areas["governorate"]], dtype=np.int64)
+        self.disputed = areas["disputed"].to_numpy().astype(bool)
+        self.refuge = areas["refuge"].to_numpy().astype(bool)
+        self.haven = areas["haven"].to_numpy().astype(bool)
+        self.is_share = areas["is_share"].to_numpy(dtype=float).copy()
+        self.krg = areas["controller"].to_numpy() == "KRG"
+        self.terrain = list(areas["terrain"])
+        self.graph = nx.freeze(st.graph())
+        self.nbrs = [
+            np.array(sorted(self.aidx[b] for b in self.graph.neighbors(a)), dtype=np.int64)
+            for a in self.area_ids
+        ]
+        deg = max(len(nb) for nb in self.nbrs)
+        self.nb_pad = np.zeros((n, deg), dtype=np.int64)
+        self.nb_ok = np.zeros((n, deg), dtype=bool)
+        for a, nb in enumerate(self.nbrs):
+            same = nb[self.iraq[nb] == self.iraq[a]]
+            self.nb_pad[a, : len(same)] = same
+            self.nb_ok[a, : len(same)] = True
+        self.border_pairs = [
+            (self.aidx[r.a], self.aidx[r.b]) for r in st.edges.itertuples() if r.kind == "border"
+        ]
+        self.population = areas["population"].to_numpy(dtype=float)
+        self.border_areas = np.zeros(n, dtype=bool)
+        for a, b in self.border_pairs:
+            self.border_areas[a if self.iraq[a] else b] = True
+        self.haven_capacity = (
+            areas["haven_capacity"].to_numpy(dtype=float) if "haven_capacity" in areas else None
+        )
+        self.op_start = np.full(n, -(10**9), dtype=np.int64)
+        if "op_start" in areas:
+            for i, mth in enumerate(areas["op_start"].fillna("").astype(str)):
+                if mth:
+                    self.op_start[i] = months_between(start, mth)
+        if "retaken_month" in areas:
+            before = areas["retaken_month"].fillna("").astype(str).to_numpy()
+            was = np.array([bool(m) and m < start for m in before])
+        else:
+            was = np.zeros(n, dtype=bool)
+        if "held_since_2014" in areas:
+            was |= areas["held_since_2014"].to_numpy().astype(bool)
+        self.was_held = was
+        self.displaced, self.returnees0 = _displaced_at_start(st, start, self)
+        self.garrison, self.strike = _deployed(st, self.aidx)
 
 
-def _graph(state) -> nx.Graph:
-    """A copy of the state's area network (``InitialState.graph``), built once per state: the
-    state's frames are read-only, and every model gets its own copy to change."""
-    if state not in _GRAPHS:
-        _GRAPHS[state] = state.graph()
-    return _GRAPHS[state].copy()
+def _deployed(st, aidx: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
+    """The data's garrisons and strike forces by (force, area), each force scaled to its
+    strength in forces.csv (so a scenario's ``initial: forces:`` override takes effect)."""
+    fi = {f: i for i, f in enumerate(FORCES)}
+    garrison = np.zeros((len(FORCES), len(aidx)))
+    strike = np.zeros((len(FORCES), len(aidx)))
+    for r in st.deployment.itertuples():
+        if r.force not in fi or r.area not in aidx:
+            continue
+        target = strike if r.mission == "strike" else garrison
+        target[fi[r.force], aidx[r.area]] += float(r.strength)
+    for f, i in fi.items():
+        if f in st.forces.index:
+            deployed = garrison[i].sum() + strike[i].sum()
+            if deployed > 0:
+                k = float(st.forces.at[f, "strength"]) / deployed
+                garrison[i] *= k
+                strike[i] *= k
+    return garrison, strike
+
+
+_AREAS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _areas(state, start: str) -> _Areas:
+    """The state's ``_Areas`` for runs from ``start``, built once (the state's frames are
+    read-only)."""
+    kept = _AREAS.setdefault(state, {})
+    if start not in kept:
+        kept[start] = _Areas(state, start)
+    return kept[start]
 
 
 def build_forces(model) -> None:
     """Garrisons, the mobile pool and the empty offensive slots of both theatres."""
-    st, p = model.state, model.p
-    fi = {f: i for i, f in enumerate(FORCES)}
+    p = model.p
     model.eff = np.array([p[f"force_eff_{f.lower()}"] for f in FORCES])
-    model.garrison = np.zeros((len(FORCES), model.n))
-    strike = np.zeros((len(FORCES), model.n))
-    for r in st.deployment.itertuples():
-        if r.force not in fi or r.area not in model.aidx:
-            continue
-        target = strike if r.mission == "strike" else model.garrison
-        target[fi[r.force], model.aidx[r.area]] += float(r.strength)
-    # forces.csv gives each force's strength: deployments are scaled to it (so a scenario's
-    # `initial: forces:` override takes effect)
-    for f, i in fi.items():
-        if f in st.forces.index:
-            deployed = model.garrison[i].sum() + strike[i].sum()
-            if deployed > 0:
-                k = float(st.forces.at[f, "strength"]) / deployed
-                model.garrison[i] *= k
-                strike[i] *= k
+    at = _areas(model.state, model.start)
+    model.garrison, strike = at.garrison.copy(), at.strike.copy()
     total_strike = strike.sum()
     scale = p["strike_force"] / total_strike if total_strike > 0 else 0.0
     strike *= scale
@@ -220,21 +254,9 @@ def build_insurgents(model) -> None:
 
 def build_population(model) -> None:
     """The household cohorts, their starting attributes and the displacement at the start."""
-    areas, p, rng = model.state.areas, model.p, model.rng
-    ppa = float(p["persons_per_agent"])
-    pop = areas["population"].to_numpy(dtype=float)
-    shares = np.stack([areas[f"share_{c}"].to_numpy(dtype=float) for c in GROUP_CODES], axis=1)
-    persons = np.rint(pop[:, None] * shares).astype(np.int64)  # area x group
-    counts = np.where(persons > 0, np.maximum(1, np.rint(persons / ppa)), 0).astype(np.int64)
-    home = np.repeat(np.repeat(np.arange(model.n), len(GROUPS)), counts.ravel())
-    group = np.repeat(np.tile(np.arange(len(GROUPS)), model.n), counts.ravel()).astype(np.int8)
-    size = np.concatenate(
-        [
-            rules.split_integer(t, c)
-            for t, c in zip(persons.ravel(), counts.ravel(), strict=True)
-            if c > 0
-        ]
-    )
+    p, rng = model.p, model.rng
+    cohorts = _cohorts(model.state, float(p["persons_per_agent"]))
+    home, group, size = cohorts.home.copy(), cohorts.group.copy(), cohorts.size.copy()
     m = len(size)
     model.initial_persons = int(size.sum())
     # (in place: a column at a time at a million cohorts; x + b is b + x)
@@ -258,7 +280,7 @@ def build_population(model) -> None:
     fam = _families(model, home, group, size, rng)
     # (area by area over the home segments: no column of the areas' shares is made)
     under = rng.random(m)
-    starts = home_starts(home, model.n)
+    starts = cohorts.starts
     thr = p["retaken_threshold"]
     for a, share in enumerate(model.is_share.tolist()):
         seg = under[starts[a] : starts[a + 1]]
@@ -296,6 +318,46 @@ def build_population(model) -> None:
     model.recruited = 0
     model.born = 0
     model._birth_carry = np.zeros(m)
+
+
+class _Cohorts:
+    """The household cohorts of a state at a resolution, before any draw (``_cohorts``): each
+    (area, group) of the data split into cohorts of about ``persons_per_agent`` persons, ordered
+    by home area, and where each home area's cohorts begin (``cohorts.home_starts``)."""
+
+    def __init__(self, st, ppa: float) -> None:
+        areas = st.areas
+        n = len(areas)
+        pop = areas["population"].to_numpy(dtype=float)
+        shares = np.stack([areas[f"share_{c}"].to_numpy(dtype=float) for c in GROUP_CODES], axis=1)
+        persons = np.rint(pop[:, None] * shares).astype(np.int64)  # area x group
+        counts = np.where(persons > 0, np.maximum(1, np.rint(persons / ppa)), 0).astype(np.int64)
+        self.home = np.repeat(np.repeat(np.arange(n), len(GROUPS)), counts.ravel())
+        self.group = np.repeat(np.tile(np.arange(len(GROUPS)), n), counts.ravel()).astype(np.int8)
+        self.size = np.concatenate(
+            [
+                rules.split_integer(t, c)
+                for t, c in zip(persons.ravel(), counts.ravel(), strict=True)
+                if c > 0
+            ]
+        )
+        self.starts = home_starts(self.home, n)
+        for column in (self.home, self.group, self.size, self.starts):
+            column.flags.writeable = False  # (runs take copies; the starts are only read)
+
+
+_COHORTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _cohorts(state, ppa: float) -> _Cohorts:
+    """The state's ``_Cohorts`` at ``ppa`` persons per cohort, built once (kept for the last
+    few resolutions asked for)."""
+    kept = _COHORTS.setdefault(state, {})
+    if ppa not in kept:
+        if len(kept) >= 4:
+            kept.pop(next(iter(kept)))
+        kept[ppa] = _Cohorts(state, ppa)
+    return kept[ppa]
 
 
 def _families(model, home, group, size, rng) -> np.ndarray:
@@ -352,31 +414,21 @@ def _first_until(cand: np.ndarray, keys: np.ndarray, size: np.ndarray, target: f
 def _initial_displacement(model, starts: np.ndarray) -> None:
     """Displace households by governorate of origin to match the April 2017 IDP figures
     (``starts``: where each home area's cohorts begin, ``cohorts.home_starts``)."""
-    st, pop, rng = model.state, model.pop, model.rng
-    disp = st.displacement
-    gov_col = "governorate" if "governorate" in disp else disp.index.name
-    table = disp.reset_index() if gov_col == disp.index.name else disp
-    gov_index = {g: i for i, g in enumerate(model.govs)}
+    pop, rng, p = model.pop, model.rng, model.p
     hosts = host_areas(model)
-    listed = set(table["governorate"])
-    iraqi = [g for i, g in enumerate(model.govs) if model.iraq[model.gov_of == i].any()]
-    others = [gov_index[g] for g in iraqi if g not in listed]
+    at = _areas(model.state, model.start)
     # the households of a governorate (ascending) are the home segments of its areas, in area
     # order: the cohorts are built ordered by home area (no column of governorates is made)
-    for g, idps in zip(table["governorate"], table["idps"], strict=True):
-        target = float(idps)
-        # "Other": the Iraqi governorates the table does not list, together
-        codes = others if g == "Other" else [gov_index.get(g, -1)]
-        areas = np.flatnonzero(np.isin(model.gov_of, codes)).tolist()
+    for areas, target in at.displaced:
         parts = [np.arange(starts[a], starts[a + 1]) for a in areas]
         cand = np.concatenate(parts) if parts else np.zeros(0, dtype=np.intp)
         if target <= 0 or len(cand) == 0:
             continue
-        p = model.p
         w = pop.size[cand] * np.where(
             model.was_held[pop.home[cand]], p["idp_weight_liberated"], 1.0
         )
-        w = w * np.where(np.isin(pop.group[cand], (SUNNI_ARAB, YAZIDI)), p["idp_weight_group"], 1.0)
+        group = pop.group[cand]
+        w = w * np.where((group == SUNNI_ARAB) | (group == YAZIDI), p["idp_weight_group"], 1.0)
         keys = -np.log(rng.random(len(cand))) / w  # weighted sampling without replacement
         chosen = _first_until(cand, keys, pop.size, target)
         pop.status[chosen] = DISPLACED
@@ -384,13 +436,33 @@ def _initial_displacement(model, starts: np.ndarray) -> None:
         pop.loc[chosen] = hosts[pop.home[chosen]]
     # returnees before the start (the national figure of the survey nearest the start
     # month), by area in proportion to the displaced
-    nat = st.displacement_national
-    if len(nat) and "returnees" in nat:
-        dates = pd.to_datetime(nat["date"])
-        start = pd.Timestamp(model.start + "-15")
-        ret0 = float(nat["returnees"].iloc[int(np.argmin(np.abs((dates - start).dt.days)))])
+    if at.returnees0 is not None:
         d = np.flatnonzero(pop.status == DISPLACED)  # (the others would add 0)
         idp_home = np.bincount(pop.home[d], pop.size[d], model.n)
         if idp_home.sum() > 0:
-            model.returnees = ret0 * idp_home / idp_home.sum()
+            model.returnees = at.returnees0 * idp_home / idp_home.sum()
     model.returnees_initial = model.returnees.copy()
+
+
+def _displaced_at_start(st, start: str, at: _Areas) -> tuple[list, float | None]:
+    """The data's displaced persons at the start: (the home areas of each governorate of origin
+    with its IDPs, ...) and the national returnees of the survey nearest the start month (None
+    without a figure)."""
+    disp = st.displacement
+    gov_col = "governorate" if "governorate" in disp else disp.index.name
+    table = disp.reset_index() if gov_col == disp.index.name else disp
+    gov_index = {g: i for i, g in enumerate(at.govs)}
+    listed = set(table["governorate"])
+    iraqi = [g for i, g in enumerate(at.govs) if at.iraq[at.gov_of == i].any()]
+    others = [gov_index[g] for g in iraqi if g not in listed]
+    rows = []
+    for g, idps in zip(table["governorate"], table["idps"], strict=True):
+        # "Other": the Iraqi governorates the table does not list, together
+        codes = others if g == "Other" else [gov_index.get(g, -1)]
+        rows.append((np.flatnonzero(np.isin(at.gov_of, codes)).tolist(), float(idps)))
+    nat = st.displacement_national
+    if not (len(nat) and "returnees" in nat):
+        return rows, None
+    dates = pd.to_datetime(nat["date"])
+    day = pd.Timestamp(start + "-15")
+    return rows, float(nat["returnees"].iloc[int(np.argmin(np.abs((dates - day).dt.days)))])
