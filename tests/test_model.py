@@ -37,7 +37,7 @@ def test_same_seed_same_tables_different_seeds_differ(baseline, state):
     assert not np.allclose(a1["incidents"], b["incidents"])
 
 
-def test_set_up_kept_per_state_is_never_changed_by_a_run(baseline, state):
+def test_set_up_kept_per_state_is_never_changed_by_a_run(baseline, state, monkeypatch):
     """What a set-up keeps per initial state (the areas' tables, the cohorts at a resolution,
     the network) gives every model its own arrays: a model built after other runs of the same
     state, with other levers and other initial areas, starts exactly as the first did."""
@@ -62,7 +62,15 @@ def test_set_up_kept_per_state_is_never_changed_by_a_run(baseline, state):
     with pytest.raises(Exception, match="[Ff]rozen"):
         again.graph.add_edge("a", "b")
     kept = initialization._cohorts(state, float(sc.parameter_values()["persons_per_agent"]))
-    assert not kept.size.flags.writeable
+    assert kept.kept and not kept.size.flags.writeable
+    # above KEEP_COHORTS the cohorts are made for each run: the same start, nothing kept
+    monkeypatch.setattr(initialization, "KEEP_COHORTS", 0)
+    finer = sc.with_changes(parameters={"persons_per_agent": 15000})
+    made = [build_model(finer, 5, state) for _ in range(2)]
+    assert 15000.0 not in initialization._COHORTS[state]
+    for k in columns:
+        assert np.array_equal(getattr(made[0].pop, k), getattr(made[1].pop, k)), k
+        assert not np.shares_memory(getattr(made[0].pop, k), getattr(made[1].pop, k)), k
 
 
 def test_replicate_seeds_are_stable_and_distinct():

@@ -256,7 +256,9 @@ def build_population(model) -> None:
     """The household cohorts, their starting attributes and the displacement at the start."""
     p, rng = model.p, model.rng
     cohorts = _cohorts(model.state, float(p["persons_per_agent"]))
-    home, group, size = cohorts.home.copy(), cohorts.group.copy(), cohorts.size.copy()
+    home, group, size = cohorts.home, cohorts.group, cohorts.size
+    if cohorts.kept:  # (the run's own columns)
+        home, group, size = home.copy(), group.copy(), size.copy()
     m = len(size)
     model.initial_persons = int(size.sum())
     # (in place: a column at a time at a million cohorts; x + b is b + x)
@@ -342,22 +344,31 @@ class _Cohorts:
             ]
         )
         self.starts = home_starts(self.home, n)
-        for column in (self.home, self.group, self.size, self.starts):
-            column.flags.writeable = False  # (runs take copies; the starts are only read)
+        self.kept = False  # (set by ``_cohorts``)
 
 
 _COHORTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+KEEP_COHORTS = 100_000
+"""The most cohorts whose set-up is kept (``_cohorts``): above, the columns are made for each
+run and are its own (keeping a million cohorts' would add 17 MB to a run's peak memory, and
+their draws cost far more than making them)."""
 
 
 def _cohorts(state, ppa: float) -> _Cohorts:
-    """The state's ``_Cohorts`` at ``ppa`` persons per cohort, built once (kept for the last
-    few resolutions asked for)."""
+    """The state's ``_Cohorts`` at ``ppa`` persons per cohort: kept (read-only, runs take
+    copies) for the last few resolutions of at most ``KEEP_COHORTS`` cohorts, else new."""
     kept = _COHORTS.setdefault(state, {})
-    if ppa not in kept:
+    if ppa in kept:
+        return kept[ppa]
+    made = _Cohorts(state, ppa)
+    if len(made.size) <= KEEP_COHORTS:
+        for column in (made.home, made.group, made.size, made.starts):
+            column.flags.writeable = False
+        made.kept = True
         if len(kept) >= 4:
             kept.pop(next(iter(kept)))
-        kept[ppa] = _Cohorts(state, ppa)
-    return kept[ppa]
+        kept[ppa] = made
+    return made
 
 
 def _families(model, home, group, size, rng) -> np.ndarray:
