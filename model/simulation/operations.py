@@ -182,7 +182,8 @@ def _plan(model, groups, slot_ready, slot_of, theatre: str) -> None:
 
 def _free_slots(slot_ready, slot_of: dict, t: int) -> list[int]:
     """The offensive slots neither in use nor pausing in month ``t``."""
-    return [s for s in range(len(slot_ready)) if s not in slot_of.values() and slot_ready[s] <= t]
+    used = set(slot_of.values())
+    return [s for s, ready in enumerate(slot_ready) if s not in used and ready <= t]
 
 
 class _Fixed:
