@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from model.simulation import rules
 from model.simulation.initialization import _first_until
@@ -65,3 +66,18 @@ def test_month_starts() -> None:
     months = month_starts("2017-11", 3)
     assert months.dtype == np.dtype("datetime64[ns]")
     assert [str(m)[:10] for m in months] == ["2017-11-01", "2017-12-01", "2018-01-01"]
+
+
+def test_text_column_has_the_dtype_pandas_gives_text(monkeypatch) -> None:
+    from model.simulation import tables
+
+    labels = ["Iraq", "Anbar", "Nineveh"]
+    codes = np.array([2, 0, 0, 1, 2])
+    expected = pd.Series(np.asarray(labels, dtype=object)[codes])  # pandas' own inference
+    got = pd.Series(tables.text_column(labels, codes))
+    pd.testing.assert_series_equal(got, expected, check_exact=True)
+    assert got.dtype == expected.dtype
+    # where pandas keeps text as objects, an object array
+    monkeypatch.setattr(tables, "_TEXT", np.dtype(object))
+    kept = tables.text_column(labels, codes)
+    assert kept.dtype == object and list(kept) == [labels[c] for c in codes]
