@@ -150,7 +150,8 @@ def sync_agents(model) -> None:
     ):
         if present.tobytes() == before.tobytes():  # (most months: no search, nothing to copy)
             continue
-        for k, a in np.argwhere(present != before).tolist():
+        ks, areas = (present != before).nonzero()  # (np.argwhere's order, without its stack)
+        for k, a in zip(ks.tolist(), areas.tolist(), strict=True):
             if present[k, a]:
                 agents[(k, a)] = make(model, model.cells[a], k, a)
             else:
