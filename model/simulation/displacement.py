@@ -25,9 +25,7 @@ def host_areas(model) -> np.ndarray:
     key = free.tobytes()
     if getattr(model, "_hosts_key", None) == key:
         return model._hosts
-    pop = getattr(model, "_area_population", None)
-    if pop is None:
-        pop = model._area_population = model.state.areas["population"].to_numpy(dtype=float)
+    pop = model._area_population  # (the data's residents by area, set up by build_space)
     # the padded neighbour matrix holds each area's same-country neighbours in ascending order,
     # so the first maximum is the lowest index among the most populous
     nb = model._nb_pad

@@ -95,7 +95,7 @@ def build_space(model) -> None:
     model.harm_is = np.zeros(n)
     # governed territory (offensives, seizure with its residents, territorial defeat) and the
     # refuges without residents that IS can hold as sanctuaries
-    population = at.population
+    population = model._area_population = at.population  # (read-only: the data's residents)
     model.governed = population >= p["seize_min_residents"]
     # the IS share of a governorate or of Iraq weighs its areas by their data population
     model.control_weight = np.maximum(population, 1.0)
@@ -153,6 +153,7 @@ class _Areas:
             (self.aidx[r.a], self.aidx[r.b]) for r in st.edges.itertuples() if r.kind == "border"
         ]
         self.population = areas["population"].to_numpy(dtype=float)
+        self.population.flags.writeable = False  # (shared by the runs: host areas, set-up)
         self.border_areas = np.zeros(n, dtype=bool)
         for a, b in self.border_pairs:
             self.border_areas[a if self.iraq[a] else b] = True
@@ -456,9 +457,9 @@ def _initial_displacement(model, starts: np.ndarray) -> None:
 
 
 def _displaced_at_start(st, start: str, at: _Areas) -> tuple[list, float | None]:
-    """The data's displaced persons at the start: (the home areas of each governorate of origin
-    with its IDPs, ...) and the national returnees of the survey nearest the start month (None
-    without a figure)."""
+    """The data's displaced persons at the start: a row for each governorate of origin (its
+    home areas and its IDPs), and the national returnees of the survey nearest the start month
+    (None without a figure)."""
     disp = st.displacement
     gov_col = "governorate" if "governorate" in disp else disp.index.name
     table = disp.reset_index() if gov_col == disp.index.name else disp
